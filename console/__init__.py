@@ -1,0 +1,1 @@
+"""GridDesk console: Textual UI and the command-line interface."""

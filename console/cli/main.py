@@ -1,0 +1,127 @@
+"""Entry point: global options, then one subcommand module per area.
+
+Each module in `AREAS` exposes `register(subparsers)`; a subcommand's handler is
+`async def handler(ctx: Ctx, args) -> int` (the exit code). Handlers never touch SQL: they call
+store functions with `ctx.store` and `await ctx.actor()`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from store import config, i18n
+from store.actor import Actor
+from store.context import Store
+from store.errors import StoreError
+from store.i18n import t
+
+AREAS = ["console.cli.demo", "console.cli.tickets", "console.cli.act", "console.cli.roster",
+         "console.cli.supervise"]
+
+Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
+
+
+@dataclass
+class Ctx:
+    args: argparse.Namespace
+    settings: config.Settings
+    lang: str
+    _store: Store | None = None
+    _actor: Actor | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def db_url(self) -> str | None:
+        return self.args.db
+
+    async def store(self) -> Store:
+        if self._store is None:
+            self._store = await Store.open(self.args.db, self.settings)
+        return self._store
+
+    async def actor(self) -> Actor:
+        if self._actor is None:
+            self._actor = await (await self.store()).actor(self.args.as_operator)
+        return self._actor
+
+    async def close(self) -> None:
+        if self._store is not None:
+            years = self._store.calendar_warning()
+            if years:
+                eprint(t("error.calendar_unknown_year", years=", ".join(map(str, sorted(years)))))
+            await self._store.close()
+
+
+def eprint(*parts: object) -> None:
+    print(*parts, file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="griddesk", description=t("cli.description"))
+    p.add_argument("--db", metavar="URL", help=t("cli.opt_db"))
+    p.add_argument("--lang", choices=i18n.LANGS, help=t("cli.opt_lang"))
+    p.add_argument("--as", dest="as_operator", metavar="OPERATOR", help=t("cli.opt_as"))
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name in AREAS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name == name:  # an area not built yet
+                continue
+            raise
+        module.register(sub)
+    return p
+
+
+def _pre_lang(argv: list[str], settings: config.Settings) -> str:
+    """Find --lang before argparse runs, so help texts are in the chosen language."""
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv) and argv[i + 1] in i18n.LANGS:
+            return argv[i + 1]
+        if a.startswith("--lang=") and a.split("=", 1)[1] in i18n.LANGS:
+            return a.split("=", 1)[1]
+    return i18n.detect(None, settings.lang)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        settings = config.load()
+    except StoreError as e:
+        i18n.set_lang(_pre_lang(argv, config.Settings()))
+        eprint(t("cli.error", message=e.message()))
+        return 2
+    lang = _pre_lang(argv, settings)
+    i18n.set_lang(lang)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        from console.cli.demo import open_console  # bare `griddesk` opens the console
+
+        handler = open_console
+    ctx = Ctx(args, settings, lang)
+
+    async def run() -> int:
+        try:
+            return await handler(ctx, args)
+        finally:
+            await ctx.close()
+
+    try:
+        return asyncio.run(run())
+    except StoreError as e:
+        eprint(t("cli.error", message=e.message()))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

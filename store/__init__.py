@@ -1,0 +1,1 @@
+"""GridDesk database and domain: models, workflow, SLA clocks, roster rules. No Textual here."""

@@ -1,0 +1,126 @@
+"""Starting, stopping, pausing and resuming a ticket's SLA clocks inside a write transaction.
+
+The ticket row carries the nearest running deadline (`due_at`, `due_clock`, `warn_at`) so the
+queue can sort and count without reading the clocks table; `refresh_nearest` keeps it true.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store import sla
+from store.context import Store
+from store.enums import ClockName, ClockState, LimitUnit
+from store.models import Matter, Ticket, TicketClock
+
+
+def handling_limit(matter: Matter | None, urgency: str) -> tuple[int, str]:
+    """The matter's limit for this urgency; out-of-list demands get 3 working days (12345 rule)."""
+    if matter is None:
+        return (3, LimitUnit.WORK_DAYS)
+    for lim in matter.limits:
+        if lim.urgency == urgency:
+            return (lim.value, lim.unit)
+    return (matter.limit_value, matter.limit_unit)
+
+
+def default_limit(store: Store, name: str) -> tuple[int, str]:
+    s = store.settings
+    return {
+        ClockName.SIGN: (s.sign_limit_hours, LimitUnit.WORK_HOURS),
+        ClockName.VERIFY: (s.verify_limit_hours, LimitUnit.NATURAL_HOURS),
+        ClockName.VISIT: (s.visit_limit_days, LimitUnit.WORK_DAYS),
+    }[name]
+
+
+def warn_at(store: Store, value: int, unit: str, start: datetime, due: datetime) -> datetime:
+    """When a clock running from `start` to `due` has only the due-soon share of its limit left."""
+    cal = store.calendar
+    total = sla.basis_seconds(cal, unit, start, due)
+    lead = sla.limit_seconds(cal, value, unit) * store.settings.due_soon_fraction
+    return min(sla.add_basis(cal, unit, start, max(total - lead, 0)), due)
+
+
+def make_clock(store: Store, ticket_id: int, name: str, start: datetime, value: int, unit: str,
+               due: datetime | None = None) -> TicketClock:
+    due = due or sla.due_at(store.calendar, start, value, unit)
+    return TicketClock(ticket_id=ticket_id, name=name, limit_value=value, limit_unit=unit,
+                       started_at=start, due_at=due, warn_at=warn_at(store, value, unit, start, due),
+                       state=ClockState.RUNNING)
+
+
+async def start(s: AsyncSession, store: Store, ticket: Ticket, name: str, at: datetime,
+                value: int | None = None, unit: str | None = None,
+                due: datetime | None = None) -> TicketClock:
+    await stop(s, store, ticket, name, at)  # a restarted clock replaces the old one
+    if value is None or unit is None:
+        value, unit = default_limit(store, name)
+    clock = make_clock(store, ticket.id, name, at, value, unit, due)
+    s.add(clock)
+    await s.flush()
+    return clock
+
+
+async def running(s: AsyncSession, ticket_id: int) -> list[TicketClock]:
+    q = select(TicketClock).where(
+        TicketClock.ticket_id == ticket_id,
+        TicketClock.state.in_([ClockState.RUNNING, ClockState.PAUSED]),
+    )
+    return list((await s.execute(q)).scalars())
+
+
+async def stop(s: AsyncSession, store: Store, ticket: Ticket, name: str, at: datetime) -> None:
+    for c in await running(s, ticket.id):
+        if c.name == name:
+            c.state = ClockState.MISSED if at > c.due_at else ClockState.MET
+            c.stopped_at = at
+
+
+async def stop_all(s: AsyncSession, store: Store, ticket: Ticket, at: datetime) -> None:
+    for c in await running(s, ticket.id):
+        c.state = ClockState.MISSED if at > c.due_at else ClockState.MET
+        c.stopped_at = at
+
+
+async def pause_all(s: AsyncSession, store: Store, ticket: Ticket, at: datetime) -> None:
+    """Suspension (挂账): every running clock stands still with what it had left."""
+    for c in await running(s, ticket.id):
+        if c.state == ClockState.RUNNING:
+            c.remaining_s = int(sla.basis_seconds(store.calendar, c.limit_unit, at, c.due_at))
+            c.paused_at = at
+            c.state = ClockState.PAUSED
+
+
+async def resume_all(s: AsyncSession, store: Store, ticket: Ticket, at: datetime) -> None:
+    cal = store.calendar
+    for c in await running(s, ticket.id):
+        if c.state == ClockState.PAUSED:
+            c.due_at = sla.add_basis(cal, c.limit_unit, at, c.remaining_s or 0)
+            c.warn_at = warn_at(store, c.limit_value, c.limit_unit, at, c.due_at)
+            c.state = ClockState.RUNNING
+            c.paused_at = None
+            c.remaining_s = None
+
+
+async def move(s: AsyncSession, store: Store, ticket: Ticket, name: str, due: datetime) -> None:
+    """An approved extension: the clock keeps its start and gets a new deadline."""
+    for c in await running(s, ticket.id):
+        if c.name == name:
+            c.due_at = due
+            c.warn_at = warn_at(store, c.limit_value, c.limit_unit, c.started_at, due)
+
+
+async def refresh_nearest(s: AsyncSession, ticket: Ticket) -> None:
+    """Copy the nearest running deadline onto the ticket row (paused clocks do not count)."""
+    clocks = [c for c in await running(s, ticket.id) if c.state == ClockState.RUNNING]
+    if not clocks:
+        ticket.due_at = ticket.due_clock = ticket.warn_at = None
+    else:
+        c = min(clocks, key=lambda c: c.due_at)
+        ticket.due_at, ticket.due_clock, ticket.warn_at = c.due_at, c.name, c.warn_at
+    handle = [c for c in clocks if c.name == ClockName.HANDLE]
+    if handle:
+        ticket.handle_due_at = handle[0].due_at

@@ -1,0 +1,98 @@
+"""Settings from `config.toml` in the XDG config directory, checked field by field.
+
+A damaged or wrong file gives a `StoreError` naming the key and the reason; it never falls back
+silently, because a wrong working-hours setting would move every deadline.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from store import paths
+from store.errors import Invalid
+
+
+@dataclass(frozen=True)
+class Settings:
+    lang: str | None = None
+    db: str | None = None
+    operator: str | None = None
+    timezone: str = "Asia/Shanghai"
+    # working hours of a working day, as (start, end) pairs (default 08:30–12:00, 14:00–17:30)
+    work_periods: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 0)), (time(14, 0), time(17, 30)))
+    calendar_file: str | None = None  # holidays / 调休 for years the library does not know
+    sign_limit_hours: int = 2  # sign-for limit, working hours
+    verify_limit_hours: int = 24  # HH 21, natural hours
+    visit_limit_days: int = 1  # return visit by the next working day
+    escalate_limit_minutes: int = 30  # report a major event upward
+    due_soon_fraction: float = 0.25  # "due soon": less than this share of the limit left
+    reminder_hours_before: int = 4  # the ladder's reminder, working hours before the deadline
+    notice_days_after: int = 1  # formal notice the working day after the deadline
+    criticism_days_after: int = 5  # 通报 list at 5 working days late
+    worker_max_grids: int = 3  # roster load rule
+    worker_max_households: int = 600
+    hotline: str = "12345"
+    platform: str = "i-网格 小程序"
+    bell: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _parse_time(key: str, value: Any) -> time:
+    try:
+        hh, mm = str(value).split(":")
+        return time(int(hh), int(mm))
+    except Exception:
+        raise Invalid("error.config_time", field=None, key=key, value=value) from None
+
+
+def parse(data: dict[str, Any], source: str = "config.toml") -> Settings:
+    known = {f.name for f in fields(Settings)} - {"work_periods", "extra"}
+    kwargs: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "work_hours":
+            if not isinstance(value, list) or not value:
+                raise Invalid("error.config_value", key=key, reason="[\"08:30-12:00\", \"14:00-17:30\"]", source=source)
+            periods = []
+            for item in value:
+                try:
+                    a, b = str(item).split("-")
+                except ValueError:
+                    raise Invalid("error.config_value", key=key, reason="HH:MM-HH:MM", source=source) from None
+                start, end = _parse_time(key, a), _parse_time(key, b)
+                if end <= start or (periods and start < periods[-1][1]):
+                    raise Invalid("error.config_value", key=key, reason="HH:MM-HH:MM", source=source)
+                periods.append((start, end))
+            kwargs["work_periods"] = tuple(periods)
+        elif key in known:
+            default = getattr(Settings, key, None)
+            expected = type(default) if default is not None else str
+            if expected is float and isinstance(value, int):
+                value = float(value)
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                raise Invalid("error.config_type", key=key, expected=expected.__name__, source=source)
+            kwargs[key] = value
+        else:
+            extra[key] = value
+    if "lang" in kwargs:
+        from store.i18n import LANGS
+
+        if kwargs["lang"] not in LANGS:
+            raise Invalid("error.config_value", key="lang", reason="zh | en", source=source)
+    return Settings(**kwargs, extra=extra)
+
+
+def load(path: Path | None = None) -> Settings:
+    path = path or paths.config_file()
+    if not path.exists():
+        return Settings()
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise Invalid("error.config_broken", path=str(path), reason=str(e)) from None
+    return parse(data, str(path))

@@ -1,0 +1,40 @@
+"""Where GridDesk keeps its files: XDG directories via platformdirs.
+
+`GRIDDESK_HOME` puts everything under one folder instead (tests, a portable install).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP = "griddesk"
+
+
+def _home() -> Path | None:
+    home = os.environ.get("GRIDDESK_HOME")
+    return Path(home).expanduser() if home else None
+
+
+def data_dir() -> Path:
+    home = _home()
+    path = home / "data" if home else Path(platformdirs.user_data_dir(APP))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_dir() -> Path:
+    home = _home()
+    path = home / "config" if home else Path(platformdirs.user_config_dir(APP))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+def demo_db() -> Path:
+    return data_dir() / "demo.db"

@@ -1,0 +1,162 @@
+"""The live ticket queue: one page of rows in queue order, the header counts, and the change feed.
+
+The console holds only the page the operator can scroll through (`limit` rows) and asks again
+when the change feed says something moved; the query is indexed on (town, status, urgency, due).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, or_, select
+
+from store.actor import Actor
+from store.context import Store
+from store.enums import OPEN_STATUSES, Status, Urgency
+from store.models import Change, Grid, Matter, Ticket, Unit
+
+URGENCY_ORDER = case(
+    (Ticket.urgency == Urgency.EMERGENCY, 0), (Ticket.urgency == Urgency.URGENT, 1), else_=2
+)
+
+# Named status filters the console binds to keys and the CLI accepts as --status values.
+STATUS_GROUPS: dict[str, tuple[str, ...]] = {
+    "open": tuple(OPEN_STATUSES),
+    "pending": (Status.RECEIVED, Status.PENDING_DISPATCH, Status.RETURN_REQUESTED),
+    "handling": (Status.DISPATCHED, Status.SIGNED, Status.EXTENSION_REQUESTED, Status.SUSPENDED),
+    "checking": (Status.FEEDBACK, Status.VERIFIED, Status.VISITED),
+    "closed": (Status.CLOSED,),
+    "all": tuple(Status),
+}
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    group: str = "open"
+    statuses: tuple[str, ...] = ()  # exact statuses, overriding the group
+    text: str = ""
+    overdue_only: bool = False
+    grid: str | None = None
+    matter: str | None = None
+    urgency: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    number: str
+    received_at: datetime
+    matter: str | None
+    matter_code: str | None
+    grid: str
+    grid_code: str
+    status: str
+    lead_unit: str | None
+    due_at: datetime | None
+    due_clock: str | None
+    warn_at: datetime | None
+    urgency: str
+    title: str
+    address: str | None
+    version: int
+    out_of_list: bool
+
+
+@dataclass(frozen=True)
+class Counts:
+    open: int
+    due_soon: int
+    overdue: int
+    escalations: int
+
+
+def _scope(q, actor: Actor):  # type: ignore[no-untyped-def]
+    # a town operator sees its town; a county operator its county's towns plus what was handed up
+    return q.where(Ticket.town_code.startswith(actor.jurisdiction))
+
+
+def _filtered(q, f: QueueFilter, now: datetime):  # type: ignore[no-untyped-def]
+    statuses = f.statuses or STATUS_GROUPS.get(f.group, STATUS_GROUPS["open"])
+    q = q.where(Ticket.status.in_(statuses))
+    if f.overdue_only:
+        q = q.where(Ticket.due_at < now)
+    if f.grid:
+        q = q.where(Grid.code == f.grid)
+    if f.matter:
+        q = q.where(Matter.code == f.matter)
+    if f.urgency:
+        q = q.where(Ticket.urgency == f.urgency)
+    if f.since:
+        q = q.where(Ticket.received_at >= f.since)
+    if f.until:
+        q = q.where(Ticket.received_at < f.until)
+    text = f.text.strip()
+    if text:
+        like = f"%{text}%"
+        q = q.where(or_(Ticket.number.like(like), Grid.name.like(like), Grid.code.like(like),
+                        Matter.name.like(like), Matter.code.like(like), Ticket.address.like(like),
+                        Ticket.title.like(like)))
+    return q
+
+
+async def page(store: Store, actor: Actor, f: QueueFilter = QueueFilter(), limit: int = 200,
+               offset: int = 0) -> list[QueueRow]:
+    """Rows in queue order: urgency first, then the nearest deadline (none last)."""
+    q = (
+        select(Ticket.id, Ticket.number, Ticket.received_at, Matter.name, Matter.code, Grid.name,
+               Grid.code, Ticket.status, Unit.name, Ticket.due_at, Ticket.due_clock, Ticket.warn_at,
+               Ticket.urgency, Ticket.title, Ticket.address, Ticket.version, Ticket.out_of_list)
+        .join(Grid, Grid.id == Ticket.grid_id)
+        .outerjoin(Matter, Matter.id == Ticket.matter_id)
+        .outerjoin(Unit, Unit.id == Ticket.lead_unit_id)
+    )
+    q = _filtered(_scope(q, actor), f, store.now())
+    closed_view = f.group == "closed" or f.statuses == (Status.CLOSED,)
+    if closed_view:
+        q = q.order_by(Ticket.closed_at.desc(), Ticket.id.desc())
+    else:
+        q = q.order_by(URGENCY_ORDER, Ticket.due_at.is_(None), Ticket.due_at, Ticket.id)
+    q = q.limit(limit).offset(offset)
+    async with store.db.session() as s:
+        rows = (await s.execute(q)).all()
+    return [QueueRow(*r) for r in rows]
+
+
+async def count(store: Store, actor: Actor, f: QueueFilter = QueueFilter()) -> int:
+    q = (select(func.count()).select_from(Ticket).join(Grid, Grid.id == Ticket.grid_id)
+         .outerjoin(Matter, Matter.id == Ticket.matter_id))
+    q = _filtered(_scope(q, actor), f, store.now())
+    async with store.db.session() as s:
+        return int((await s.execute(q)).scalar_one())
+
+
+async def counts(store: Store, actor: Actor) -> Counts:
+    """The header's numbers: open, due soon (warned, not yet due), overdue, escalations pending."""
+    now = store.now()
+    open_ = Ticket.status.in_(OPEN_STATUSES)
+    q = _scope(select(
+        func.count(),
+        func.count(case((Ticket.warn_at <= now, 1))) - func.count(case((Ticket.due_at < now, 1))),
+        func.count(case((Ticket.due_at < now, 1))),
+        func.count(case((Ticket.escalation == "flagged", 1))),
+    ).select_from(Ticket).where(open_), actor)
+    async with store.db.session() as s:
+        total, soon, late, esc = (await s.execute(q)).one()
+    return Counts(int(total), int(soon), int(late), int(esc))
+
+
+async def last_change(store: Store) -> int:
+    async with store.db.session() as s:
+        return int((await s.execute(select(func.coalesce(func.max(Change.id), 0)))).scalar_one())
+
+
+async def changes_since(store: Store, actor: Actor, after: int, limit: int = 1000) -> list[Change]:
+    """Feed entries after `after` in the actor's jurisdiction (or not tied to an area)."""
+    q = (select(Change).where(Change.id > after)
+         .where(or_(Change.area_code.is_(None), Change.area_code.startswith(actor.jurisdiction)))
+         .order_by(Change.id).limit(limit))
+    async with store.db.session() as s:
+        return list((await s.execute(q)).scalars())

@@ -1,0 +1,57 @@
+"""Times and durations as an operator reads them, in the console's language (arrow humanizes).
+
+Time left is shown at a coarse grain on purpose ("3小时后超期", "已超期 2 天"): the text only
+changes once a minute at most, so the console repaints a cell only when its words change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import arrow
+
+from store.i18n import current, t
+
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _grain(seconds: float) -> list[str]:
+    s = abs(seconds)
+    if s >= 2 * 86400:
+        return ["day"]
+    if s >= 3600 * 3:
+        return ["hour"]
+    if s >= 3600:
+        return ["hour", "minute"]
+    return ["minute"]
+
+
+def span(seconds: float, lang: str | None = None) -> str:
+    """A duration like "2天" / "3小时 20分钟" / "2 days" (no direction)."""
+    lang = lang or current()
+    base = arrow.get(0)
+    s = abs(seconds)
+    if s < 60:
+        return t("time.under_minute", lang)
+    # arrow's humanize gives "3小时后"/"in 3 hours"; strip the direction words
+    text = base.shift(seconds=s).humanize(base, locale="zh" if lang == "zh" else "en",
+                                          granularity=_grain(s))
+    return text.removesuffix("后").removeprefix("in ").strip()
+
+
+def time_left(due: datetime | None, now: datetime, lang: str | None = None) -> str:
+    if due is None:
+        return "—"
+    secs = (due - now).total_seconds()
+    if secs >= 0:
+        return t("time.due_in", lang, span=span(secs, lang))
+    return t("time.overdue_by", lang, span=span(secs, lang))
+
+
+def local(at: datetime | None, tz: ZoneInfo = DEFAULT_TZ, fmt: str = "%m-%d %H:%M") -> str:
+    return at.astimezone(tz).strftime(fmt) if at else ""
+
+
+def iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None

@@ -1,0 +1,145 @@
+"""Read models: a ticket with everything about it, and the stable JSON shapes scripts read.
+
+The console's detail screen and `griddesk ticket show` both read `detail()`; the JSON keys are
+a public interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from store import sla
+from store.actor import Actor, mask_name, mask_phone
+from store.context import Store
+from store.enums import ClockState
+from store.errors import NotAllowed, NotFound
+from store.models import Grid, Matter, Ticket, TicketClock, TicketCoUnit, TimelineEntry, Unit
+from store.queue import QueueRow
+from store.timefmt import iso
+
+
+@dataclass
+class Clock:
+    name: str
+    due_at: datetime
+    state: str  # running / paused / met / missed / overdue
+    left_s: float
+    multiple: float
+    limit_value: int
+    limit_unit: str
+    due_soon: bool
+
+    def json(self) -> dict[str, Any]:
+        return {"name": self.name, "due_at": iso(self.due_at), "state": self.state,
+                "limit": {"value": self.limit_value, "unit": self.limit_unit},
+                "left_seconds": int(self.left_s), "overdue_multiple": round(self.multiple, 2)}
+
+
+@dataclass
+class Event:
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    data: dict[str, Any] | None
+
+    def json(self) -> dict[str, Any]:
+        return {"at": iso(self.at), "actor": self.actor, "action": self.action,
+                "from_status": self.from_status, "to_status": self.to_status, "note": self.note}
+
+
+@dataclass
+class TicketDetail:
+    ticket: Ticket
+    grid: Grid
+    matter: Matter | None
+    lead_unit: Unit | None
+    co_units: list[Unit]
+    clocks: list[Clock]  # running and paused first, then finished ones
+    timeline: list[Event]
+    reporter_name: str | None
+    reporter_phone: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def running(self) -> list[Clock]:
+        return [c for c in self.clocks if c.state in ("running", "paused", "overdue")]
+
+    def json(self) -> dict[str, Any]:
+        tk = self.ticket
+        return {
+            "number": tk.number, "status": tk.status, "version": tk.version,
+            "source": tk.source, "urgency": tk.urgency, "title": tk.title,
+            "description": tk.description, "address": tk.address,
+            "grid": self.grid.code, "grid_name": self.grid.name,
+            "matter": self.matter.code if self.matter else None,
+            "matter_name": self.matter.name if self.matter else None,
+            "out_of_list": tk.out_of_list,
+            "reporter": {"name": self.reporter_name, "phone": self.reporter_phone},
+            "received_at": iso(tk.received_at), "due_at": iso(tk.due_at),
+            "handle_due_at": iso(tk.handle_due_at), "closed_at": iso(tk.closed_at),
+            "lead_unit": self.lead_unit.code if self.lead_unit else None,
+            "lead_unit_name": self.lead_unit.name if self.lead_unit else None,
+            "co_units": [u.code for u in self.co_units],
+            "resolved_on_spot": tk.resolved_on_spot, "satisfaction": tk.satisfaction,
+            "supervise_level": tk.supervise_level, "escalation": tk.escalation,
+            "clocks": [c.json() for c in self.clocks],
+            "timeline": [e.json() for e in self.timeline],
+        }
+
+
+def clock_of(store: Store, c: TicketClock, now: datetime) -> Clock:
+    v = sla.view(store.calendar, c.name, c.limit_value, c.limit_unit, c.due_at, c.state, now, c.remaining_s)
+    state = c.state
+    if state == ClockState.RUNNING and v.overdue:
+        state = "overdue"
+    left = v.left_s if c.state in (ClockState.RUNNING, ClockState.PAUSED) else \
+        sla.basis_seconds(store.calendar, c.limit_unit, c.stopped_at or now, c.due_at)
+    mult = -left / v.limit_s if left < 0 else 0.0
+    return Clock(c.name, c.due_at, state, left, mult, c.limit_value, c.limit_unit,
+                 c.state == ClockState.RUNNING and v.due_soon(store.settings.due_soon_fraction))
+
+
+async def get_ticket(s, actor: Actor, number: str) -> Ticket:  # type: ignore[no-untyped-def]
+    tk = (await s.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
+    if tk is None:
+        raise NotFound("error.not_found_ticket", field="number", number=number)
+    if not actor.covers(tk.town_code):
+        raise NotAllowed("error.out_of_jurisdiction", number=number, jurisdiction=actor.jurisdiction)
+    return tk
+
+
+async def detail(store: Store, actor: Actor, number: str) -> TicketDetail:
+    now = store.now()
+    async with store.db.session() as s:
+        tk = await get_ticket(s, actor, number)
+        grid = await s.get_one(Grid, tk.grid_id)
+        matter = await s.get(Matter, tk.matter_id) if tk.matter_id else None
+        lead = await s.get(Unit, tk.lead_unit_id) if tk.lead_unit_id else None
+        co = list((await s.execute(select(Unit).join(TicketCoUnit, TicketCoUnit.unit_id == Unit.id)
+                                   .where(TicketCoUnit.ticket_id == tk.id).order_by(Unit.code))).scalars())
+        clock_rows = list((await s.execute(select(TicketClock).where(TicketClock.ticket_id == tk.id)
+                                           .order_by(TicketClock.id))).scalars())
+        events = list((await s.execute(select(TimelineEntry).where(TimelineEntry.ticket_id == tk.id)
+                                       .order_by(TimelineEntry.at, TimelineEntry.id))).scalars())
+    active = [clock_of(store, c, now) for c in clock_rows if c.state in (ClockState.RUNNING, ClockState.PAUSED)]
+    done = [clock_of(store, c, now) for c in clock_rows if c.state not in (ClockState.RUNNING, ClockState.PAUSED)]
+    active.sort(key=lambda c: c.due_at)
+    return TicketDetail(
+        tk, grid, matter, lead, co, active + done,
+        [Event(e.at, e.actor, e.action, e.from_status, e.to_status, e.note, e.data) for e in events],
+        mask_name(tk.reporter_name, actor), mask_phone(tk.reporter_phone, actor))
+
+
+def row_json(r: QueueRow) -> dict[str, Any]:
+    return {"number": r.number, "status": r.status, "grid": r.grid_code, "grid_name": r.grid,
+            "matter": r.matter_code, "matter_name": r.matter, "urgency": r.urgency, "title": r.title,
+            "address": r.address, "lead_unit": r.lead_unit, "received_at": iso(r.received_at),
+            "due_at": iso(r.due_at), "due_clock": r.due_clock, "version": r.version,
+            "out_of_list": r.out_of_list}
