@@ -10,7 +10,7 @@ from typing import Any
 
 
 class StoreError(Exception):
-    def __init__(self, key: str, *, field: str | None = None, **params: Any):
+    def __init__(self, key: str, /, *, field: str | None = None, **params: Any):
         self.key = key
         self.field = field
         self.params = params

@@ -71,7 +71,7 @@ def current() -> str:
     return _current
 
 
-def t(key: str, lang: str | None = None, **params: Any) -> str:
+def t(key: str, /, lang: str | None = None, **params: Any) -> str:
     """Translate `key`; a missing key shows itself, so a gap is visible, never blank."""
     text = catalogue(lang or _current).get(key)
     if text is None:
@@ -79,7 +79,7 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
-def has(key: str, lang: str | None = None) -> bool:
+def has(key: str, /, lang: str | None = None) -> bool:
     return key in catalogue(lang or _current)
 
 

@@ -334,7 +334,9 @@ class Supervision(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(64))  # "system" when the ladder ran by itself
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    __table_args__ = (UniqueConstraint("ticket_id", "level", "at", name="uq_supervisions_step"),)
+    # automatic ladder steps carry "<clock id>:<level>" so that any number of consoles running
+    # the ladder at once write each step once; manual steps leave it null
+    step_key: Mapped[str | None] = mapped_column(String(48), unique=True)
 
 
 class UnitWarning(Base):

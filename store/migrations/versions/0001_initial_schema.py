@@ -20,7 +20,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-
     op.create_table('areas',
     sa.Column('code', sa.String(length=12), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -311,10 +310,11 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('actor', sa.String(length=64), nullable=False),
     sa.Column('at', store.models.UTCDateTime(), nullable=False),
+    sa.Column('step_key', sa.String(length=48), nullable=True),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_supervisions_ticket_id_tickets')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_supervisions_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_supervisions')),
-    sa.UniqueConstraint('ticket_id', 'level', 'at', name='uq_supervisions_step')
+    sa.UniqueConstraint('step_key', name=op.f('uq_supervisions_step_key'))
     )
     with op.batch_alter_table('supervisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_supervisions_ticket_id'), ['ticket_id'], unique=False)
@@ -364,9 +364,7 @@ def upgrade() -> None:
 
 
 
-
 def downgrade() -> None:
-
     with op.batch_alter_table('timeline', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_timeline_ticket_id'))
 
@@ -433,4 +431,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_areas_parent_code'))
 
     op.drop_table('areas')
-
