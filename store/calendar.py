@@ -22,6 +22,8 @@ import chinese_calendar
 
 from store.errors import Invalid
 
+MAX_IDLE_DAYS = 366  # a year with no working time at all means the calendar is wrong
+
 
 class WorkCalendar:
     def __init__(
@@ -48,10 +50,19 @@ class WorkCalendar:
             with open(path, "rb") as f:
                 data = tomllib.load(f)
             for year, spec in data.get("years", {}).items():
+                y = int(year)
                 hol = {date.fromisoformat(d) for d in spec.get("holidays", [])}
                 work = {date.fromisoformat(d) for d in spec.get("workdays", [])}
-                self.file_years[int(year)] = (hol, work)
-        except (OSError, tomllib.TOMLDecodeError, ValueError, AttributeError) as e:
+                # a date filed under the wrong year, or both a holiday and a workday, is a typo
+                # that would move deadlines silently
+                stray = sorted(d for d in hol | work if d.year != y)
+                if stray:
+                    raise ValueError(f"{stray[0]} is not in {y}")
+                both = sorted(hol & work)
+                if both:
+                    raise ValueError(f"{both[0]} is both a holiday and a workday")
+                self.file_years[y] = (hol, work)
+        except (OSError, tomllib.TOMLDecodeError, ValueError, AttributeError, TypeError) as e:
             raise Invalid("error.calendar_file", path=str(path), reason=str(e)) from None
 
     # --- days ---------------------------------------------------------------------------
@@ -105,12 +116,21 @@ class WorkCalendar:
         return [(self._at(d, a), self._at(d, b)) for a, b in self.periods]
 
     def add_work_seconds(self, start: datetime, seconds: float) -> datetime:
-        """The moment `seconds` of working time after `start` (working time only counts)."""
+        """The moment `seconds` of working time after `start` (working time only counts).
+
+        Negative `seconds` count back (a clock resumed while already overdue keeps its debt).
+        Landing exactly on a period's end gives that end (12:00), not the next opening.
+        """
+        if seconds < 0:
+            return self._sub_work_seconds(start, -seconds)
         cur = self.local(start)
         left = float(seconds)
         d = cur.date()
-        for _ in range(3700):  # ten years of days: a guard against a calendar with no workdays
-            for a, b in self._day_windows(d):
+        idle = 0  # days in a row without working time: a guard against a calendar with none
+        while idle < MAX_IDLE_DAYS:
+            windows = self._day_windows(d)
+            idle = 0 if windows else idle + 1
+            for a, b in windows:
                 if cur >= b:
                     continue
                 s = max(cur, a)
@@ -121,6 +141,27 @@ class WorkCalendar:
                 cur = b
             d += timedelta(days=1)
             cur = self._at(d, time(0, 0))
+        raise Invalid("error.calendar_no_workdays")
+
+    def _sub_work_seconds(self, end: datetime, seconds: float) -> datetime:
+        cur = self.local(end)
+        left = float(seconds)
+        d = cur.date()
+        idle = 0
+        while idle < MAX_IDLE_DAYS:
+            windows = self._day_windows(d)
+            idle = 0 if windows else idle + 1
+            for a, b in reversed(windows):
+                if cur <= a:
+                    continue
+                e = min(cur, b)
+                room = (e - a).total_seconds()
+                if left <= room:
+                    return e - timedelta(seconds=left)
+                left -= room
+                cur = a
+            cur = self._at(d, time(0, 0))
+            d -= timedelta(days=1)
         raise Invalid("error.calendar_no_workdays")
 
     def work_seconds_between(self, a: datetime, b: datetime) -> float:
@@ -151,7 +192,22 @@ class WorkCalendar:
         d = self.next_work_moment(start).date()
         for _ in range(days):
             d = self.next_workday(d)
+        return self.close_of(d)
+
+    def close_of(self, d: date) -> datetime:
+        """Close of business on day `d` (the end of its last working period)."""
         return self._at(d, self.periods[-1][1])
+
+    def add_workdays(self, at: datetime, days: int) -> datetime:
+        """The same working moment `days` working days later (an extension of a deadline).
+
+        A deadline at close of business moves to close of business; one at 10:00 to 10:00.
+        """
+        return self.add_work_seconds(at, days * self.day_seconds)
+
+    def years_unknown(self, *moments: datetime) -> set[int]:
+        """Of the years these moments fall in, those no calendar covers."""
+        return {y for y in {self.local(m).year for m in moments} if not self.knows(y)}
 
 
 def _secs(t: time) -> int:

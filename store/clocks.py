@@ -72,23 +72,33 @@ async def running(s: AsyncSession, ticket_id: int) -> list[TicketClock]:
     return list((await s.execute(q)).scalars())
 
 
+def _finish(c: TicketClock, at: datetime) -> None:
+    # a paused clock's due_at is stale: what it had left when paused decides met or missed
+    late = (c.remaining_s or 0) < 0 if c.state == ClockState.PAUSED else at > c.due_at
+    c.state = ClockState.MISSED if late else ClockState.MET
+    c.stopped_at = at
+    c.paused_at = None
+
+
 async def stop(s: AsyncSession, store: Store, ticket: Ticket, name: str, at: datetime) -> None:
     for c in await running(s, ticket.id):
         if c.name == name:
-            c.state = ClockState.MISSED if at > c.due_at else ClockState.MET
-            c.stopped_at = at
+            _finish(c, at)
 
 
 async def stop_all(s: AsyncSession, store: Store, ticket: Ticket, at: datetime) -> None:
     for c in await running(s, ticket.id):
-        c.state = ClockState.MISSED if at > c.due_at else ClockState.MET
-        c.stopped_at = at
+        _finish(c, at)
 
 
-async def pause_all(s: AsyncSession, store: Store, ticket: Ticket, at: datetime) -> None:
-    """Suspension (挂账): every running clock stands still with what it had left."""
+async def pause_all(s: AsyncSession, store: Store, ticket: Ticket, at: datetime,
+                    keep: tuple[str, ...] = ()) -> None:
+    """Suspension (挂账): every running clock stands still with what it had left.
+
+    Clocks named in `keep` go on running (reporting an emergency upward is not suspended).
+    """
     for c in await running(s, ticket.id):
-        if c.state == ClockState.RUNNING:
+        if c.state == ClockState.RUNNING and c.name not in keep:
             c.remaining_s = int(sla.basis_seconds(store.calendar, c.limit_unit, at, c.due_at))
             c.paused_at = at
             c.state = ClockState.PAUSED
@@ -103,6 +113,28 @@ async def resume_all(s: AsyncSession, store: Store, ticket: Ticket, at: datetime
             c.state = ClockState.RUNNING
             c.paused_at = None
             c.remaining_s = None
+
+
+async def last(s: AsyncSession, ticket_id: int, name: str) -> TicketClock | None:
+    """The most recent clock of this name, running or finished."""
+    q = (select(TicketClock).where(TicketClock.ticket_id == ticket_id, TicketClock.name == name)
+         .order_by(TicketClock.id.desc()).limit(1))
+    return (await s.execute(q)).scalar_one_or_none()
+
+
+async def continue_stopped(s: AsyncSession, store: Store, ticket: Ticket, name: str,
+                           at: datetime) -> TicketClock | None:
+    """Start again a stopped clock with what it had left when it stopped (maybe less than 0).
+
+    Used when handling comes back after a failed verification: the time the grid worker spent
+    checking does not count against the unit, the time it had used does.
+    """
+    prev = await last(s, ticket.id, name)
+    if prev is None or prev.stopped_at is None:
+        return prev
+    left = sla.basis_seconds(store.calendar, prev.limit_unit, prev.stopped_at, prev.due_at)
+    due = sla.add_basis(store.calendar, prev.limit_unit, at, left)
+    return await start(s, store, ticket, name, at, prev.limit_value, prev.limit_unit, due)
 
 
 async def move(s: AsyncSession, store: Store, ticket: Ticket, name: str, due: datetime) -> None:

@@ -43,9 +43,15 @@ def add_basis(cal: WorkCalendar, unit: str, start: datetime, seconds: float) -> 
     return cal.add_work_seconds(start, seconds)
 
 
-def extend_days(cal: WorkCalendar, deadline: datetime, days: int) -> datetime:
-    """An approved extension of N working days from the current deadline."""
-    return cal.end_of_workdays(deadline, days)
+def extend_days(cal: WorkCalendar, deadline: datetime, days: int, unit: str = LimitUnit.WORK_DAYS) -> datetime:
+    """An approved extension of N days from the current deadline.
+
+    Working days for a working-time limit (close of business stays close of business: Monday
+    17:30 + 1 is Tuesday 17:30), calendar days for a natural-hours limit.
+    """
+    if unit in NATURAL:
+        return deadline + timedelta(days=days)
+    return cal.add_workdays(deadline, days)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,8 @@ class Event:
 
     def json(self) -> dict[str, Any]:
         return {"at": iso(self.at), "actor": self.actor, "action": self.action,
-                "from_status": self.from_status, "to_status": self.to_status, "note": self.note}
+                "from_status": self.from_status, "to_status": self.to_status, "note": self.note,
+                "data": self.data}
 
 
 @dataclass
