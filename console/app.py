@@ -1,0 +1,351 @@
+"""`GridDeskApp`: the console's shell — screens, the live feed, the clock, language and themes.
+
+The app is the one place that talks to time and to the change feed:
+- `console.live.Poller` reads the store's change feed every `poll_interval` seconds (in a
+  worker) and the app broadcasts `TicketsChanged` to every screen on the stack;
+- once a minute (on the minute) it re-reads the header counts and broadcasts `MinuteTick`, so
+  screens re-word "3小时后超期" without a database read.
+Screens are reached through the registry in `console.screens` (keys, `:` commands, palette).
+No SQL here: everything goes through `store` functions, awaited in workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import fields, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.message import Message
+from textual.screen import Screen
+from textual.theme import Theme
+
+import themes
+from console import screens
+from console.commands import ActionCommands, ScreenCommands
+from console.live import ChangeFeed, FeedNews, Poller
+from console.messages import (
+    CountsChanged,
+    LanguageChanged,
+    MinuteTick,
+    RecordsChanged,
+    ThemeChanged,
+    TicketsChanged,
+)
+from console.screens.command import APP_COMMANDS, CommandLine
+from console.widgets import localize_bindings
+from console.widgets.header import GridHeader, HeaderState
+from store import i18n, places, queue, timefmt
+from store.actor import Actor
+from store.context import Store
+from store.i18n import t
+
+log = logging.getLogger(__name__)
+
+STYLES = Path(__file__).parent / "styles"
+THEME_FIELDS = {f.name for f in fields(Theme)}
+
+
+def make_theme(data: dict) -> Theme:  # type: ignore[type-arg]
+    return Theme(**{k: v for k, v in data.items() if k in THEME_FIELDS})
+
+
+class GridDeskApp(App[None]):
+    TITLE = "GridDesk"
+    CSS_PATH = [STYLES / name for name in
+                ("app.tcss", "header.tcss", "queue.tcss", "ticket.tcss", "help.tcss", "command.tcss")]
+    COMMANDS = {ScreenCommands, ActionCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "console.key.help"),
+        Binding("colon", "command_line", "console.key.command"),
+        Binding("ctrl+p", "command_palette", "console.key.palette", priority=True, show=False),
+        Binding("ctrl+l", "toggle_language", "console.key.language"),
+        Binding("ctrl+t", "next_theme", "console.key.theme", show=False),
+        Binding("ctrl+q", "quit", "console.key.quit", priority=True, show=False),
+    ]
+
+    def __init__(self, store: Store, actor: Actor, lang: str = "zh", poll_interval: float = 0.5) -> None:
+        i18n.set_lang(lang)
+        super().__init__()
+        self.store = store
+        self.actor = actor
+        self.poll_interval = poll_interval
+        self.tz = ZoneInfo(store.settings.timezone)
+        self.header_state = HeaderState(operator=actor.name, role=t(f"role.{actor.role}"),
+                                        centre=actor.jurisdiction)
+        self.feed = ChangeFeed(store, actor)
+        self.poller = Poller(self, self.feed, poll_interval, self._on_news, self._on_feed_error)
+        self._counting = False
+        self._count_again = False
+        self._minute_timer = None
+        for data in themes.load_themes():
+            self.register_theme(make_theme(data))
+        self.theme = themes.DEFAULT
+        self._localize()
+
+    # --- start ---------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        # the queue is the root of the stack: esc from anywhere leads back to it
+        return screens.find("queue").factory("")  # type: ignore[union-attr]
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._on_theme)
+        self._tick_clock()
+        self.run_worker(self._startup(), group="startup", exit_on_error=False)
+        self._schedule_minute()
+
+    async def _startup(self) -> None:
+        try:
+            await self._centre_name()
+            await self.feed.start()
+        except Exception as e:
+            log.exception("start-up read failed")
+            self._on_feed_error(e)
+        self.poller.start()
+        await self.refresh_counts()
+
+    # --- broadcasting ----------------------------------------------------------------------
+
+    def broadcast(self, make: Callable[[], Message]) -> None:
+        """Post a fresh message to every screen on the stack (each screen handles its own)."""
+        for screen in list(self.screen_stack):
+            screen.post_message(make())
+
+    def sync_headers(self) -> None:
+        for screen in self.screen_stack:
+            for header in screen.query(GridHeader):
+                header.sync()
+
+    def _on_news(self, news: FeedNews) -> None:
+        if self.header_state.offline:
+            self.header_state.offline = False
+            self.sync_headers()
+        if news.tickets or news.everything:
+            self.broadcast(lambda: TicketsChanged(news.tickets, news.everything, news.last_change))
+            self.run_worker(self.refresh_counts(), group="counts", exit_on_error=False)
+        others = {k: v for k, v in news.entities.items() if k != "ticket"}
+        if others:
+            self.broadcast(lambda: RecordsChanged(others))
+
+    def refresh_now(self) -> None:
+        """Read the change feed at once: call it after this console wrote something (a
+        dispatch, an intake) so every screen shows the write without waiting for the tick."""
+        self.run_worker(self.poller.poll_now(), group="live-now", exit_on_error=False)
+
+    def _on_feed_error(self, error: Exception) -> None:
+        if not self.header_state.offline:
+            self.header_state.offline = True
+            self.sync_headers()
+
+    async def refresh_counts(self) -> None:
+        """Re-read the header counts; reads never overlap (one more after, if asked meanwhile)."""
+        if self._counting:
+            self._count_again = True
+            return
+        self._counting = True
+        try:
+            while True:
+                self._count_again = False
+                counts = await queue.counts(self.store, self.actor)
+                if counts != self.header_state.counts:
+                    self.header_state.counts = counts
+                    self.sync_headers()
+                    self.broadcast(lambda: CountsChanged(counts))
+                if not self._count_again:
+                    break
+        except Exception as e:
+            log.warning("header counts failed: %s", e)
+        finally:
+            self._counting = False
+
+    # --- the minute ------------------------------------------------------------------------
+
+    def _schedule_minute(self) -> None:
+        delay = 60.0 - (time.time() % 60.0) + 0.05  # just after the minute turns
+        self._minute_timer = self.set_timer(delay, self._minute, name="griddesk-minute")
+
+    def _minute(self) -> None:
+        self._tick_clock()
+        now = self.store.now()
+        self.broadcast(lambda: MinuteTick(now))
+        self.run_worker(self.refresh_counts(), group="counts", exit_on_error=False)
+        self._schedule_minute()
+
+    def _tick_clock(self) -> None:
+        text = timefmt.local(self.store.now(), self.tz, "%m-%d %H:%M")
+        if text != self.header_state.time:
+            self.header_state.time = text
+            self.sync_headers()
+
+    # --- navigation ------------------------------------------------------------------------
+
+    def open_screen(self, name: str, arg: str = "") -> None:
+        entry = screens.find(name)
+        if entry is None:
+            self.notify(t("console.cmd.unknown", command=name), severity="error")
+            return
+        if entry.name == "help":
+            self.action_help()
+            return
+        if entry.name == "ticket":
+            arg = self.resolve_number(arg)
+        # k9s: going to a screen already on the stack steps back to it
+        for i, screen in enumerate(self.screen_stack):
+            if getattr(screen, "ENTRY", None) == entry.name and (
+                    not entry.arg or getattr(screen, "number", None) == arg):
+                while len(self.screen_stack) > i + 1:
+                    self.pop_screen()
+                if entry.name == "queue" and arg:
+                    screen.set_filter(replace(screen.filter, text=arg))  # type: ignore[attr-defined]
+                return
+        if entry.arg and not arg:
+            self.open_command_line(f"{entry.name} ")
+            return
+        self.push_screen(entry.factory(arg))
+
+    def open_ticket(self, number: str) -> None:
+        self.open_screen("ticket", number)
+
+    def go_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def queue_screen(self):  # type: ignore[no-untyped-def]
+        return next((s for s in self.screen_stack if getattr(s, "ENTRY", None) == "queue"), None)
+
+    def matching_numbers(self, token: str, limit: int = 8) -> list[str]:
+        """Numbers on the queue page that end with (or contain) what the operator typed."""
+        q = self.queue_screen()
+        if q is None or not token:
+            return []
+        held = q.table.order
+        ends = [n for n in held if n.endswith(token)]
+        inside = [n for n in held if token in n and n not in ends]
+        return (ends + inside)[:limit]
+
+    def resolve_number(self, token: str) -> str:
+        """A whole number, or the unique queue row ending with `token`, or the town's own
+        prefix added to a "20260301-0007" style short number."""
+        token = token.strip()
+        matches = [n for n in self.matching_numbers(token, limit=50) if n.endswith(token)]
+        if token in matches:
+            return token
+        if len(matches) == 1:
+            return matches[0]
+        if len(self.actor.jurisdiction) == 9 and token.count("-") == 1:
+            return f"{self.actor.jurisdiction}-{token}"
+        return token
+
+    # --- commands --------------------------------------------------------------------------
+
+    def check_command(self, text: str) -> str | None:
+        """Why `text` is not a command (translated), or None when it is one."""
+        words = text.split()
+        if not words:
+            return None
+        cmd, rest = words[0].lower(), words[1:]
+        if cmd in APP_COMMANDS or cmd == "q!":
+            if cmd == "lang":
+                if not rest or rest[0].lower() not in i18n.LANGS:
+                    return t("console.cmd.bad_lang", choices=" | ".join(i18n.LANGS))
+            if cmd == "theme":
+                if not rest or rest[0] not in self.available_themes:
+                    return t("console.cmd.bad_theme", choices=" | ".join(sorted(self.available_themes)))
+            return None
+        entry = screens.find(cmd)
+        if entry is None:
+            return t("console.cmd.unknown", command=cmd)
+        if entry.arg and not rest:
+            return t("console.cmd.needs_arg", command=cmd, arg=t(entry.arg))
+        return None
+
+    def run_command(self, text: str) -> None:
+        words = text.split()
+        if not words or self.check_command(text):
+            return
+        cmd, rest = words[0].lower(), words[1:]
+        if cmd in ("q", "quit", "q!"):
+            self.exit()
+        elif cmd == "lang":
+            self.set_language(rest[0])
+        elif cmd == "theme":
+            self.theme = rest[0]
+        else:
+            self.open_screen(cmd, " ".join(rest))
+
+    def open_command_line(self, prefill: str = "") -> None:
+        def done(text: str | None) -> None:
+            if text:
+                self.run_command(text)
+
+        line = CommandLine()
+        self.push_screen(line, done)
+        if prefill:
+            def fill() -> None:
+                box = line.query_one("#cmd-input")
+                box.value = prefill  # type: ignore[attr-defined]
+                box.cursor_position = len(prefill)  # type: ignore[attr-defined]
+            self.call_after_refresh(fill)
+
+    # --- language and theme ----------------------------------------------------------------
+
+    def _localize(self) -> None:
+        keys = [Binding(e.key, f"open_screen('{e.name}')", e.title_key) for e in screens.entries() if e.key]
+        localize_bindings(self, extra=keys)
+
+    def set_language(self, lang: str) -> None:
+        lang = i18n.normalize(lang)
+        i18n.set_lang(lang)
+        self._localize()
+        self.header_state.role = t(f"role.{self.actor.role}")
+        self.run_worker(self._centre_name(), group="centre", exit_on_error=False)
+        self.sync_headers()
+        self.broadcast(lambda: LanguageChanged(lang))
+        self.refresh_bindings()
+
+    async def _centre_name(self) -> None:
+        """The header's centre: the jurisdiction's area name (its code until that is read)."""
+        name = await places.area_name(self.store, self.actor.jurisdiction)
+        if name:
+            self.header_state.centre = t("console.header.centre", area=name)
+            self.sync_headers()
+
+    def _on_theme(self, theme: Theme) -> None:
+        self.sync_headers()
+        self.broadcast(lambda: ThemeChanged(theme.name))
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from console.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(under=self.screen))
+
+    def action_command_line(self) -> None:
+        self.open_command_line()
+
+    def action_open_screen(self, name: str, arg: str = "") -> None:
+        self.open_screen(name, arg)
+
+    def action_toggle_language(self) -> None:
+        self.set_language("en" if i18n.current() == "zh" else "zh")
+
+    def action_next_theme(self) -> None:
+        names = sorted(n for n in self.available_themes if n.startswith("griddesk"))
+        if names:
+            i = names.index(self.theme) if self.theme in names else -1
+            self.theme = names[(i + 1) % len(names)]
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=t("console.palette.placeholder"), id="--command-palette"))
+
+    async def on_unmount(self) -> None:
+        self.poller.stop()

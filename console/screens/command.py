@@ -1,0 +1,71 @@
+"""`:` the k9s-style command line: `:queue`, `:ticket NUMBER`, `:lang en`, `:theme NAME`, `:q`.
+
+Commands come from the same screen registry as the palette (`console.screens.SCREENS`), plus
+the app's own (`lang`, `theme`, `quit`). A command that does not parse keeps the line open with
+the reason beside it; a good one closes the line and the app runs it.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Label, Static
+
+from console import screens
+from console.widgets import localize_bindings
+from store.i18n import LANGS, t
+
+APP_COMMANDS = ("lang", "theme", "quit", "q")
+
+
+def command_words(themes: list[str]) -> list[str]:
+    words = []
+    for e in screens.entries():
+        words.append(e.name + (" " if e.arg else ""))
+    words += [f"lang {lang}" for lang in LANGS]
+    words += [f"theme {name}" for name in themes]
+    words += ["quit"]
+    return words
+
+
+class CommandLine(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "console.key.close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="cmd-box"):
+            yield Static(id="cmd-error")
+            with Horizontal(id="cmd-line"):
+                yield Label(":", id="cmd-prompt")
+                themes = sorted(self.app.available_themes)
+                yield Input(id="cmd-input", placeholder=t("console.cmd.placeholder"),
+                            suggester=SuggestFromList(command_words(themes), case_sensitive=False))
+
+    def on_mount(self) -> None:
+        localize_bindings(self)
+        self.query_one("#cmd-error", Static).display = False
+        self.query_one("#cmd-input", Input).focus()
+
+    @on(Input.Submitted, "#cmd-input")
+    def _run(self, event: Input.Submitted) -> None:
+        text = event.value.strip().lstrip(":").strip()
+        if not text:
+            self.dismiss(None)
+            return
+        problem = self.app.check_command(text)  # type: ignore[attr-defined]
+        if problem:
+            err = self.query_one("#cmd-error", Static)
+            err.update(problem)
+            err.display = True
+            return
+        self.dismiss(text)
+
+    @on(Input.Changed, "#cmd-input")
+    def _typing(self, event: Input.Changed) -> None:
+        self.query_one("#cmd-error", Static).display = False
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,245 @@
+"""The queue screen, the console's main screen: the live ticket queue of the operator's area.
+
+Keys: `/` filters by text (number, grid, matter, address), `1`–`5` and `0` pick a status group,
+`o` shows overdue tickets only, `enter` opens the ticket, `esc` clears the filter, `]` / `[`
+(or PageDown on the last row / PageUp on the first) move to the next / previous page.
+
+The screen holds one page (`PAGE` rows). It re-reads the page in a worker when the change
+feed reports a ticket change in its area, and hands the rows to `QueueTable.reconcile`, which
+touches only what changed. Reads never overlap: a change arriving while a read runs asks for
+one more read after it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static
+
+from console.messages import MinuteTick, ThemeChanged, TicketsChanged
+from console.screens import GridScreen
+from console.widgets.queue_table import QueueTable
+from store import queue
+from store.errors import StoreError
+from store.i18n import t
+
+log = logging.getLogger(__name__)
+
+PAGE = 200
+GROUP_KEYS = {"1": "open", "2": "pending", "3": "handling", "4": "checking", "5": "closed", "0": "all"}
+_GROUP = Binding.Group("console.key.group")
+
+
+class QueueScreen(GridScreen):
+    ENTRY = "queue"
+    TITLE_KEY = "console.screen.queue"
+    BINDINGS = [
+        Binding("slash", "filter", "console.key.filter"),
+        *(Binding(k, f"group('{g}')", f"console.group.{g}", group=_GROUP) for k, g in GROUP_KEYS.items()),
+        Binding("o", "overdue", "console.key.overdue"),
+        Binding("right_square_bracket", "next_page", "console.key.next_page", show=False),
+        Binding("left_square_bracket", "prev_page", "console.key.prev_page", show=False),
+        Binding("escape", "back", "console.key.clear_filter"),
+    ]
+
+    def __init__(self, text: str = "", **kw) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kw)
+        self.filter = queue.QueueFilter(text=text)
+        self.page_offset = 0
+        self.total: int | None = None
+        self.loads = 0
+        self._loading = False
+        self._again = False
+        self._before_edit = ""
+        self._debounce: Timer | None = None
+        self.error: str | None = None
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder=t("console.queue.filter_placeholder"), id="queue-filter")
+        yield QueueTable(jurisdiction=self.gd.actor.jurisdiction,
+                         tz=ZoneInfo(self.gd.store.settings.timezone), id="queue-table")
+        yield Static(id="queue-status")
+
+    @property
+    def table(self) -> QueueTable:
+        return self.query_one("#queue-table", QueueTable)
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#queue-filter", Input)
+
+    def on_mount(self) -> None:
+        self.filter_input.display = False
+        self.table.at_end = self.action_next_page
+        self.table.at_start = self.action_prev_page
+        self.table.focus()
+        self.reload()
+
+    def where(self) -> str:
+        parts = [t(self.TITLE_KEY), t(f"console.group.{self.filter.group}")]
+        if self.filter.overdue_only:
+            parts.append(t("console.queue.overdue_only"))
+        if self.filter.text:
+            parts.append(f"/{self.filter.text}")
+        return " › ".join(parts)
+
+    def relabel(self) -> None:
+        self.filter_input.placeholder = t("console.queue.filter_placeholder")
+        self.table.relabel()
+        self._show_status()
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the current page again (in a worker; coalesced with a read already running)."""
+        if self._loading:
+            self._again = True
+            return
+        self._loading = True
+        self.run_worker(self._load(), group="queue-load", exit_on_error=False)
+
+    async def _load(self) -> None:
+        store, actor = self.gd.store, self.gd.actor
+        try:
+            while True:
+                self._again = False
+                f, offset = self.filter, self.page_offset
+                rows = await queue.page(store, actor, f, limit=PAGE, offset=offset)
+                total = await queue.count(store, actor, f)
+                if (f, offset) != (self.filter, self.page_offset):
+                    continue  # the operator changed the filter meanwhile: read that instead
+                if not rows and offset > 0 and total:
+                    self.page_offset = max(0, (total - 1) // PAGE * PAGE)  # the page emptied: step back
+                    continue
+                self.total = total
+                self.error = None
+                self.table.reconcile(rows, store.now())
+                self.loads += 1
+                self._show_status()
+                if not self._again:
+                    break
+        except StoreError as e:
+            self.error = e.message()
+            self._show_status()
+        except Exception as e:  # the database went away; the next change or minute retries
+            log.exception("queue read failed")
+            reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+            self.error = t("console.queue.read_failed", reason=reason)
+            self._show_status()
+        finally:
+            self._loading = False
+
+    def _show_status(self) -> None:
+        status = self.query_one("#queue-status", Static)
+        if self.error:
+            status.update(Text(self.error, style=f"bold {self.app.current_theme.error or 'red'}"))
+            return
+        total, shown = self.total or 0, self.table.row_count
+        if total == 0:
+            text = t("console.queue.empty")
+        elif total <= PAGE and self.page_offset == 0:
+            text = t("console.queue.count_all", total=total)
+        elif self.page_offset == 0:
+            text = t("console.queue.count_first", shown=shown, total=total)
+        else:
+            text = t("console.queue.count_range", start=self.page_offset + 1, end=self.page_offset + shown, total=total)
+        if total > self.page_offset + shown:
+            text += "  " + t("console.queue.more_hint")
+        status.update(Text(text, style="dim"))
+
+    def set_filter(self, f: queue.QueueFilter) -> None:
+        if f == self.filter:
+            return
+        self.filter = f
+        self.page_offset = 0
+        self.update_where()
+        self.reload()
+
+    # --- live ------------------------------------------------------------------------------
+
+    def on_tickets_changed(self, message: TicketsChanged) -> None:
+        self.reload()
+
+    def on_minute_tick(self, message: MinuteTick) -> None:
+        if self.filter.overdue_only:
+            self.reload()  # tickets become overdue as time passes
+        else:
+            self.table.retime(self.gd.store.now())
+
+    def on_theme_changed(self, message: ThemeChanged) -> None:
+        self.table.recolour(self.app.current_theme)
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.filter_input
+        self._before_edit = self.filter.text
+        box.value = self.filter.text
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#queue-filter")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        value = event.value
+        self._debounce = self.set_timer(0.25, lambda: self.set_filter(replace(self.filter, text=value.strip())))
+
+    @on(Input.Submitted, "#queue-filter")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self.set_filter(replace(self.filter, text=event.value.strip()))
+        self._close_filter()
+
+    def _close_filter(self) -> None:
+        self.filter_input.display = False
+        self.table.focus()
+
+    def action_group(self, group: str) -> None:
+        self.set_filter(replace(self.filter, group=group, statuses=()))
+
+    def action_overdue(self) -> None:
+        self.set_filter(replace(self.filter, overdue_only=not self.filter.overdue_only))
+
+    def action_next_page(self) -> None:
+        if self.total is not None and self.page_offset + PAGE < self.total:
+            self.page_offset += PAGE
+            self.reload()
+            self.table.move_cursor(row=0, animate=False)
+
+    def action_prev_page(self) -> None:
+        if self.page_offset > 0:
+            self.page_offset = max(0, self.page_offset - PAGE)
+            self.reload()
+
+    def action_back(self) -> None:
+        """esc: leave the filter box, else clear the filter, else step back (k9s)."""
+        if self.filter_input.display and self.filter_input.has_focus:
+            if self._debounce is not None:
+                self._debounce.stop()
+            self.set_filter(replace(self.filter, text=self._before_edit))
+            self._close_filter()
+            return
+        default = queue.QueueFilter()
+        if self.filter != default:
+            self.set_filter(default)
+            return
+        self.gd.go_back()
+
+    @on(DataTable.RowSelected, "#queue-table")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.gd.open_ticket(event.row_key.value)
+
+    def selected_number(self) -> str | None:
+        return self.table.current_number()

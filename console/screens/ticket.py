@@ -1,0 +1,273 @@
+"""The ticket detail screen: every field, the units, every SLA clock and the whole timeline.
+
+It reads `store.views.detail` (the same read model as `griddesk ticket show`) in a worker,
+re-reads when the change feed says this ticket changed, and re-words the clocks' time left when
+the minute turns. Personal data arrives already masked by the store for the operator's role.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from console.messages import MinuteTick, ThemeChanged, TicketsChanged
+from console.screens import GridScreen
+from console.widgets.queue_table import URGENCY_LOOK, Palette
+from store import timefmt, views
+from store.errors import StoreError
+from store.i18n import code_name, has, t
+
+log = logging.getLogger(__name__)
+
+
+def action_label(code: str) -> str:
+    """A timeline action's name: this console's wording, else the workflow's verb, else the code."""
+    for key in (f"action.{code}", f"workflow.verb.{code}"):
+        if has(key):
+            return t(key)
+    return code
+
+
+class TicketScreen(GridScreen):
+    ENTRY = "ticket"
+    TITLE_KEY = "console.screen.ticket"
+    BINDINGS = [
+        Binding("escape", "back", "console.key.back"),
+        Binding("r", "reload", "console.key.reload", show=False),
+        Binding("home", "scroll_home", "console.key.top", show=False),
+        Binding("end", "scroll_end", "console.key.bottom", show=False),
+    ]
+
+    def __init__(self, number: str, **kw) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kw)
+        self.number = number.strip()
+        self.detail: views.TicketDetail | None = None
+        self.error: str | None = None
+        self.loads = 0
+        self._loading = False
+        self._again = False
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="ticket-body", can_focus=True):
+            yield Static(t("console.loading"), id="ticket-summary")
+            yield Static(id="ticket-clocks")
+            yield Static(id="ticket-timeline")
+
+    def on_mount(self) -> None:
+        self.query_one("#ticket-body").focus()
+        self.reload()
+
+    def where(self) -> str:
+        return f"{t(self.TITLE_KEY)} › {self.number}"
+
+    @property
+    def ticket_id(self) -> int | None:
+        return self.detail.ticket.id if self.detail else None
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        if self._loading:
+            self._again = True
+            return
+        self._loading = True
+        self.run_worker(self._load(), group="ticket-load", exit_on_error=False)
+
+    async def _load(self) -> None:
+        try:
+            while True:
+                self._again = False
+                self.detail = await views.detail(self.gd.store, self.gd.actor, self.number)
+                self.error = None
+                self.loads += 1
+                self.render_detail()
+                if not self._again:
+                    break
+        except StoreError as e:
+            self.error = e.message()
+            self.render_detail()
+        except Exception as e:
+            log.exception("ticket read failed")
+            reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+            self.error = t("console.queue.read_failed", reason=reason)
+            self.render_detail()
+        finally:
+            self._loading = False
+
+    def on_tickets_changed(self, message: TicketsChanged) -> None:
+        if self.detail is None or message.touches(self.ticket_id):
+            self.reload()
+
+    def on_minute_tick(self, message: MinuteTick) -> None:
+        if self.detail is not None:
+            self.query_one("#ticket-clocks", Static).update(self._clocks(message.now))
+
+    def on_theme_changed(self, message: ThemeChanged) -> None:
+        self.render_detail()
+
+    def relabel(self) -> None:
+        self.render_detail()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_scroll_home(self) -> None:
+        self.query_one("#ticket-body", VerticalScroll).scroll_home(animate=False)
+
+    def action_scroll_end(self) -> None:
+        self.query_one("#ticket-body", VerticalScroll).scroll_end(animate=False)
+
+    # --- rendering -------------------------------------------------------------------------
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.gd.store.settings.timezone)
+
+    def _when(self, at: datetime | None) -> str:
+        return timefmt.local(at, self.tz, "%Y-%m-%d %H:%M") if at else "—"
+
+    def render_detail(self) -> None:
+        if not self.is_mounted:
+            return
+        summary = self.query_one("#ticket-summary", Static)
+        if self.error:
+            summary.update(Text(self.error, style=f"bold {self.app.current_theme.error or 'red'}"))
+            self.query_one("#ticket-clocks", Static).update("")
+            self.query_one("#ticket-timeline", Static).update("")
+            return
+        if self.detail is None:
+            return
+        now = self.gd.store.now()
+        summary.update(self._summary())
+        self.query_one("#ticket-clocks", Static).update(self._clocks(now))
+        self.query_one("#ticket-timeline", Static).update(self._timeline())
+
+    def plain_text(self, width: int = 100) -> str:
+        """The detail as plain text, as the operator reads it (tests; copying a ticket out)."""
+        import io
+
+        from rich.console import Console
+
+        if self.detail is None:
+            return self.error or ""
+        console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+        for part in (self._summary(), self._clocks(self.gd.store.now()), self._timeline()):
+            console.print(part)
+        return console.export_text()
+
+    def _section(self, key: str) -> Text:
+        return Text(t(key), style=f"bold {self.app.current_theme.accent or ''}".strip())
+
+    def _summary(self) -> RenderableType:
+        d = self.detail
+        assert d is not None
+        tk = d.ticket
+        p = Palette(self.app.current_theme)
+        symbol, colour = p.status(tk.status)
+        status = Text(f"{symbol} {code_name('status', tk.status)}", style=colour)
+        if tk.resume_status:
+            status.append(f"  ({t('console.ticket.resume_to', status=code_name('status', tk.resume_status))})",
+                          style="dim")
+        urgency = Text(f"{URGENCY_LOOK.get(tk.urgency, '?')} {code_name('urgency', tk.urgency)}",
+                       style=p(f"urgency-{tk.urgency}"))
+        grid = f"{d.grid.name}  ({d.grid.code})"
+        if d.matter is not None:
+            matter = f"{d.matter.name}  ({d.matter.code})"
+        else:
+            matter = t("console.queue.out_of_list")
+        reporter = " ".join(x for x in (d.reporter_name, d.reporter_phone) if x) or "—"
+        lead = d.lead_unit.name if d.lead_unit else "—"
+        co = "、".join(u.name for u in d.co_units) or "—"
+        rows: list[tuple[str, RenderableType]] = [
+            ("field.number", Text(tk.number, style="bold")),
+            ("field.status", status),
+            ("field.urgency", urgency),
+            ("field.source", code_name("source", tk.source)),
+            ("field.title", Text(tk.title, style="bold")),
+            ("field.description", tk.description or "—"),
+            ("field.grid", grid),
+            ("field.address", tk.address or "—"),
+            ("field.matter", matter),
+            ("field.reporter", reporter),
+            ("console.ticket.lead_unit", lead),
+            ("console.ticket.co_units", co),
+            ("field.received_at", self._when(tk.received_at)),
+            ("console.ticket.handle_due", self._when(tk.handle_due_at)),
+        ]
+        if tk.closed_at:
+            rows.append(("console.ticket.closed_at", self._when(tk.closed_at)))
+        if tk.resolved_on_spot:
+            rows.append(("field.resolved_on_spot", t("console.yes")))
+        if tk.satisfaction:
+            rows.append(("console.ticket.satisfaction", code_name("satisfaction", tk.satisfaction)))
+        if tk.supervise_level:
+            rows.append(("console.ticket.supervise", code_name("supervise_level", tk.supervise_level)))
+        if tk.escalation:
+            rows.append(("console.ticket.escalation", code_name("escalation", tk.escalation)))
+        rows.append(("console.ticket.updated", f"{self._when(tk.updated_at)}  {tk.updated_by}  v{tk.version}"))
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(ratio=1)
+        for key, value in rows:
+            label = t(key)
+            table.add_row(label[:1].upper() + label[1:], value)
+        return Group(self._section("console.ticket.section_ticket"), table)
+
+    def _clocks(self, now: datetime) -> RenderableType:
+        d = self.detail
+        assert d is not None
+        p = Palette(self.app.current_theme)
+        if not d.clocks:
+            return Group(Text(""), self._section("console.ticket.section_clocks"),
+                         Text(t("console.ticket.no_clocks"), style="dim"))
+        table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, header_style="dim")
+        for key in ("clock", "limit", "due", "state", "left"):
+            table.add_column(t(f"console.ticket.clock_{key}"), no_wrap=key != "left")
+        for c in d.clocks:
+            limit = f"{c.limit_value} {code_name('limit_unit', c.limit_unit)}"
+            state = Text(t(f"console.clock_state.{c.state}"))
+            if c.state == "overdue" or c.state == "missed":
+                state.stylize(f"bold {p('overdue')}")
+            elif c.due_soon:
+                state.stylize(p("due-soon"))
+            if c.state in ("running", "overdue"):
+                left = Text(timefmt.time_left(c.due_at, now),
+                            style=f"bold {p('overdue')}" if c.due_at < now else "")
+            elif c.state == "paused":
+                left = Text(t("time.paused", span=timefmt.span(c.left_s)), style="dim")
+            else:
+                left = Text("—", style="dim")
+            table.add_row(code_name("clock", c.name), limit, self._when(c.due_at), state, left)
+        return Group(Text(""), self._section("console.ticket.section_clocks"), table)
+
+    def _timeline(self) -> RenderableType:
+        d = self.detail
+        assert d is not None
+        table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, header_style="dim")
+        table.add_column(t("console.ticket.tl_at"), no_wrap=True)
+        table.add_column(t("console.ticket.tl_actor"))
+        table.add_column(t("console.ticket.tl_action"), no_wrap=True)
+        table.add_column(t("console.ticket.tl_status"))
+        table.add_column(t("console.ticket.tl_note"), ratio=1)
+        p = Palette(self.app.current_theme)
+        for e in d.timeline:
+            change = Text()
+            if e.from_status and e.to_status and e.from_status != e.to_status:
+                change.append(code_name("status", e.from_status), style="dim")
+                change.append(" → ")
+                change.append(code_name("status", e.to_status), style=p.status(e.to_status)[1])
+            elif e.to_status:
+                change.append(code_name("status", e.to_status), style=p.status(e.to_status)[1])
+            action = action_label(e.action)
+            table.add_row(self._when(e.at), e.actor, Text(action, style="bold"), change, e.note or "")
+        return Group(Text(""), self._section("console.ticket.section_timeline"), table)
+
