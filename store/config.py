@@ -29,6 +29,7 @@ class Settings:
     verify_limit_hours: int = 24  # HH 21, natural hours
     visit_limit_days: int = 1  # return visit by the next working day
     escalate_limit_minutes: int = 30  # report a major event upward
+    notice_window_minutes: int = 60  # ring for overdue crossings this recent (not old backlog)
     decision_limit_days: int = 1  # the centre decides on a return/extension request by then
     due_soon_fraction: float = 0.25  # "due soon": less than this share of the limit left
     reminder_hours_before: int = 4  # the ladder's reminder, working hours before the deadline

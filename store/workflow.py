@@ -342,7 +342,7 @@ def actions_for(actor: Actor, ticket: Ticket) -> list[str]:
 
 async def available(store: Store, actor: Actor, number: str) -> list[str]:
     async with store.db.session() as s:
-        tk, _ = await _load(s, actor, number, lock=False)
+        tk, _ = await load_ticket(s, actor, number, lock=False)
     return actions_for(actor, tk)
 
 
@@ -401,10 +401,10 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
     p = _clean(params)
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk, _ = await _load(s, actor, number, lock=True)
+        tk, _ = await load_ticket(s, actor, number, lock=True)
         seen = tk.version
         if expected_version is not None and expected_version != seen:
-            raise await _conflict(s, store, tk, expected_version)
+            raise await conflict(s, store, tk, expected_version)
         try:
             row = permit(actor, tk, action)
         except NotAllowed as e:
@@ -432,7 +432,7 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
             .values(version=seen + 1, updated_at=now, updated_by=actor.label)
             .execution_options(synchronize_session=False))
         if res.rowcount != 1:
-            raise await _conflict(s, store, tk, seen)
+            raise await conflict(s, store, tk, seen)
         for name, value in (("version", seen + 1), ("updated_at", now), ("updated_by", actor.label)):
             set_committed_value(tk, name, value)
         await records.timeline(s, tk.id, actor, action, now, from_status, step.to, step.note,
@@ -449,7 +449,8 @@ def _join(*parts: str | None) -> str | None:
     return "\n".join(got) if got else None
 
 
-async def _load(s: AsyncSession, actor: Actor, number: str, lock: bool) -> tuple[Ticket, Grid]:
+async def load_ticket(s: AsyncSession, actor: Actor, number: str, lock: bool) -> tuple[Ticket, Grid]:
+    """The ticket and its grid for a write, in the actor's jurisdiction (used by escalation too)."""
     q = select(Ticket).where(Ticket.number == number)
     if lock:
         # PostgreSQL: a second writer waits here and then reads the first one's version.
@@ -465,14 +466,16 @@ async def _load(s: AsyncSession, actor: Actor, number: str, lock: bool) -> tuple
 
 
 async def _last_change(s: AsyncSession, tk: Ticket) -> LastChange | None:
-    e = (await s.execute(select(TimelineEntry).where(TimelineEntry.ticket_id == tk.id)
+    # the last change of state: annotations (supervision, report-up) don't bump the version
+    e = (await s.execute(select(TimelineEntry).where(TimelineEntry.ticket_id == tk.id,
+                                                     TimelineEntry.to_status.is_not(None))
                          .order_by(TimelineEntry.id.desc()).limit(1))).scalar_one_or_none()
     if e is None:
         return None
     return LastChange(e.actor, action_name(e.action), e.at)
 
 
-async def _conflict(s: AsyncSession, store: Store, tk: Ticket, seen: int) -> Conflict:
+async def conflict(s: AsyncSession, store: Store, tk: Ticket, seen: int) -> Conflict:
     await s.refresh(tk)
     last = await _last_change(s, tk)
     who, what, at = (last.who, last.what, last.at) if last else (tk.updated_by, "", tk.updated_at)
@@ -805,7 +808,7 @@ async def propose_units(store: Store, actor: Actor, number: str) -> list[Proposa
     centre does not dispatch to itself.
     """
     async with store.db.session() as s:
-        tk, grid = await _load(s, actor, number, lock=False)
+        tk, grid = await load_ticket(s, actor, number, lock=False)
         out: list[Proposal] = []
         seen: set[int] = set()
         if tk.matter_id is not None:

@@ -1,0 +1,238 @@
+"""The overdue view's data: every running clock that is due soon or overdue, grouped and ranked.
+
+A clock is *due soon* from its `warn_at` (when only `Settings.due_soon_fraction` of its limit is
+left) until its deadline, and *overdue* after the deadline. How late it is, as a multiple of its
+limit (超时倍数, the measure urban-management scorecards use), is counted in the limit's own
+basis: working time for work_hours / work_days limits, wall-clock time for natural ones — so a
+4-working-hour limit missed over a weekend is not "20 times late" on Monday morning.
+
+SQL picks the rows (running clocks whose `warn_at` has passed, of open tickets in the actor's
+jurisdiction); Python does the calendar arithmetic, which SQL cannot.
+
+Counts are of clocks, not tickets: a ticket whose sign-for and handling limits have both passed
+missed two limits and shows in two rows (by stage that is the natural reading; by unit it is
+what scorecards count).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from store import sla
+from store.actor import Actor
+from store.context import Store
+from store.enums import OPEN_STATUSES, ClockState, Role
+from store.errors import Invalid
+from store.i18n import code_name, t
+from store.models import Grid, Matter, Ticket, TicketClock, Unit
+from store.timefmt import iso
+
+BY = ("unit", "grid", "stage")
+UNASSIGNED = "unassigned"  # the unit group of tickets not dispatched yet
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    ticket_id: int
+    number: str
+    title: str
+    status: str
+    urgency: str
+    grid_code: str
+    grid: str
+    matter: str | None
+    unit_code: str | None  # lead unit; None while pending dispatch
+    unit: str | None
+    clock_id: int
+    clock: str  # ClockName: the stage
+    due_at: datetime
+    limit_value: int
+    limit_unit: str
+    limit_s: float  # the whole limit in basis seconds
+    left_s: float  # basis seconds left; negative once late
+    overdue: bool
+    supervise_level: str | None
+    escalation: str | None
+    version: int
+
+    @property
+    def multiple(self) -> float:
+        """超时倍数: time late ÷ the limit, both in the limit's basis (0 while not late)."""
+        return max(-self.left_s / self.limit_s, 0.0)
+
+    @property
+    def late_s(self) -> float:
+        return max(-self.left_s, 0.0)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        # one scale for both kinds: late rows by multiple, then due-soon rows by the share of
+        # the limit left (-left/limit is negative for them), earliest deadline on ties
+        return (not self.overdue, self.left_s / self.limit_s, self.due_at, self.number, self.clock)
+
+    def json(self) -> dict[str, Any]:
+        return {"number": self.number, "title": self.title, "status": self.status,
+                "urgency": self.urgency, "grid": self.grid_code, "grid_name": self.grid,
+                "matter_name": self.matter, "lead_unit": self.unit_code, "lead_unit_name": self.unit,
+                "clock": self.clock, "due_at": iso(self.due_at),
+                "limit": {"value": self.limit_value, "unit": self.limit_unit},
+                "state": "overdue" if self.overdue else "due_soon",
+                "left_seconds": int(self.left_s), "overdue_multiple": round(self.multiple, 2),
+                "supervise_level": self.supervise_level, "escalation": self.escalation}
+
+
+@dataclass
+class OverdueGroup:
+    key: str  # unit code ("unassigned"), grid code, or clock name
+    label: str  # unit name, grid name, or the clock's name in the current language
+    rows: list[OverdueRow] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for r in self.rows if r.overdue)
+
+    @property
+    def due_soon(self) -> int:
+        return sum(1 for r in self.rows if not r.overdue)
+
+    @property
+    def worst(self) -> float:
+        return max((r.multiple for r in self.rows), default=0.0)
+
+    def json(self) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "overdue": self.overdue,
+                "due_soon": self.due_soon, "worst_multiple": round(self.worst, 2),
+                "rows": [r.json() for r in self.rows]}
+
+
+@dataclass
+class OverdueView:
+    at: datetime
+    by: str
+    groups: list[OverdueGroup]
+    rows: list[OverdueRow]  # every row, worst first
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for r in self.rows if r.overdue)
+
+    @property
+    def due_soon(self) -> int:
+        return sum(1 for r in self.rows if not r.overdue)
+
+    @property
+    def tickets_overdue(self) -> int:
+        """Tickets with any clock overdue: the header's overdue count (`queue.counts`)."""
+        return len({r.ticket_id for r in self.rows if r.overdue})
+
+    @property
+    def tickets_due_soon(self) -> int:
+        """Tickets with a clock due soon and none overdue."""
+        late = {r.ticket_id for r in self.rows if r.overdue}
+        return len({r.ticket_id for r in self.rows if not r.overdue} - late)
+
+    def json(self) -> dict[str, Any]:
+        return {"at": iso(self.at), "by": self.by, "overdue": self.overdue,
+                "due_soon": self.due_soon, "tickets": {"overdue": self.tickets_overdue,
+                                                       "due_soon": self.tickets_due_soon},
+                "groups": [g.json() for g in self.groups]}
+
+
+def basis_span(store: Store, seconds: float, unit: str, lang: str | None = None) -> str:
+    """A lateness or time left in the limit's own basis, exact to the minute.
+
+    Working time reads in working days and hours ("3个工作日2小时"): 25 hours of working time
+    are not "a day", and a 4-working-hour limit missed by 101 working hours is 14 working days
+    late. Natural time reads in days and hours from two days on.
+    """
+    minutes = int(round(abs(seconds) / 60))
+    h, m = divmod(minutes, 60)
+    if unit not in sla.NATURAL:
+        day_minutes = int(store.calendar.day_seconds // 60) or 1
+        d, rest = divmod(minutes, day_minutes)
+        if d:
+            key = "overdue.dur.workday" if d == 1 else "overdue.dur.workdays"
+            return t(key + "_hours", lang, d=d, h=rest // 60) if rest >= 60 else t(key, lang, d=d)
+    elif h >= 48:
+        return t("overdue.dur.days_hours", lang, d=h // 24, h=h % 24)
+    if h == 0:
+        return t("overdue.dur.minutes", lang, m=m)
+    if m == 0:
+        return t("overdue.dur.hours", lang, h=h)
+    return t("overdue.dur.hours_minutes", lang, h=h, m=m)
+
+
+def scope(q: Select, actor: Actor) -> Select:  # type: ignore[type-arg]
+    """Open tickets in the actor's jurisdiction; a unit account sees the tickets it leads."""
+    q = q.where(Ticket.town_code.startswith(actor.jurisdiction), Ticket.status.in_(OPEN_STATUSES))
+    if actor.role == Role.UNIT:
+        q = q.where(Ticket.lead_unit_id == (actor.unit_id if actor.unit_id is not None else -1))
+    return q
+
+
+def _query(now: datetime) -> Select:  # type: ignore[type-arg]
+    return (
+        select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.urgency, Grid.code,
+               Grid.name, Matter.name, Unit.code, Unit.name, TicketClock.id, TicketClock.name,
+               TicketClock.due_at, TicketClock.limit_value, TicketClock.limit_unit,
+               Ticket.supervise_level, Ticket.escalation, Ticket.version)
+        .select_from(TicketClock)
+        .join(Ticket, Ticket.id == TicketClock.ticket_id)
+        .join(Grid, Grid.id == Ticket.grid_id)
+        .outerjoin(Matter, Matter.id == Ticket.matter_id)
+        .outerjoin(Unit, Unit.id == Ticket.lead_unit_id)
+        .where(TicketClock.state == ClockState.RUNNING, TicketClock.warn_at <= now)
+    )
+
+
+def make_row(store: Store, r: Any, now: datetime) -> OverdueRow:
+    cal = store.calendar
+    (tid, number, title, status, urgency, gcode, gname, matter, ucode, uname, cid, cname, due,
+     value, unit, level, esc, version) = r
+    limit = max(sla.limit_seconds(cal, value, unit), 1.0)
+    left = sla.basis_seconds(cal, unit, now, due)
+    # late means past the deadline, as the queue's header counts it; after hours a working-time
+    # clock can be late by zero working seconds (multiple 0) until the next opening
+    return OverdueRow(tid, number, title, status, urgency, gcode, gname, matter, ucode, uname, cid,
+                      cname, due, value, unit, limit, left, due < now, level, esc, version)
+
+
+async def rows(store: Store, actor: Actor, *, only_overdue: bool = False) -> list[OverdueRow]:
+    """Every due-soon and overdue clock in the actor's reach, worst first."""
+    now = store.now()
+    q = scope(_query(now), actor)
+    if only_overdue:
+        q = q.where(TicketClock.due_at < now)
+    async with store.db.session() as s:
+        found = (await s.execute(q)).all()
+    out = [make_row(store, r, now) for r in found]
+    out.sort(key=OverdueRow.sort_key)
+    return out
+
+
+def group(found: list[OverdueRow], by: str, lang: str | None = None) -> list[OverdueGroup]:
+    """Rows grouped by lead unit, grid or stage; most overdue group first."""
+    if by not in BY:
+        raise Invalid("error.unknown_value", field="by", value=by, choices=" | ".join(BY))
+    groups: dict[str, OverdueGroup] = {}
+    for r in found:  # already worst first, so each group's rows stay in that order
+        if by == "unit":
+            key, label = (r.unit_code, r.unit or r.unit_code) if r.unit_code else \
+                (UNASSIGNED, t("overdue.unassigned", lang))
+        elif by == "grid":
+            key, label = r.grid_code, r.grid
+        else:
+            key, label = r.clock, code_name("clock", r.clock, lang)
+        groups.setdefault(key, OverdueGroup(key, label or key)).rows.append(r)
+    return sorted(groups.values(), key=lambda g: (-g.overdue, -g.worst, -g.due_soon, g.key))
+
+
+async def view(store: Store, actor: Actor, by: str = "unit", *, only_overdue: bool = False,
+               lang: str | None = None) -> OverdueView:
+    if by not in BY:
+        raise Invalid("error.unknown_value", field="by", value=by, choices=" | ".join(BY))
+    found = await rows(store, actor, only_overdue=only_overdue)
+    return OverdueView(store.now(), by, group(found, by, lang), found)
