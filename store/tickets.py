@@ -10,7 +10,6 @@ Optional: "resolved_on_spot" (bool), "out_of_list" (bool, instead of "matter"),
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store import clocks, records
 from store.actor import Actor
+from store.checks import PHONE, in_force
 from store.context import Store
 from store.enums import ClockName, GridStatus, LimitUnit, Role, Source, Status, Urgency
 from store.errors import Invalid, NotAllowed
@@ -27,7 +27,6 @@ from store.i18n import t
 from store.models import Grid, Matter, Ticket
 
 MAX = {"title": 120, "description": 4000, "address": 120, "reporter.name": 30}
-PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 CREATORS = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.GRID_WORKER)
 
 
@@ -123,8 +122,7 @@ async def _resolve(s: AsyncSession, actor: Actor, new: NewTicket, at: datetime) 
         matter = (await s.execute(select(Matter).where(Matter.code == new.matter))).scalar_one_or_none()
         if matter is None:
             raise Invalid("error.unknown_matter", field="matter", code=new.matter)
-        today = at.date()
-        if matter.admitted_on > today or (matter.withdrawn_on is not None and matter.withdrawn_on <= today):
+        if not in_force(matter.admitted_on, matter.withdrawn_on, at.date()):
             raise Invalid("error.matter_withdrawn", field="matter", code=new.matter,
                           on=str(matter.withdrawn_on or matter.admitted_on))
     return grid, matter

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from store.actor import Actor
 from store.context import Store
@@ -144,4 +144,8 @@ async def seed(store: Store) -> Town:
                                                     jurisdiction=jur, unit_id=unit_id,
                                                     person_id=person_id, bell=True, active=True))
             town.actors[login] = Actor(login, name, role, jur, i, unit_id)
+        if store.db.backend == "postgresql":  # explicit ids above leave the serial sequences behind
+            for table in ("grids", "units", "matters", "people", "operators"):
+                await s.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                     f"(SELECT max(id) FROM {table}))"))
     return town

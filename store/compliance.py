@@ -1,0 +1,310 @@
+"""Roster compliance findings: table-driven rules, each naming the article it comes from.
+
+Findings are computed from the data on every call, never stored, so a fix shows at once: assign
+a leader and the "no leader" finding is gone from the next list.
+
+An article reference is a stable string like "HH 11; JM 7" (Heihe art. 11, Jiangmen art. 7 —
+DESIGN.md's abbreviations); `cite()` renders it for a reader. "local" marks a rule whose
+threshold is a local setting rather than a regulation (the worker load).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from store.actor import Actor
+from store.config import Settings
+from store.context import Store
+from store.enums import GridStatus, GridType, Level, PersonRole, PersonStatus
+from store.i18n import current, t
+from store.models import Area, Grid, GridAssignment, Person
+from store.roster import current_clause, today
+
+# YC 6: full-time seat operators at the town centre — 2 for a town under 100,000 people, 3 from
+# 100,000; a village centre at least 1 (full- or part-time).
+SEATS_SMALL_TOWN, SEATS_LARGE_TOWN, SEATS_VILLAGE = 2, 3, 1
+LARGE_TOWN_POPULATION = 100_000
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    article: str
+    subject_kind: str  # grid / person / area
+    subject_key: str  # grid code, person id, area code
+    subject_name: str
+    area_code: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def title(self, lang: str | None = None) -> str:
+        return t(f"roster.rule.{self.rule}", lang)
+
+    def detail(self, lang: str | None = None) -> str:
+        return t(f"roster.rule_detail.{self.rule}", lang, **self.params)
+
+    def citation(self, lang: str | None = None, short: bool = False) -> str:
+        return cite(self.article, lang, short)
+
+    def json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "article": self.article, "title": self.title(),
+                "citation": self.citation(), "subject": {"kind": self.subject_kind, "key": self.subject_key,
+                                                         "name": self.subject_name},
+                "area_code": self.area_code, "detail": self.detail(), "params": self.params}
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def cn_number(n: int) -> str:
+    """1–99 in Chinese numerals, as articles are numbered (第十一条, 第四十三条)."""
+    if n < 10:
+        return _CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 1 else _CN_DIGITS[tens]
+    return f"{head}十{_CN_DIGITS[ones] if ones else ''}"
+
+
+_REF = re.compile(r"^(HH|JM|YC|BH)\s+(\d+)$")
+
+
+def cite(article: str, lang: str | None = None, short: bool = False) -> str:
+    """"HH 11; JM 7" → "《黑河市网格化管理服务条例》第十一条；…" / "Heihe Regulation art. 11; …";
+    `short` names the sources briefly ("黑河条例第11条"), for tables."""
+    parts = []
+    for ref in (p.strip() for p in article.split(";")):
+        m = _REF.match(ref)
+        if m is None:
+            parts.append(t("roster.source.local", lang) if ref == "local" else ref)
+            continue
+        source, n = m.group(1), int(m.group(2))
+        # Chinese cites articles in Chinese numerals (第十一条), English in digits
+        shown = cn_number(n) if (lang or current()) == "zh" and not short else str(n)
+        names = "roster.source_short" if short else "roster.source"
+        parts.append(t("roster.cite", lang, source=t(f"{names}.{source.lower()}", lang), n=shown))
+    return t("roster.cite_sep", lang).join(parts)
+
+
+# --- the facts the rules read -------------------------------------------------------------
+
+
+@dataclass
+class GridFacts:
+    grid: Grid
+    village: Area | None
+    members: list[tuple[GridAssignment, Person]] = field(default_factory=list)
+
+    def holding(self, role: str) -> list[Person]:
+        return [p for a, p in self.members if a.role == role]
+
+    @property
+    def urban(self) -> bool:
+        v = self.village
+        return v is not None and (bool(v.urban) or v.kind == "community")
+
+
+@dataclass
+class Facts:
+    settings: Settings
+    today: date
+    grids: list[GridFacts]
+    people: dict[int, Person]
+    # (person, grid) for every current assignment on an active grid in scope
+    assignments: list[tuple[GridAssignment, Person, Grid]]
+    centres: list[tuple[Area, int, int]]  # (area, population, seat operators)
+
+
+async def _facts(store: Store, actor: Actor) -> Facts:
+    on = today(store)
+    scope = actor.jurisdiction
+    async with store.db.session() as s:
+        gq = select(Grid).where(Grid.status == GridStatus.ACTIVE)
+        aq = select(Area)
+        if scope:
+            gq = gq.where(Grid.area_code.startswith(scope))
+            aq = aq.where(Area.code.startswith(scope))
+        grids = list((await s.execute(gq.order_by(Grid.code))).scalars())
+        areas = {a.code: a for a in (await s.execute(aq)).scalars()}
+        ids = [g.id for g in grids]
+        rows = []
+        if ids:
+            rows = (await s.execute(
+                select(GridAssignment, Person).join(Person, Person.id == GridAssignment.person_id)
+                .where(GridAssignment.grid_id.in_(ids), current_clause(on),
+                       Person.status == PersonStatus.ACTIVE)
+                .order_by(GridAssignment.id))).all()
+        pq = select(Person).where(Person.status == PersonStatus.ACTIVE)
+        if scope:
+            pq = pq.where(Person.area_code.startswith(scope))
+        people = {p.id: p for p in (await s.execute(pq)).scalars()}
+    by_id = {g.id: GridFacts(g, areas.get(g.area_code)) for g in grids}
+    assignments = []
+    for a, p in rows:
+        by_id[a.grid_id].members.append((a, p))
+        people.setdefault(p.id, p)
+        assignments.append((a, p, by_id[a.grid_id].grid))
+    seats: dict[str, int] = defaultdict(int)
+    for p in people.values():
+        if p.role == PersonRole.SEAT_OPERATOR and p.area_code:
+            seats[p.area_code] += 1
+    return Facts(store.settings, on, list(by_id.values()), people, assignments,
+                 _centres(areas, grids, seats))
+
+
+def _centres(areas: dict[str, Area], grids: list[Grid], seats: dict[str, int]) -> list[tuple[Area, int, int]]:
+    """Command centres to staff: every town running grid work (it has an active grid or a centre
+    phone), and every village that has a centre of its own (a centre phone marks one)."""
+    grid_pop: dict[str, int] = defaultdict(int)
+    towns_with_grids = set()
+    for g in grids:
+        grid_pop[g.town_code] += g.population
+        towns_with_grids.add(g.town_code)
+    village_pop: dict[str, int] = defaultdict(int)
+    for a in areas.values():
+        if a.level == Level.VILLAGE and a.population:
+            village_pop[a.code[:9]] += a.population
+    out = []
+    for a in sorted(areas.values(), key=lambda a: a.code):
+        if a.level == Level.TOWN and (a.code in towns_with_grids or a.centre_phone):
+            pop = a.population or village_pop.get(a.code) or grid_pop.get(a.code, 0)
+            out.append((a, pop, seats.get(a.code, 0)))
+        elif a.level == Level.VILLAGE and a.centre_phone:
+            out.append((a, a.population or 0, seats.get(a.code, 0)))
+    return out
+
+
+# --- the rules ---------------------------------------------------------------------------
+
+
+def _grid_finding(rule: str, article: str, g: Grid, **params: Any) -> Finding:
+    return Finding(rule, article, "grid", g.code, g.name, g.area_code, params)
+
+
+def _person_finding(rule: str, article: str, p: Person, **params: Any) -> Finding:
+    return Finding(rule, article, "person", str(p.id), p.name, p.area_code, params)
+
+
+def no_leader(f: Facts, rule: Rule) -> Iterable[Finding]:
+    for g in f.grids:
+        if not g.holding(PersonRole.LEADER):
+            yield _grid_finding(rule.code, rule.article, g.grid, grid=g.grid.name)
+
+
+def no_full_time(f: Facts, rule: Rule) -> Iterable[Finding]:
+    for g in f.grids:
+        if not g.holding(PersonRole.FULL_TIME):
+            urban = g.urban and g.grid.type == GridType.COMPREHENSIVE
+            # YC 15 names urban comprehensive grids; HH 11 asks it of every grid
+            article = rule.article if urban else "HH 11"
+            yield _grid_finding(rule.code, article, g.grid, grid=g.grid.name)
+
+
+def untrained_full_time(f: Facts, rule: Rule) -> Iterable[Finding]:
+    on_duty: dict[int, list[str]] = defaultdict(list)
+    for a, p, g in f.assignments:
+        if a.role == PersonRole.FULL_TIME:
+            on_duty[p.id].append(g.name)
+    for pid, names in on_duty.items():
+        p = f.people[pid]
+        if p.trained_on is None or p.trained_on > f.today:
+            yield _person_finding(rule.code, rule.article, p, name=p.name, grids="、".join(names))
+
+
+def _full_time_load(f: Facts) -> dict[int, tuple[list[Grid], float]]:
+    """Per full-time worker: their grids, and their share of those grids' households (a grid's
+    households split evenly between its full-time workers)."""
+    workers_on: dict[int, int] = defaultdict(int)
+    for a, _p, g in f.assignments:
+        if a.role == PersonRole.FULL_TIME:
+            workers_on[g.id] += 1
+    load: dict[int, tuple[list[Grid], float]] = {}
+    for a, p, g in f.assignments:
+        if a.role == PersonRole.FULL_TIME:
+            grids, hh = load.get(p.id, ([], 0.0))
+            if g not in grids:
+                grids.append(g)
+                hh += g.households / workers_on[g.id]
+            load[p.id] = (grids, hh)
+    return load
+
+
+def load_grids(f: Facts, rule: Rule) -> Iterable[Finding]:
+    most = f.settings.worker_max_grids
+    for pid, (grids, _hh) in _full_time_load(f).items():
+        if len(grids) > most:
+            p = f.people[pid]
+            yield _person_finding(rule.code, rule.article, p, name=p.name, count=len(grids), max=most)
+
+
+def load_households(f: Facts, rule: Rule) -> Iterable[Finding]:
+    most = f.settings.worker_max_households
+    for pid, (_grids, hh) in _full_time_load(f).items():
+        if round(hh) > most:
+            p = f.people[pid]
+            yield _person_finding(rule.code, rule.article, p, name=p.name, households=round(hh), max=most)
+
+
+def seat_operators(f: Facts, rule: Rule) -> Iterable[Finding]:
+    for area, pop, have in f.centres:
+        if area.level == Level.TOWN:
+            need = SEATS_LARGE_TOWN if pop >= LARGE_TOWN_POPULATION else SEATS_SMALL_TOWN
+        else:
+            need = SEATS_VILLAGE
+        if have < need:
+            yield Finding(rule.code, rule.article, "area", area.code, area.name, area.code,
+                          {"area": area.name, "population": pop, "have": have, "need": need})
+
+
+def notice_stale(f: Facts, rule: Rule) -> Iterable[Finding]:
+    for gf in f.grids:
+        g = gf.grid
+        if g.roster_changed_at is not None and (g.notice_updated_at is None or g.notice_updated_at < g.roster_changed_at):
+            yield _grid_finding(rule.code, rule.article, g, grid=g.name,
+                                since=t("roster.never") if g.notice_updated_at is None else
+                                g.notice_updated_at.date().isoformat())
+
+
+def failed_reviews(f: Facts, rule: Rule) -> Iterable[Finding]:
+    for p in f.people.values():
+        if p.role == PersonRole.FULL_TIME and p.failed_reviews >= 2:
+            yield _person_finding(rule.code, rule.article, p, name=p.name, count=p.failed_reviews)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    article: str
+    subject: str
+    check: Callable[[Facts, Rule], Iterable[Finding]]
+
+    def title(self, lang: str | None = None) -> str:
+        return t(f"roster.rule.{self.code}", lang)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("no_leader", "HH 11; JM 7", "grid", no_leader),
+    Rule("no_full_time", "HH 11; YC 15", "grid", no_full_time),
+    Rule("untrained_full_time", "YC 43; HH 27", "person", untrained_full_time),
+    Rule("failed_reviews", "YC 17", "person", failed_reviews),
+    Rule("load_grids", "local", "person", load_grids),
+    Rule("load_households", "local", "person", load_households),
+    Rule("seat_operators", "YC 6", "area", seat_operators),
+    Rule("notice_stale", "HH 12; YC 22; BH 14", "grid", notice_stale),
+)
+
+
+async def findings(store: Store, actor: Actor, rules: Iterable[str] | None = None) -> list[Finding]:
+    """Every finding in the actor's jurisdiction, in rule order, then by subject."""
+    wanted = set(rules) if rules is not None else None
+    facts = await _facts(store, actor)
+    out: list[Finding] = []
+    for rule in RULES:
+        if wanted is None or rule.code in wanted:
+            out.extend(sorted(rule.check(facts, rule), key=lambda x: (x.area_code or "", x.subject_key)))
+    return out

@@ -1,0 +1,43 @@
+"""Import and export of the roster and the matter list as CSV or XLSX files.
+
+    result = await store.io.import_file(store, actor, "grids", "grids.csv", progress=cb)
+    count = await store.io.export_file(store, actor, "people", "people.xlsx")
+
+Kinds: areas, grids, people, assignments, units, matters (store.io.kinds says what each column
+is and how rows are matched). A file is checked whole before anything is written: either every
+row goes in, in one transaction, or nothing does and `store.errors.ImportProblems` lists
+(row, column, reason) for every problem.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from store.actor import Actor
+from store.context import Store
+from store.enums import ChangeReason
+from store.io.kinds import KINDS, ImportResult, export_table, import_table
+from store.io.tabular import ENCODINGS, FORMATS, Progress, format_of, read_table, write_csv, write_xlsx
+
+__all__ = ["ENCODINGS", "FORMATS", "KINDS", "ImportResult", "export_file", "import_file", "read_table"]
+
+
+async def import_file(store: Store, actor: Actor, kind: str, path: str | Path, *, encoding: str = "auto",
+                      fmt: str | None = None, dry_run: bool = False, progress: Progress | None = None,
+                      reason: str = ChangeReason.OTHER, note: str | None = None) -> ImportResult:
+    """Read a CSV/XLSX file and import it whole (or, with `dry_run`, only check it)."""
+    table = read_table(path, encoding, fmt, sheet=kind)
+    return await import_table(store, actor, kind, table, dry_run=dry_run, progress=progress, reason=reason,
+                              note=note, source=Path(path).name)
+
+
+async def export_file(store: Store, actor: Actor, kind: str, path: str | Path, *, fmt: str | None = None,
+                      encoding: str = "utf-8", progress: Progress | None = None) -> int:
+    """Write one kind to a CSV (UTF-8 with BOM, or GBK) or XLSX file; returns the rows written."""
+    fmt = format_of(path, fmt)
+    header, rows = await export_table(store, actor, kind)
+    if fmt == "xlsx":
+        write_xlsx(path, header, rows, sheet=kind, progress=progress)
+    else:
+        write_csv(path, header, rows, encoding=encoding, progress=progress)
+    return len(rows)
