@@ -39,6 +39,7 @@ from store.i18n import code_name
 from store.models import Grid, Matter, Ticket, TicketClock
 from store.timefmt import iso
 from store.workflow import conflict, load_ticket
+from store.scope import in_town
 
 FLAGGED, REPORTED, COUNTY, RETURNED = "flagged", "reported", "county", "returned"
 STATES = (FLAGGED, REPORTED, COUNTY, RETURNED)
@@ -247,7 +248,7 @@ def _rows(store: Store, found: list[Any]) -> list[EscalationRow]:
 
 async def pending_escalations(store: Store, actor: Actor) -> list[EscalationRow]:
     """Flagged tickets still to be reported upward, nearest report deadline first."""
-    q = _rows_query().where(Ticket.escalation == FLAGGED, Ticket.town_code.startswith(actor.jurisdiction))
+    q = _rows_query().where(Ticket.escalation == FLAGGED, in_town(Ticket.town_code, actor.jurisdiction))
     async with store.db.session() as s:
         found = (await s.execute(q)).all()
     rows = _rows(store, found)
@@ -261,7 +262,7 @@ async def county_queue(store: Store, actor: Actor) -> list[EscalationRow]:
         raise NotAllowed("escalation.error.not_county", jurisdiction=actor.jurisdiction)
     if actor.read_only or actor.role not in WHO:
         raise NotAllowed("escalation.error.role", role=code_name("role", actor.role))
-    q = (_rows_query().where(Ticket.town_code.startswith(actor.jurisdiction),
+    q = (_rows_query().where(in_town(Ticket.town_code, actor.jurisdiction),
                              Ticket.escalation.in_((REPORTED, COUNTY)))
          .order_by(Ticket.received_at.desc(), Ticket.id.desc()))
     async with store.db.session() as s:

@@ -42,6 +42,7 @@ from store.models import Operator, Ticket, TicketClock
 from store.escalation import COUNTY, FLAGGED, REPORTED
 from store.overdue import scope
 from store.timefmt import iso
+from store.scope import under
 
 OVERDUE = "overdue"
 EMERGENCY = "emergency"
@@ -106,7 +107,7 @@ async def pending_notices(store: Store, actor: Actor) -> list[Notice]:
     if county:
         # a county (or city) centre: what its towns reported up or handed over arrives there;
         # the towns' own deadlines are the towns' to watch, except what the county now holds
-        late_q = late_q.where(Ticket.held_by.startswith(actor.jurisdiction),
+        late_q = late_q.where(under(Ticket.held_by, actor.jurisdiction),
                               func.length(Ticket.held_by) == COUNTY_CODE)
         urgent_q = urgent_q.where(Ticket.escalation.in_((REPORTED, COUNTY)))
     else:

@@ -30,6 +30,7 @@ from store.errors import Invalid
 from store.i18n import code_name, t
 from store.models import Grid, Matter, Ticket, TicketClock, Unit
 from store.timefmt import iso
+from store.scope import in_town
 
 BY = ("unit", "grid", "stage")
 UNASSIGNED = "unassigned"  # the unit group of tickets not dispatched yet
@@ -167,7 +168,7 @@ def basis_span(store: Store, seconds: float, unit: str, lang: str | None = None)
 
 def scope(q: Select, actor: Actor) -> Select:  # type: ignore[type-arg]
     """Open tickets in the actor's jurisdiction; a unit account sees the tickets it leads."""
-    q = q.where(Ticket.town_code.startswith(actor.jurisdiction), Ticket.status.in_(OPEN_STATUSES))
+    q = q.where(in_town(Ticket.town_code, actor.jurisdiction), Ticket.status.in_(OPEN_STATUSES))
     if actor.role == Role.UNIT:
         q = q.where(Ticket.lead_unit_id == (actor.unit_id if actor.unit_id is not None else -1))
     return q

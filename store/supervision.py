@@ -45,6 +45,7 @@ from store.i18n import code_name
 from store.models import Grid, Supervision, Ticket, TicketClock, Unit
 from store.timefmt import iso
 from store.views import get_ticket
+from store.scope import in_town
 
 L = SuperviseLevel
 LEVELS: tuple[str, ...] = (L.REMINDER, L.NOTICE, L.KEY, L.CRITICISM)
@@ -223,7 +224,7 @@ async def run_ladder(store: Store, now: datetime | None = None, jurisdiction: st
          # every automatic step comes at or after warn_at, so SQL can leave the rest out
          .where(TicketClock.name == ClockName.HANDLE, TicketClock.state == ClockState.RUNNING,
                 TicketClock.warn_at <= now, Ticket.status.in_(OPEN_STATUSES),
-                Ticket.town_code.startswith(jurisdiction)))
+                in_town(Ticket.town_code, jurisdiction)))
     async with store.db.session() as s:
         cands = [_Candidate(*r) for r in (await s.execute(q)).all()]
         done = await _written(s, [c.ticket_id for c in cands])
@@ -322,7 +323,7 @@ async def criticism_list(store: Store, actor: Actor, include_closed: bool = Fals
          .join(Supervision, Supervision.ticket_id == Ticket.id)
          .join(Grid, Grid.id == Ticket.grid_id)
          .outerjoin(Unit, Unit.id == Supervision.unit_id)
-         .where(Supervision.level == L.CRITICISM, Ticket.town_code.startswith(actor.jurisdiction)))
+         .where(Supervision.level == L.CRITICISM, in_town(Ticket.town_code, actor.jurisdiction)))
     if not include_closed:
         q = q.where(Ticket.status.in_(OPEN_STATUSES))
     if since is not None:

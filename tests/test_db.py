@@ -95,3 +95,20 @@ async def test_concurrent_writers_from_many_processes_lose_nothing(store: Store,
     assert [p.returncode for p in procs] == [0] * 8, errors
     async with store.db.connect() as c:
         assert (await c.execute(text("SELECT value FROM counters WHERE key='k'"))).scalar() == 200
+
+
+async def test_fast_head_check_agrees_with_alembic(store: Store) -> None:
+    from store.db import head_revision
+
+    current, head = await store.db.revisions()
+    assert head_revision() == head == current == await store.db.current_revision()
+
+
+async def test_a_new_file_has_no_revision_until_upgraded(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "new.db"))
+    assert await db.current_revision() is None
+    await db.upgrade()
+    from store.db import head_revision
+
+    assert await db.current_revision() == head_revision()
+    await db.dispose()
