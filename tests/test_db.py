@@ -25,23 +25,59 @@ async def test_fresh_sqlite_is_migrated_with_wal_and_foreign_keys(store: Store, 
         assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() >= 5000
 
 
-async def test_migration_backs_up_an_existing_sqlite_file(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
+NEXT_REVISION = '''
+"""a later migration (test only)"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("areas", sa.Column("note", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("areas") as b:
+        b.drop_column("note")
+'''
+
+
+async def test_migration_backs_up_an_existing_sqlite_file_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import store.db as dbmod
+
+    path = tmp_path / "town.db"
     db = Database(str(path))
-    await db.upgrade()
-    async with db.connect(write=True) as conn:  # pretend the file is one revision behind
-        await conn.execute(text("UPDATE alembic_version SET version_num = 'base0'"))
-        await conn.execute(text("CREATE TABLE marker (x INTEGER)"))
+    await db.upgrade()  # at 0001, the only real revision
+    async with db.connect(write=True) as conn:
+        await conn.execute(text("INSERT INTO areas (code, name, level, urban) VALUES ('4505', '北海市', 'city', 0)"))
     await db.dispose()
 
-    # a fake older revision the script directory does not know would fail; instead check the
-    # backup path directly through the same code the upgrade uses
+    # the product's migrations plus one more, as a later release would ship them
+    later = tmp_path / "migrations"
+    shutil.copytree(dbmod.MIGRATIONS, later, ignore=shutil.ignore_patterns("__pycache__"))
+    (later / "versions" / "0002_later.py").write_text(NEXT_REVISION, encoding="utf-8")
+    monkeypatch.setattr(dbmod, "MIGRATIONS", later)
+
     db = Database(str(path))
-    backup = await db._backup_sqlite(path, "base0")
+    backup = await db.upgrade()
+    assert await db.current_revision() == "0002"
     await db.dispose()
-    assert backup.exists() and backup != path
-    names = {r[0] for r in sqlite3.connect(backup).execute("SELECT name FROM sqlite_master")}
-    assert "marker" in names and "tickets" in names
+    assert backup is not None and backup.exists() and ".0001." in backup.name
+    old = sqlite3.connect(backup)
+    assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    assert old.execute("SELECT name FROM areas").fetchall() == [("北海市",)]
+    assert "note" not in [r[1] for r in old.execute("PRAGMA table_info(areas)")]
+    old.close()
+    new = sqlite3.connect(path)
+    assert "note" in [r[1] for r in new.execute("PRAGMA table_info(areas)")]
+    new.close()
 
 
 async def test_no_backup_and_no_migration_when_at_head(store: Store, db_path: Path) -> None:
