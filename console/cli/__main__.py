@@ -1,0 +1,7 @@
+"""`python -m console.cli`: the same as the `griddesk` script."""
+
+import sys
+
+from console.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,302 @@
+"""`griddesk demo` (build once, feed, open the console), `demo init`, `demo feed`, and
+`open_console` — what a bare `griddesk` runs.
+
+The demo keeps its own database (`store.paths.demo_db()`) so it never mixes with a real one;
+`--db` or GRIDDESK_DB point it elsewhere. `--fresh` deletes only a database the demo built (or an
+empty one): a real database is refused, never removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from store import demo, paths
+from store.db import normalize_url, sqlite_path
+from store.errors import Invalid, NotFound, StoreError
+from store.i18n import t
+
+from console.cli.tickets import global_options
+
+DEFAULT_RATE = 0.3
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help=t("demo.cli.help"), description=t("demo.cli.description"))
+    p.add_argument("--fresh", action="store_true", help=t("demo.cli.opt_fresh"))
+    p.add_argument("--rate", metavar="R", default=str(DEFAULT_RATE), help=t("demo.cli.opt_rate"))
+    p.add_argument("--no-feed", action="store_true", help=t("demo.cli.opt_no_feed"))
+    global_options(p)
+    p.set_defaults(handler=run_demo)
+    dsub = p.add_subparsers(dest="demo_command", metavar="COMMAND")
+
+    init = dsub.add_parser("init", help=t("demo.cli.init_help"), description=t("demo.cli.init_help"))
+    init.add_argument("--tickets", metavar="N", default="5000",
+                      help=t("demo.cli.opt_tickets", max=f"{demo.MAX_TICKETS:,}"))
+    init.add_argument("--days", metavar="D", default="90", help=t("demo.cli.opt_days", max=demo.MAX_DAYS))
+    init.add_argument("--seed", metavar="S", default="7", help=t("demo.cli.opt_seed"))
+    init.add_argument("--town", metavar="CODE", default=demo.DEFAULT_TOWN, help=t("demo.cli.opt_town"))
+    init.add_argument("--fresh", action="store_true", help=t("demo.cli.opt_fresh"))
+    global_options(init)
+    init.set_defaults(handler=run_init)
+
+    feed = dsub.add_parser("feed", help=t("demo.cli.feed_help"), description=t("demo.cli.feed_help"))
+    feed.add_argument("--rate", metavar="R", default=str(DEFAULT_RATE), help=t("demo.cli.opt_rate"))
+    feed.add_argument("--count", metavar="N", default=None, help=t("demo.cli.opt_count"))
+    global_options(feed)
+    feed.set_defaults(handler=run_feed)
+
+
+def eprint(*parts: object) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+class Usage(Exception):
+    """A bad option value: the message names the option; exit code 2."""
+
+
+def _int(option: str, value: str, lo: int, hi: int | None = None) -> int:
+    try:
+        n = int(str(value).replace(",", "").replace("_", ""))
+    except ValueError:
+        raise Usage(t("demo.cli.bad_int", option=option, value=value)) from None
+    if n < lo or (hi is not None and n > hi):
+        raise Usage(t("demo.cli.out_of_range", option=option, value=value, lo=f"{lo:,}",
+                      hi=f"{hi:,}" if hi is not None else "∞"))
+    return n
+
+
+def _rate(value: str) -> float:
+    try:
+        r = float(value)
+    except ValueError:
+        raise Usage(t("demo.cli.bad_rate", option="--rate", value=value)) from None
+    if not 0 < r <= 100:
+        raise Usage(t("demo.cli.bad_rate", option="--rate", value=value))
+    return r
+
+
+# --- which database ---------------------------------------------------------------------------
+
+
+def _target(ctx: Any) -> tuple[str, bool]:
+    """The demo's database URL, and whether it is the demo's own file (not one named by the user)."""
+    named = ctx.args.db or os.environ.get("GRIDDESK_DB")
+    if named:
+        return normalize_url(named), False
+    return normalize_url(str(paths.demo_db())), True
+
+
+def _use(ctx: Any, url: str) -> None:
+    ctx.args.db = url  # ctx.store() opens what --db says
+
+
+async def _fresh(ctx: Any, url: str, own: bool) -> int:
+    """Remove what the demo built before, so it can be built again. Refuses a real database."""
+    path = sqlite_path(url)
+    if path is not None and own:
+        _remove_sqlite(path)
+        return 0
+    store = await ctx.store()
+    if await demo.is_empty(store):
+        return 0
+    if not await demo.is_demo(store):
+        eprint(t("cli.error", message=t("demo.cli.not_demo", db=_label(url))))
+        return 1
+    if path is not None:
+        await ctx.close()
+        ctx._store = None
+        ctx._actor = None
+        _remove_sqlite(path)
+        return 0
+    await demo.wipe(store)
+    eprint(t("demo.cli.removed", db=_label(url)))
+    return 0
+
+
+def _remove_sqlite(path: Path) -> None:
+    gone = False
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        f = path.with_name(path.name + suffix)
+        if f.exists():
+            f.unlink()
+            gone = True
+    if gone:
+        eprint(t("demo.cli.removed", db=str(path)))
+
+
+def _label(url: str) -> str:
+    return demo.database_label(url)
+
+
+class Progress:
+    """A one-line progress bar on stderr (a line per tenth when stderr is not a terminal)."""
+
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        if self.tty:
+            filled = int(share * self.WIDTH)
+            bar = "█" * filled + "░" * (self.WIDTH - filled)
+            sys.stderr.write("\r" + t("demo.cli.progress", bar=bar, done=f"{done:,}", total=f"{total:,}",
+                                      percent=int(share * 100)))
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        else:
+            tenth = int(share * 10)
+            if tenth != self.last:
+                self.last = tenth
+                eprint(t("demo.cli.progress_line", done=f"{done:,}", total=f"{total:,}", percent=tenth * 10))
+
+
+async def _build(ctx: Any, url: str, **options: Any) -> int:
+    store = await ctx.store()
+    if not await demo.is_empty(store):
+        eprint(t("cli.error", message=t("demo.not_empty")))
+        return 1
+    eprint(t("demo.cli.building", db=_label(url)))
+    s = await demo.build(store, progress=Progress(), **options)
+    print(t("demo.cli.built", town=s.town_name, code=s.town, db=_label(url)))
+    print(t("demo.cli.summary", grids=s.grids, people=s.people, units=s.units, matters=s.matters,
+            operators=s.operators, tickets=f"{s.tickets:,}", seconds=f"{s.seconds:.1f}"))
+    return 0
+
+
+# --- the handlers -------------------------------------------------------------------------------
+
+
+async def run_init(ctx: Any, args: argparse.Namespace) -> int:
+    try:
+        tickets = _int("--tickets", args.tickets, 0, demo.MAX_TICKETS)
+        days = _int("--days", args.days, 1, demo.MAX_DAYS)
+        seed = _int("--seed", args.seed, 0)
+    except Usage as e:
+        eprint(t("cli.error", message=str(e)))
+        return 2
+    try:
+        demo.division(args.town)
+    except Invalid as e:
+        eprint(t("cli.error", message=t("demo.cli.option_error", option="--town", message=t(e.key, **e.params))))
+        return 2
+    url, own = _target(ctx)
+    _use(ctx, url)
+    if args.fresh:
+        rc = await _fresh(ctx, url, own)
+        if rc:
+            return rc
+    return await _build(ctx, url, town=args.town, tickets=tickets, days=days, seed=seed)
+
+
+async def run_demo(ctx: Any, args: argparse.Namespace) -> int:
+    try:
+        rate = _rate(args.rate)
+    except Usage as e:
+        eprint(t("cli.error", message=str(e)))
+        return 2
+    url, own = _target(ctx)
+    _use(ctx, url)
+    if args.fresh:
+        rc = await _fresh(ctx, url, own)
+        if rc:
+            return rc
+    store = await ctx.store()
+    if await demo.is_empty(store):
+        rc = await _build(ctx, url)
+        if rc:
+            return rc
+    elif not await demo.is_demo(store):
+        # made-up tickets never go into a real database
+        eprint(t("cli.error", message=t("demo.cli.real_db", db=_label(url))))
+        return 1
+    child = None
+    if not args.no_feed:
+        # a separate process, as a hotline interface would be: the console sees its tickets
+        # arrive through the change feed like anyone else's
+        child = subprocess.Popen(
+            [sys.executable, "-m", "console.cli", "--db", url, "--lang", ctx.lang, "demo", "feed",
+             "--rate", str(rate)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return await open_console(ctx, args)
+    finally:
+        if child is not None:
+            _stop_child(child)
+
+
+def _stop_child(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+async def run_feed(ctx: Any, args: argparse.Namespace) -> int:
+    try:
+        rate = _rate(args.rate)
+        count = _int("--count", args.count, 1) if args.count is not None else None
+    except Usage as e:
+        eprint(t("cli.error", message=str(e)))
+        return 2
+    url, _own = _target(ctx)
+    _use(ctx, url)
+    store = await ctx.store()
+    if not await demo.is_demo(store):
+        eprint(t("cli.error", message=t("demo.cli.real_db", db=_label(url))))
+        return 1
+    if args.as_operator:
+        actor = await ctx.actor()
+    else:
+        try:
+            actor = await store.actor(demo.FEED_LOGIN)  # the demo's "12345 hotline interface"
+        except NotFound:
+            actor = await ctx.actor()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not on this platform / thread
+            pass
+    eprint(t("demo.cli.feeding", db=_label(url), rate=rate, login=actor.login))
+
+    def show(number: str) -> None:
+        print(number, flush=True)
+
+    made = await demo.feed(store, actor, rate=rate, stop=stop, count=count, on_ticket=show)
+    eprint(t("demo.cli.fed", count=made))
+    return 0
+
+
+async def open_console(ctx: Any, args: argparse.Namespace) -> int:
+    """Open the console on the chosen database as the chosen (or first) operator."""
+    store = await ctx.store()
+    try:
+        actor = await ctx.actor()
+    except StoreError as e:
+        if e.key != "error.db_not_initialised":
+            raise
+        eprint(e.message())
+        demo_db = paths.demo_db()
+        if not (ctx.args.db or os.environ.get("GRIDDESK_DB")) and demo_db.exists():
+            eprint(t("demo.cli.demo_exists", db=str(demo_db)))
+        return 1
+    from console.app import GridDeskApp
+
+    await GridDeskApp(store=store, actor=actor, lang=ctx.lang).run_async()
+    return 0
