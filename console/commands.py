@@ -89,6 +89,8 @@ class ActionCommands(Provider):
                     continue
                 if binding.action.startswith(("cursor_", "scroll_", "page_", "select_cursor", "focus_")):
                     continue  # moving around is what the keys are for
+                if node.check_action(binding.action, ()) is False:
+                    continue  # not allowed now (e.g. a workflow step this account may not take)
                 seen.add(binding.action)
                 out.append((describe(binding), partial(app.run_action, binding.action, node),
                             app.get_key_display(binding)))

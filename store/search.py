@@ -87,7 +87,7 @@ def _text_score(name: str, code: str, query: str) -> tuple[int, str] | None:
     return None
 
 
-def _classify(text: str) -> tuple[str, str]:
+def classify(text: str) -> tuple[str, str]:
     """("digits" | "latin" | "other", normalized query)."""
     q = text.strip()
     compact = q.replace(" ", "").replace("-", "")
@@ -101,7 +101,7 @@ def _classify(text: str) -> tuple[str, str]:
 async def search(store: Store, actor: Actor, text: str, limit: int = 50,
                  kinds: tuple[str, ...] = KINDS, include_inactive: bool = False) -> list[Hit]:
     """Hits across the roster in the actor's jurisdiction, best first."""
-    mode, q = _classify(text)
+    mode, q = classify(text)
     if not q:
         return []
     scope = actor.jurisdiction
@@ -112,7 +112,7 @@ async def search(store: Store, actor: Actor, text: str, limit: int = 50,
             if scope:
                 aq = aq.where(Area.code.startswith(scope))
             for code, name, level in (await s.execute(aq)).all():
-                hit = _match(mode, q, name, code)
+                hit = match(mode, q, name, code)
                 if hit:
                     hits.append(Hit("area", code, name, level, hit[1], hit[0]))
         if "grid" in kinds:
@@ -122,7 +122,7 @@ async def search(store: Store, actor: Actor, text: str, limit: int = 50,
             if not include_inactive:
                 gq = gq.where(Grid.status == GridStatus.ACTIVE)
             for code, name, status, village in (await s.execute(gq)).all():
-                hit = _match(mode, q, name, code)
+                hit = match(mode, q, name, code)
                 if hit:
                     hits.append(Hit("grid", code, name, village, hit[1], hit[0], status == GridStatus.ACTIVE))
         if "unit" in kinds:
@@ -134,7 +134,7 @@ async def search(store: Store, actor: Actor, text: str, limit: int = 50,
                 # inside it (a town office) is theirs to find; another town's is not
                 if area and not (scope.startswith(area) or area.startswith(scope)):
                     continue
-                hit = _match(mode, q, name, code)
+                hit = match(mode, q, name, code)
                 if hit:
                     hits.append(Hit("unit", code, name, "", hit[1], hit[0], bool(active)))
         if "matter" in kinds:
@@ -143,7 +143,7 @@ async def search(store: Store, actor: Actor, text: str, limit: int = 50,
                 gone = withdrawn is not None and withdrawn <= store.calendar.local(store.now()).date()
                 if gone and not include_inactive:
                     continue
-                hit = _match(mode, q, name, code)
+                hit = match(mode, q, name, code)
                 if hit:
                     hits.append(Hit("matter", code, name, cls, hit[1], hit[0], not gone))
         if "person" in kinds:
@@ -152,7 +152,7 @@ async def search(store: Store, actor: Actor, text: str, limit: int = 50,
     return hits[:limit]
 
 
-def _match(mode: str, q: str, name: str, code: str) -> tuple[int, str] | None:
+def match(mode: str, q: str, name: str, code: str) -> tuple[int, str] | None:
     if mode == "latin":
         return _text_score(name, code, q) if code.lower().startswith(q) else _pinyin_score(name, q)
     return _text_score(name, code, q)

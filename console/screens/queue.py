@@ -3,6 +3,8 @@
 Keys: `/` filters by text (number, grid, matter, address), `1`–`5` and `0` pick a status group,
 `o` shows overdue tickets only, `enter` opens the ticket, `esc` clears the filter, `]` / `[`
 (or PageDown on the last row / PageUp on the first) move to the next / previous page.
+The workflow's keys (console.actions: `d` dispatch, `s` sign, …) act on the highlighted row;
+the footer shows those this operator may take on it now. `n` registers a new ticket.
 
 The screen holds one page (`PAGE` rows). It re-reads the page in a worker when the change
 feed reports a ticket change in its area, and hands the rows to `QueueTable.reconcile`, which
@@ -23,10 +25,12 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from console import actions
+from console.actions import TicketKeys
 from console.messages import MinuteTick, ThemeChanged, TicketsChanged
 from console.screens import GridScreen
 from console.widgets.queue_table import QueueTable
-from store import queue
+from store import queue, views
 from store.errors import StoreError
 from store.i18n import t
 
@@ -37,7 +41,7 @@ GROUP_KEYS = {"1": "open", "2": "pending", "3": "handling", "4": "checking", "5"
 _GROUP = Binding.Group("console.key.group")
 
 
-class QueueScreen(GridScreen):
+class QueueScreen(TicketKeys, GridScreen):
     ENTRY = "queue"
     TITLE_KEY = "console.screen.queue"
     BINDINGS = [
@@ -47,6 +51,7 @@ class QueueScreen(GridScreen):
         Binding("right_square_bracket", "next_page", "console.key.next_page", show=False),
         Binding("left_square_bracket", "prev_page", "console.key.prev_page", show=False),
         Binding("escape", "back", "console.key.clear_filter"),
+        *actions.bindings(),
     ]
 
     def __init__(self, text: str = "", **kw) -> None:  # type: ignore[no-untyped-def]
@@ -60,6 +65,7 @@ class QueueScreen(GridScreen):
         self._before_edit = ""
         self._debounce: Timer | None = None
         self.error: str | None = None
+        self._keys_for: tuple[str, int | None] | None = None  # the row the action keys were read for
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -123,6 +129,7 @@ class QueueScreen(GridScreen):
                 self.total = total
                 self.error = None
                 self.table.reconcile(rows, store.now())
+                self.check_keys()
                 self.loads += 1
                 self._show_status()
                 if not self._again:
@@ -243,3 +250,38 @@ class QueueScreen(GridScreen):
 
     def selected_number(self) -> str | None:
         return self.table.current_number()
+
+    # --- action keys on the highlighted row ----------------------------------------------------
+
+    def current_ticket(self) -> tuple[str, int | None] | None:
+        number = self.table.current_number()
+        if number is None:
+            return None
+        row = self.table.rows_held.get(number)
+        return number, row.version if row is not None else None
+
+    @on(DataTable.RowHighlighted, "#queue-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.check_keys()
+
+    def check_keys(self) -> None:
+        """Read which actions the highlighted row allows, when the row or its version changed."""
+        current = self.current_ticket()
+        if current == self._keys_for:
+            return
+        self._keys_for = current
+        if current is None:
+            self.set_ticket(None)
+            return
+        self.run_worker(self._read_keys(current), group="ticket-keys", exclusive=True, exit_on_error=False)
+
+    async def _read_keys(self, current: tuple[str, int | None]) -> None:
+        try:
+            detail = await views.detail(self.gd.store, self.gd.actor, current[0])
+        except Exception as e:  # the row vanished or the database went away: no keys for it
+            log.debug("action keys for %s: %s", current[0], e)
+            if self._keys_for == current:
+                self.set_ticket(None)
+            return
+        if self._keys_for == current:
+            self.set_ticket(detail.ticket)

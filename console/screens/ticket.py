@@ -3,6 +3,8 @@
 It reads `store.views.detail` (the same read model as `griddesk ticket show`) in a worker,
 re-reads when the change feed says this ticket changed, and re-words the clocks' time left when
 the minute turns. Personal data arrives already masked by the store for the operator's role.
+The workflow's keys (console.actions) act on this ticket; the footer shows those this operator
+may take now, re-read with every change of the ticket. `n` registers a new ticket.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from console import actions
+from console.actions import TicketKeys
 from console.messages import MinuteTick, ThemeChanged, TicketsChanged
 from console.screens import GridScreen
 from console.widgets.queue_table import URGENCY_LOOK, Palette
@@ -37,7 +41,7 @@ def action_label(code: str) -> str:
     return code
 
 
-class TicketScreen(GridScreen):
+class TicketScreen(TicketKeys, GridScreen):
     ENTRY = "ticket"
     TITLE_KEY = "console.screen.ticket"
     BINDINGS = [
@@ -45,6 +49,7 @@ class TicketScreen(GridScreen):
         Binding("r", "reload", "console.key.reload", show=False),
         Binding("home", "scroll_home", "console.key.top", show=False),
         Binding("end", "scroll_end", "console.key.bottom", show=False),
+        *actions.bindings(),
     ]
 
     def __init__(self, number: str, **kw) -> None:  # type: ignore[no-untyped-def]
@@ -90,11 +95,13 @@ class TicketScreen(GridScreen):
                 self.error = None
                 self.loads += 1
                 self.render_detail()
+                self.set_ticket(self.detail.ticket)
                 if not self._again:
                     break
         except StoreError as e:
             self.error = e.message()
             self.render_detail()
+            self.set_ticket(None)
         except Exception as e:
             log.exception("ticket read failed")
             reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
@@ -119,6 +126,11 @@ class TicketScreen(GridScreen):
 
     def action_reload(self) -> None:
         self.reload()
+
+    def current_ticket(self) -> tuple[str, int | None] | None:
+        if self.detail is None:
+            return None
+        return self.detail.ticket.number, self.detail.ticket.version
 
     def action_scroll_home(self) -> None:
         self.query_one("#ticket-body", VerticalScroll).scroll_home(animate=False)

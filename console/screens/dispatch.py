@@ -1,0 +1,203 @@
+"""The dispatch dialog (分拨/派单, BH 17–18): the lead unit first, co-units if needed, one key.
+
+The store proposes the candidates best first (`workflow.propose_units`: the matter's default
+unit — 行业主管 — then the units covering the grid's village, town, county, city — 属地管理),
+and the first is already marked as the lead, so the usual dispatch is one key:
+
+    ↑↓ move · Enter makes the highlighted unit the lead (Enter on the lead dispatches)
+    space adds / removes a co-unit · ctrl+s dispatches · Tab to the note · Esc cancels
+
+The dialog hands (lead, co-units, note) to a `submit` coroutine (console.actions), which writes
+with the version the operator saw; a unit the store refuses comes back on the error line and
+the dialog stays open, anything else closes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from console.screens.dialogs import DIALOG_CSS, STAY, hint
+from console.widgets import localize_bindings
+from store import places, workflow
+from store.errors import StoreError
+from store.i18n import code_name, t
+
+log = logging.getLogger(__name__)
+
+# answers like a TextForm's submit: None (done), an error to show (stay open), STAY or CLOSE
+DispatchSubmit = Callable[[str, tuple[str, ...], str | None], Awaitable[Any]]
+
+
+class DispatchDialog(ModalScreen[bool]):
+    DEFAULT_CSS = DIALOG_CSS + """
+    DispatchDialog #units { height: auto; max-height: 14; border: none; background: $surface; }
+    DispatchDialog #units:focus { border: none; }
+    """
+    SCOPED_CSS = False
+    BINDINGS = [
+        Binding("space", "toggle_co", "desk.dispatch.toggle_co"),
+        Binding("ctrl+s", "submit", "desk.dispatch.submit"),
+        Binding("escape", "cancel", "desk.dialog.cancel"),
+    ]
+
+    def __init__(self, number: str, submit: DispatchSubmit, summary: str = "") -> None:
+        super().__init__(classes="desk-modal")
+        self.number = number
+        self.submit = submit
+        self.summary = summary
+        self.proposals: list[workflow.Proposal] = []
+        self.lead: str | None = None
+        self.co: list[str] = []
+        self.busy = False
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="gd-dialog-box") as box:
+            box.border_title = t("desk.dispatch.title", number=self.number)
+            if self.summary:
+                yield Static(self.summary, classes="gd-dialog-intro")
+            yield OptionList(id="units")
+            with Horizontal(classes="gd-row"):
+                yield Label(t("desk.dispatch.note"), classes="gd-label")
+                yield Input(placeholder=t("desk.dispatch.note_placeholder"), id="dispatch-note")
+            yield Static(t("console.loading"), id="dispatch-error", classes="gd-dialog-error")
+            yield Static(hint(("↑↓", t("desk.dialog.move")), ("Enter", t("desk.dispatch.enter")),
+                              (t("desk.key_name.space"), t("desk.dispatch.toggle_co")),
+                              ("ctrl+s", t("desk.dispatch.submit")), ("Esc", t("desk.dialog.cancel"))),
+                         classes="gd-dialog-hint")
+
+    @property
+    def units(self) -> OptionList:
+        return self.query_one("#units", OptionList)
+
+    def on_mount(self) -> None:
+        localize_bindings(self)
+        self.units.focus()
+        self.run_worker(self._load(), group="dispatch-load", exit_on_error=False)
+
+    async def _load(self) -> None:
+        app = self.app
+        try:
+            proposals = await workflow.propose_units(app.store, app.actor, self.number)  # type: ignore[attr-defined]
+            names: dict[str, str] = {}
+            for code in {p.area_code for p in proposals if p.area_code}:
+                names[code] = await places.area_name(app.store, code) or code  # type: ignore[attr-defined]
+        except StoreError as e:
+            self._error(e.message())
+            return
+        except Exception as e:
+            log.exception("unit proposals failed")
+            self._error(str(e) or type(e).__name__)
+            return
+        self.proposals = proposals
+        self.area_names = names
+        self.lead = proposals[0].code if proposals else None
+        self.loaded = True
+        self._error(t("desk.dispatch.none") if not proposals else "")
+        self._render_options(0)
+
+    def _why(self, p: workflow.Proposal) -> str:
+        if p.why == "matter":
+            return t("desk.dispatch.why_matter")
+        return t("desk.dispatch.why_area", area=self.area_names.get(p.area_code or "", p.area_code or ""))
+
+    def _prompt(self, p: workflow.Proposal) -> Text:
+        text = Text()
+        if p.code == self.lead:
+            text.append(f"★ {t('desk.dispatch.lead'):<4}", style="bold")
+        elif p.code in self.co:
+            text.append(f"+ {t('desk.dispatch.co'):<4}", style="bold")
+        else:
+            text.append(" " * 6)
+        text.append(" ")
+        text.append(p.name, style="bold" if p.code == self.lead else "")
+        text.append(f"  {p.code}", style="dim")
+        text.append(f"  {code_name('unit_kind', p.kind)} · {self._why(p)}", style="dim")
+        return text
+
+    def _render_options(self, highlight: int | None = None) -> None:
+        units = self.units
+        keep = units.highlighted if highlight is None else highlight
+        if units.option_count != len(self.proposals):
+            units.set_options(Option(self._prompt(p), id=p.code) for p in self.proposals)
+        else:
+            for i, p in enumerate(self.proposals):
+                units.replace_option_prompt_at_index(i, self._prompt(p))
+        if self.proposals:
+            units.highlighted = min(keep or 0, len(self.proposals) - 1)
+
+    def _error(self, text: str) -> None:
+        self.query_one("#dispatch-error", Static).update(text)
+
+    def error_text(self) -> str:
+        return str(self.query_one("#dispatch-error", Static).render())
+
+    # --- keys ------------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#units")
+    def _enter(self, event: OptionList.OptionSelected) -> None:
+        code = event.option.id
+        if code is None:
+            return
+        if code == self.lead:
+            self.action_submit()
+            return
+        self.lead = code
+        if code in self.co:
+            self.co.remove(code)
+        self._render_options()
+
+    def action_toggle_co(self) -> None:
+        option = self.units.highlighted_option
+        if option is None or option.id is None or option.id == self.lead:
+            return
+        if option.id in self.co:
+            self.co.remove(option.id)
+        else:
+            self.co.append(option.id)
+        self._render_options()
+
+    @on(Input.Submitted, "#dispatch-note")
+    def _note_enter(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        if self.busy or not self.loaded:
+            return
+        if self.lead is None:
+            self._error(t("workflow.unit_required", action=t("workflow.verb.dispatch")))
+            return
+        self.busy = True
+        self.run_worker(self._submit(), group="dispatch-submit", exit_on_error=False)
+
+    async def _submit(self) -> None:
+        note = self.query_one("#dispatch-note", Input).value.strip() or None
+        try:
+            problem = await self.submit(self.lead or "", tuple(self.co), note)
+        except Exception as e:
+            log.exception("dispatch failed")
+            self._error(str(e) or type(e).__name__)
+            return
+        finally:
+            self.busy = False
+        if problem is STAY:
+            return
+        if isinstance(problem, StoreError):
+            self._error(problem.message())
+            return
+        self.dismiss(problem is None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
