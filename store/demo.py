@@ -1598,6 +1598,9 @@ async def _feed_data(store: Store, actor: Actor, day: date) -> _FeedData:
         mq = select(Matter.code, Matter.name).where(Matter.admitted_on <= day).where(
             Matter.withdrawn_on.is_(None) | (Matter.withdrawn_on > day)).order_by(Matter.code)
         matters = [tuple(m) for m in (await s.execute(mq)).all()]
+    northern = bool(grids) and grids[0][0][:2] in NORTHERN_PROVINCES
+    if not northern:  # as in the history: no district heating to complain about in the south
+        matters = [m for m in matters if m[0] not in HEATING_MATTERS]
     out = _FeedData(day, matters=matters)  # type: ignore[arg-type]
     for code, name, boundary in grids:
         roads = [part[2:] for part in (boundary or "").split("，") if len(part) > 2] or ["人民路"]
