@@ -445,3 +445,5 @@ class TicketKeys:
         ticket = self._keys_ticket if self._keys_ticket is not None and self._keys_ticket.number == number else None
         start(self.app, name, number, version, ticket, on=self)  # type: ignore[attr-defined]
 
+# the supervision area adds S 督办 / E 上报 / X 导出通知书 to the same table
+import console.screens.supervise  # noqa: E402,F401

@@ -11,10 +11,11 @@ No SQL here: everything goes through `store` functions, awaited in workers.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import fields, replace
+from dataclasses import fields
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from textual.theme import Theme
 
 import themes
 from console import screens
+from console.alerts import Alerts, escalations_label_key, header_counts
 from console.commands import ActionCommands, ScreenCommands
 from console.live import ChangeFeed, FeedNews, Poller
 from console.messages import (
@@ -40,7 +42,7 @@ from console.messages import (
 from console.screens.command import APP_COMMANDS, CommandLine
 from console.widgets import localize_bindings
 from console.widgets.header import GridHeader, HeaderState
-from store import i18n, places, queue, timefmt
+from store import i18n, places, timefmt
 from store.actor import Actor
 from store.context import Store
 from store.i18n import t
@@ -58,7 +60,8 @@ def make_theme(data: dict) -> Theme:  # type: ignore[type-arg]
 class GridDeskApp(App[None]):
     TITLE = "GridDesk"
     CSS_PATH = [STYLES / name for name in
-                ("app.tcss", "header.tcss", "queue.tcss", "ticket.tcss", "help.tcss", "command.tcss")]
+                ("app.tcss", "header.tcss", "queue.tcss", "ticket.tcss", "help.tcss", "command.tcss",
+                 "overdue.tcss", "wall.tcss")]
     COMMANDS = {ScreenCommands, ActionCommands}
     BINDINGS = [
         Binding("question_mark", "help", "console.key.help"),
@@ -66,6 +69,7 @@ class GridDeskApp(App[None]):
         Binding("ctrl+p", "command_palette", "console.key.palette", priority=True, show=False),
         Binding("ctrl+l", "toggle_language", "console.key.language"),
         Binding("ctrl+t", "next_theme", "console.key.theme", show=False),
+        Binding("ctrl+g", "toggle_bell", "console_supervise.key.bell", show=False),
         Binding("ctrl+q", "quit", "console.key.quit", priority=True, show=False),
     ]
 
@@ -80,6 +84,8 @@ class GridDeskApp(App[None]):
                                         centre=actor.jurisdiction)
         self.feed = ChangeFeed(store, actor)
         self.poller = Poller(self, self.feed, poll_interval, self._on_news, self._on_feed_error)
+        self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
+        self.header_state.extra["escalations_key"] = escalations_label_key(actor)
         self._counting = False
         self._count_again = False
         self._minute_timer = None
@@ -91,8 +97,18 @@ class GridDeskApp(App[None]):
     # --- start ---------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen:
+        if self.actor.read_only:  # a wall-screen account: the wall display and nothing else
+            from console.wall import WallScreen
+
+            return WallScreen()
         # the queue is the root of the stack: esc from anywhere leads back to it
         return screens.find("queue").factory("")  # type: ignore[union-attr]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # a read-only account has the wall: no command line, palette or screens to go to
+        if self.actor.read_only and action not in ("quit", "help_quit"):
+            return False
+        return True
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._on_theme)
@@ -108,6 +124,7 @@ class GridDeskApp(App[None]):
             log.exception("start-up read failed")
             self._on_feed_error(e)
         self.poller.start()
+        self.alerts.start()
         await self.refresh_counts()
 
     # --- broadcasting ----------------------------------------------------------------------
@@ -129,6 +146,7 @@ class GridDeskApp(App[None]):
         if news.tickets or news.everything:
             self.broadcast(lambda: TicketsChanged(news.tickets, news.everything, news.last_change))
             self.run_worker(self.refresh_counts(), group="counts", exit_on_error=False)
+            self.alerts.check_soon()  # an emergency from another process rings within the poll
         others = {k: v for k, v in news.entities.items() if k != "ticket"}
         if others:
             self.broadcast(lambda: RecordsChanged(others))
@@ -152,7 +170,7 @@ class GridDeskApp(App[None]):
         try:
             while True:
                 self._count_again = False
-                counts = await queue.counts(self.store, self.actor)
+                counts = await header_counts(self.store, self.actor)
                 if counts != self.header_state.counts:
                     self.header_state.counts = counts
                     self.sync_headers()
@@ -175,6 +193,7 @@ class GridDeskApp(App[None]):
         now = self.store.now()
         self.broadcast(lambda: MinuteTick(now))
         self.run_worker(self.refresh_counts(), group="counts", exit_on_error=False)
+        self.alerts.ladder_soon()
         self._schedule_minute()
 
     def _tick_clock(self) -> None:
@@ -201,8 +220,8 @@ class GridDeskApp(App[None]):
                     not entry.arg or getattr(screen, "number", None) == arg):
                 while len(self.screen_stack) > i + 1:
                     self.pop_screen()
-                if entry.name == "queue" and arg:
-                    screen.set_filter(replace(screen.filter, text=arg))  # type: ignore[attr-defined]
+                if arg and hasattr(screen, "set_arg"):
+                    screen.set_arg(arg)
                 return
         if entry.arg and not arg:
             self.open_command_line(f"{entry.name} ")
@@ -250,6 +269,8 @@ class GridDeskApp(App[None]):
         if not words:
             return None
         cmd, rest = words[0].lower(), words[1:]
+        if cmd == "bell":
+            return None if rest and rest[0].lower() in ("on", "off") else t("console_supervise.bell.usage")
         if cmd in APP_COMMANDS or cmd == "q!":
             if cmd == "lang":
                 if not rest or rest[0].lower() not in i18n.LANGS:
@@ -276,6 +297,8 @@ class GridDeskApp(App[None]):
             self.set_language(rest[0])
         elif cmd == "theme":
             self.theme = rest[0]
+        elif cmd == "bell":
+            self.run_worker(self.alerts.set_bell(rest[0].lower() == "on"), group="bell", exit_on_error=False)
         else:
             self.open_screen(cmd, " ".join(rest))
 
@@ -334,6 +357,9 @@ class GridDeskApp(App[None]):
     def action_open_screen(self, name: str, arg: str = "") -> None:
         self.open_screen(name, arg)
 
+    def action_toggle_bell(self) -> None:
+        self.alerts.toggle_bell()
+
     def action_toggle_language(self) -> None:
         self.set_language("en" if i18n.current() == "zh" else "zh")
 
@@ -349,3 +375,12 @@ class GridDeskApp(App[None]):
 
     async def on_unmount(self) -> None:
         self.poller.stop()
+        self.alerts.stop()
+        # let the app's database work in flight finish (bounded): a worker cancelled inside an
+        # SQLAlchemy call leaves a shielded connection close behind that can outlive the store
+        mine = [w for w in self.workers if w.node is self and not w.is_finished]
+        if mine:
+            try:
+                await asyncio.wait_for(self.workers.wait_for_complete(mine), timeout=2.0)
+            except Exception:  # TimeoutError: leave the rest to be cancelled
+                pass

@@ -22,7 +22,7 @@ from store.errors import StoreError
 from store.i18n import t
 
 AREAS = ["console.cli.demo", "console.cli.tickets", "console.cli.act", "console.cli.roster",
-         "console.cli.supervise"]
+         "console.cli.supervise", "console.cli.wall"]
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 
@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `griddesk tickets list | head`: the reader has gone, that is fine
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

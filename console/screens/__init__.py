@@ -22,6 +22,7 @@ a handler that the UI waits on.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,7 +35,10 @@ from textual.widgets import Footer
 from console.messages import LanguageChanged, ThemeChanged
 from console.widgets import localize_bindings
 from console.widgets.header import GridHeader
+from store.errors import StoreError
 from store.i18n import t
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from console.app import GridDeskApp
@@ -102,6 +106,50 @@ class GridScreen(Screen):
     def action_back(self) -> None:
         self.gd.go_back()
 
+    # --- reading in the background ---------------------------------------------------------
+    # A screen that shows store data overrides `fetch` (read and keep) and `show` (render what
+    # was kept, or `self.error`), and calls `reload()` whenever it may have changed.
+
+    error: str | None = None
+    loads = 0  # completed reads, for tests
+    _loading = False
+    _again = False
+
+    def reload(self) -> None:
+        """Read again in a worker; asks made while a read runs are folded into one more read."""
+        if self._loading:
+            self._again = True
+            return
+        self._loading = True
+        self.run_worker(self._reload_loop(), group=f"{self.ENTRY or 'screen'}-load", exit_on_error=False)
+
+    async def fetch(self) -> None:
+        """Read what the screen shows from the store and keep it (subclasses)."""
+
+    def show(self) -> None:
+        """Render what `fetch` kept, or `self.error` (subclasses)."""
+
+    async def _reload_loop(self) -> None:
+        try:
+            while True:
+                self._again = False
+                await self.fetch()
+                self.error = None
+                self.loads += 1
+                self.show()
+                if not self._again:
+                    break
+        except StoreError as e:
+            self.error = e.message()
+            self.show()
+        except Exception as e:  # the database went away: the next change or minute retries
+            log.exception("%s read failed", self.ENTRY)
+            reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+            self.error = t("console.queue.read_failed", reason=reason)
+            self.show()
+        finally:
+            self._loading = False
+
 
 def _queue(arg: str) -> Screen:
     from console.screens.queue import QueueScreen
@@ -128,6 +176,39 @@ SCREENS: list[ScreenEntry] = [
     ScreenEntry("ticket", "console.screen.ticket", _ticket, arg="console.arg.number", aliases=("t",),
                 help_key="console.screen.ticket_help"),
     ScreenEntry("help", "console.screen.help", _help, help_key="console.screen.help_help"),
+    ScreenEntry("overdue", "console_supervise.screen.overdue", key="f4", aliases=("late",),
+                factory=lambda arg: __import__("console.screens.overdue", fromlist=["_"]).OverdueScreen(arg or "unit"),
+                help_key="console_supervise.screen.overdue_help"),
+    ScreenEntry("warnings", "console_supervise.screen.warnings",
+                factory=lambda arg: __import__("console.screens.warnings", fromlist=["_"]).WarningsScreen(),
+                help_key="console_supervise.screen.warnings_help"),
+    ScreenEntry("escalations", "console_supervise.screen.escalations", aliases=("county",),
+                factory=lambda arg: __import__("console.screens.county", fromlist=["_"]).EscalationsScreen(),
+                help_key="console_supervise.screen.escalations_help"),
+    ScreenEntry("intake", "desk.intake.title", key="f3", aliases=("new", "add"),
+                factory=lambda arg: __import__("console.screens.intake", fromlist=["_"]).IntakeScreen(),
+                help_key="desk.intake.help"),
+    ScreenEntry("roster", "console_roster.screen.roster", key="f5", aliases=("tree", "grids"),
+                factory=lambda arg: __import__("console.screens.roster", fromlist=["_"]).RosterScreen(focus=arg),
+                help_key="console_roster.screen.roster_help"),
+    ScreenEntry("findings", "console_roster.screen.findings", key="f6", aliases=("gaps", "compliance"),
+                factory=lambda arg: __import__("console.screens.findings", fromlist=["_"]).FindingsScreen(arg or None),
+                help_key="console_roster.screen.findings_help"),
+    ScreenEntry("matters", "console_roster.screen.matters", key="f7", aliases=("matter", "catalogue"),
+                factory=lambda arg: __import__("console.screens.matters", fromlist=["_"]).MattersScreen(focus=arg),
+                help_key="console_roster.screen.matters_help"),
+    ScreenEntry("people", "console_roster.screen.people", key="f8", aliases=("person", "staff"),
+                factory=lambda arg: __import__("console.screens.people", fromlist=["_"]).PeopleScreen(),
+                help_key="console_roster.screen.people_help"),
+    ScreenEntry("search", "console_roster.screen.search", key="f9", aliases=("find",),
+                factory=lambda arg: __import__("console.screens.search", fromlist=["_"]).SearchScreen(text=arg),
+                help_key="console_roster.screen.search_help"),
+    ScreenEntry("card", "console_roster.screen.cards", aliases=("cards", "notice"),
+                factory=lambda arg: __import__("console.screens.cards", fromlist=["_"]).CardsScreen(arg),
+                help_key="console_roster.screen.cards_help"),
+    ScreenEntry("changes", "console_roster.screen.changes", aliases=("filing",),
+                factory=lambda arg: __import__("console.screens.grid_change", fromlist=["_"]).ChangesScreen(arg),
+                help_key="console_roster.screen.changes_help"),
 ]
 
 

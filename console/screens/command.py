@@ -28,7 +28,7 @@ def command_words(themes: list[str]) -> list[str]:
         words.append(e.name + (" " if e.arg else ""))
     words += [f"lang {lang}" for lang in LANGS]
     words += [f"theme {name}" for name in themes]
-    words += ["quit"]
+    words += ["bell on", "bell off", "quit"]
     return words
 
 

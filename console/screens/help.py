@@ -48,7 +48,7 @@ def command_rows() -> list[tuple[str, str]]:
         name = f":{e.name}" + (f" <{t(e.arg)}>" if e.arg else "")
         rows.append((name, t(e.title_key)))
     rows += [(":lang zh|en", t("console.cmd.lang")), (":theme <name>", t("console.cmd.theme")),
-             (":q", t("console.cmd.quit"))]
+             (":bell on|off", t("console_supervise.cmd.bell")), (":q", t("console.cmd.quit"))]
     return rows
 
 

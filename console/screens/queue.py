@@ -163,6 +163,10 @@ class QueueScreen(TicketKeys, GridScreen):
             text += "  " + t("console.queue.more_hint")
         status.update(Text(text, style="dim"))
 
+    def set_arg(self, arg: str) -> None:
+        """`:queue TEXT` on an open queue filters it by that text."""
+        self.set_filter(replace(self.filter, text=arg))
+
     def set_filter(self, f: queue.QueueFilter) -> None:
         if f == self.filter:
             return

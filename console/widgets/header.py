@@ -81,13 +81,13 @@ class GridHeader(Widget):
         who.append(state.time, style="bold")
         self.query_one(".gd-who", _Part).show(who)
         self.query_one(".gd-where", _Part).show(Text(self.where, style="bold"))
-        self.query_one(".gd-counts", _Part).show(self._counts(state.counts))
+        self.query_one(".gd-counts", _Part).show(self._counts(state.counts, state.extra.get("escalations_key")))
 
     def _colour(self, name: str) -> str:
         theme = self.app.current_theme
         return theme.variables.get(f"gd-{name}") or getattr(theme, name, None) or "red"
 
-    def _counts(self, c: Counts | None) -> Text:
+    def _counts(self, c: Counts | None, escalations_key: str | None = None) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
         if c is None:
             return out
@@ -101,6 +101,7 @@ class GridHeader(Widget):
         else:
             out.append(late)
         out.append("  ")
-        esc = f"{t('console.header.escalations')} {c.escalations}"
+        # a town counts what it must still report up; a county what its towns sent it
+        esc = f"{t(escalations_key or 'console.header.escalations')} {c.escalations}"
         out.append(esc, style=f"bold {self._colour('error')}" if c.escalations else "")
         return out

@@ -1,0 +1,203 @@
+"""What the console watches for the operator: notices (bell + toast) and the automatic ladder.
+
+- `Alerts.check()` claims the notices this operator has not been shown (`store.notices.claim`;
+  the centre's accounts and units' accounts — `told()` — not the wall or grid workers;
+  remembers them in the database, so a restart or a second console does not repeat them), rings
+  the terminal bell once per batch when the operator's bell is on, and shows each as a toast.
+  The app calls it when the change feed moves (an emergency arrives from another process within
+  the poll interval) and every `interval` seconds (a deadline passes without anyone writing).
+- `Alerts.run_ladder()` writes the supervision ladder's due steps for the actor's jurisdiction,
+  once a minute (`store.supervision.run_ladder` is idempotent: every console may run it).
+- `header_counts()` is the header's numbers; a county (or city) centre counts what its towns
+  reported up or handed over (`escalation.county_queue`), not the towns' own flags.
+
+Reads and writes run in workers; one check at a time (a check asked for while one runs is run
+once more after it).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from store import escalation, notices, queue, supervision
+from store.actor import Actor
+from store.context import Store
+from store.enums import Role, Urgency
+from store.errors import StoreError
+from store.i18n import t
+from textual.timer import Timer
+
+if TYPE_CHECKING:
+    from console.app import GridDeskApp
+
+log = logging.getLogger(__name__)
+
+TOASTS = 3  # more fresh notices than this at once: the rest are summed up in one toast
+TOWN_CODE = 9
+
+
+def is_county(actor: Actor) -> bool:
+    return len(actor.jurisdiction) < TOWN_CODE
+
+
+def watches(actor: Actor) -> bool:
+    """Whether this account runs the ladder and counts escalations (the centre's own accounts)."""
+    return not actor.read_only and actor.role in supervision.WHO
+
+
+def told(actor: Actor) -> bool:
+    """Whether this account is told of crossings and arrivals: the centre's accounts, and a
+    unit's (the store scopes a unit to the tickets it leads). Not the wall, not grid workers."""
+    return actor.operator_id is not None and (watches(actor) or actor.role == Role.UNIT)
+
+
+async def header_counts(store: Store, actor: Actor) -> queue.Counts:
+    counts = await queue.counts(store, actor)
+    if is_county(actor) and watches(actor):
+        try:
+            arrived = await escalation.county_queue(store, actor)
+        except StoreError:
+            return counts
+        counts = replace(counts, escalations=len(arrived))
+    return counts
+
+
+def escalations_label_key(actor: Actor) -> str:
+    """The header's word for its escalation count: "to report" at a town, "arrived" at a county."""
+    return "console_supervise.header.arrived" if is_county(actor) else "console.header.escalations"
+
+
+LADDER_DELAY_S = 5.0  # first automatic ladder run after start-up
+
+class Alerts:
+    def __init__(self, app: GridDeskApp, interval: float = 10.0) -> None:
+        self.app = app
+        self.interval = interval
+        self.bell: bool | None = None  # None until read from the store
+        self.rung = 0  # bells rung (tests, and the `?` of a curious operator)
+        self.shown: list[str] = []  # texts of notices shown, newest last
+        self.checks = 0  # checks completed (tests wait on it)
+        self._checking = False
+        self._again = False
+        self._timer = None
+        self._ladder_timer: Timer | None = None
+        self._laddering = False
+
+    @property
+    def store(self) -> Store:
+        return self.app.store
+
+    @property
+    def actor(self) -> Actor:
+        return self.app.actor
+
+    @property
+    def active(self) -> bool:
+        return told(self.actor)
+
+    def start(self) -> None:
+        if self.active:
+            self._timer = self.app.set_interval(self.interval, self.check_soon, name="griddesk-alerts")
+            self.check_soon()
+        # the ladder walks every running clock on the working calendar: let the queue paint
+        # first (on 200,000 tickets it doubled the time to the first painted queue)
+        self._ladder_timer = self.app.set_timer(LADDER_DELAY_S, self.ladder_soon, name="griddesk-ladder-first")
+
+    def stop(self) -> None:
+        if self._ladder_timer is not None:
+            self._ladder_timer.stop()
+            self._ladder_timer = None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    # --- notices ---------------------------------------------------------------------------
+
+    def check_soon(self) -> None:
+        if self.active:
+            self.app.run_worker(self.check(), group="alerts", exit_on_error=False)
+
+    async def check(self) -> None:
+        """Claim and show what this operator has not been told yet (never two at once)."""
+        if not self.active:
+            return
+        if self._checking:
+            self._again = True
+            return
+        self._checking = True
+        try:
+            while True:
+                self._again = False
+                if self.bell is None:
+                    self.bell = await notices.bell_on(self.store, self.actor)
+                fresh = await notices.claim(self.store, self.actor)
+                self.checks += 1
+                if fresh:
+                    self.show(fresh)
+                if not self._again:
+                    break
+        except Exception as e:  # the database is busy or gone: the next tick tries again
+            log.warning("notices check failed: %s", e)
+        finally:
+            self._checking = False
+
+    def show(self, fresh: list[notices.Notice]) -> None:
+        if self.bell:
+            self.rung += 1
+            self.app.bell()
+        for n in fresh[:TOASTS] if len(fresh) > TOASTS + 1 else fresh:
+            text = n.text()
+            self.shown.append(text)
+            urgent = n.kind != notices.OVERDUE or n.urgency == Urgency.EMERGENCY
+            self.app.notify(text, title=t(f"console_supervise.alert.{n.kind}"),
+                            severity="error" if urgent else "warning", timeout=12 if urgent else 8,
+                            markup=False)
+        if len(fresh) > TOASTS + 1:
+            rest = {n.kind for n in fresh[TOASTS:]}
+            # where to read the rest: the overdue view for crossings, the escalations list for arrivals
+            which = "more_overdue" if rest == {notices.OVERDUE} else "more_arrived" if notices.OVERDUE not in rest else "more"
+            text = t(f"console_supervise.alert.{which}", count=len(fresh) - TOASTS)
+            self.shown.append(text)
+            self.app.notify(text, severity="warning", timeout=12, markup=False)
+
+    # --- the bell --------------------------------------------------------------------------
+
+    async def set_bell(self, on: bool) -> None:
+        """Turn this operator's bell on or off, remembered in the store for the next console."""
+        try:
+            await notices.set_bell(self.store, self.actor, on)
+        except StoreError as e:
+            self.app.notify(e.message(), severity="error", markup=False)
+            return
+        self.bell = await notices.bell_on(self.store, self.actor)
+        if on and not self.bell:
+            text = t("console_supervise.bell.off_globally")
+        else:
+            text = t("console_supervise.bell.on" if on else "console_supervise.bell.off")
+        self.app.notify(text, markup=False)
+
+    def toggle_bell(self) -> None:
+        if self.actor.operator_id is None or self.actor.read_only:
+            return
+        self.app.run_worker(self.set_bell(not self.bell), group="bell", exit_on_error=False)
+
+    # --- the ladder ------------------------------------------------------------------------
+
+    def ladder_soon(self) -> None:
+        if watches(self.actor) and not self._laddering:
+            self._laddering = True
+            self.app.run_worker(self.run_ladder(), group="ladder", exit_on_error=False)
+
+    async def run_ladder(self) -> list[supervision.Step]:
+        try:
+            return await supervision.run_ladder(self.store, jurisdiction=self.actor.jurisdiction)
+        except Exception as e:
+            log.warning("supervision ladder failed: %s", e)
+            return []
+        finally:
+            self._laddering = False
+
+
+__all__ = ["Alerts", "escalations_label_key", "header_counts", "is_county", "told", "watches"]

@@ -1,0 +1,474 @@
+"""Dialogs of supervision and escalation: supervise (督办), escalate (上报/移交), export a formal
+notice (催办通知书), warn a unit (警示).
+
+Each is a small modal form. The store decides: the dialog only refuses to send an empty reason
+(the store would refuse it too) and shows whatever the store answers — a role that may not, a
+ticket in the wrong state, someone else's change first — beside the field, keeping the form open
+so nothing typed is lost. On success it tells the operator (a toast), asks the app to read the
+change feed at once, and closes.
+
+Reached from the overdue view (`S`, `E`, `X`), the unit warnings screen (`w`), the escalations
+screen (`E`), and — through `open_supervise` / `open_escalate` / `open_export` — from any
+screen that knows a ticket number (the ticket detail, the queue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import platformdirs
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from console.screens.dialogs import ChoiceBar
+from console.widgets import localize_bindings
+from store import escalation, formal_notice, supervision, views, warnings
+from store.actor import Actor
+from store.enums import Status
+from store.errors import StoreError
+from store.i18n import code_name, current, t
+from store.models import Ticket
+
+if TYPE_CHECKING:
+    from console.app import GridDeskApp
+
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """A dialog's action failed for a reason to show beside the field (not a store refusal)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class Dialog(ModalScreen[Any]):
+    """A form over the current screen: fields, one line for the store's answer, a hint line."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "console_supervise.key.cancel"),
+        Binding("ctrl+s", "submit", "console_supervise.key.submit"),
+        Binding("enter", "submit", "console_supervise.key.submit", show=False),  # from a choice bar
+    ]
+
+    HINT_KEY = "console_supervise.dialog.hint"
+
+    def __init__(self, summary: str = "", **kw: Any) -> None:
+        super().__init__(**kw)
+        self.summary = summary  # what the form is about (a ticket's title, where it is late)
+        self.busy = False
+        self.error: str | None = None
+
+    @property
+    def gd(self) -> GridDeskApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dlg-box", classes="sv-dialog"):
+            if self.summary:
+                yield Static(self.summary, id="dlg-summary", markup=False)
+            yield from self.compose_fields()
+            yield Static(id="dlg-error")
+            yield Static(id="dlg-result")
+            yield Static(t(self.HINT_KEY), id="dlg-hint")
+
+    def compose_fields(self) -> ComposeResult:
+        return iter(())
+
+    def title_text(self) -> str:
+        return ""
+
+    def on_mount(self) -> None:
+        localize_bindings(self)
+        self.query_one("#dlg-box").border_title = self.title_text()
+        self.query_one("#dlg-error", Static).display = False
+        self.query_one("#dlg-result", Static).display = False
+        inputs = list(self.query(Input))
+        if inputs:
+            inputs[0].focus()
+
+    def show_error(self, message: str | None) -> None:
+        self.error = message
+        box = self.query_one("#dlg-error", Static)
+        box.update(message or "")
+        box.display = bool(message)
+
+    @on(Input.Changed)
+    def _typing(self, event: Input.Changed) -> None:
+        if self.error:
+            self.show_error(None)
+
+    @on(Input.Submitted)
+    def _entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def check(self) -> str | None:
+        """Why the form cannot be sent as it is (translated), or None."""
+        return None
+
+    def action_submit(self) -> None:
+        if self.busy:
+            return
+        problem = self.check()
+        if problem:
+            self.show_error(problem)
+            return
+        self.busy = True
+        self.run_worker(self._send(), group="dialog", exit_on_error=False)
+
+    async def _send(self) -> None:
+        try:
+            result = await self.perform()
+        except StoreError as e:
+            self.show_error(e.message())
+            return
+        except Refused as e:
+            self.show_error(e.text)
+            return
+        except Exception as e:  # the database went away: say so, keep what was typed
+            log.exception("dialog write failed")
+            reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+            self.show_error(t("console.queue.read_failed", reason=reason))
+            return
+        finally:
+            self.busy = False
+        self.done(result)
+
+    async def perform(self) -> Any:
+        raise NotImplementedError
+
+    def done(self, result: Any) -> None:
+        self.gd.refresh_now()
+        self.dismiss(result)
+
+
+def _required(value: str, key: str) -> str | None:
+    return t(key) if not value.strip() else None
+
+
+# --- supervise --------------------------------------------------------------------------------
+
+
+class SuperviseDialog(Dialog):
+    """督办: reminder, formal notice or key supervision, with a reason."""
+
+    def __init__(self, number: str, level: str = supervision.MANUAL[0], summary: str = "", **kw: Any) -> None:
+        super().__init__(summary, **kw)
+        self.number = number
+        self.level = level if level in supervision.MANUAL else supervision.MANUAL[0]
+
+    def title_text(self) -> str:
+        return t("console_supervise.supervise.title", number=self.number)
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label(t("console_supervise.supervise.level"), classes="dlg-label")
+        yield ChoiceBar([(lvl, code_name("supervise_level", lvl)) for lvl in supervision.MANUAL], self.level,
+                        id="sv-level")
+        yield Label(t("console_supervise.supervise.reason"), classes="dlg-label")
+        yield Input(placeholder=t("console_supervise.supervise.reason_placeholder"), id="sv-reason")
+
+    @on(ChoiceBar.Changed, "#sv-level")
+    def _level(self, event: ChoiceBar.Changed) -> None:
+        self.level = event.value
+
+    def check(self) -> str | None:
+        return _required(self.query_one("#sv-reason", Input).value, "supervise.error.reason_required")
+
+    async def perform(self) -> supervision.Step:
+        reason = self.query_one("#sv-reason", Input).value
+        return await supervision.supervise(self.gd.store, self.gd.actor, self.number, self.level, reason)
+
+    def done(self, result: supervision.Step) -> None:
+        self.app.notify(t("console_supervise.supervise.done", number=result.number,
+                          level=code_name("supervise_level", result.level)), markup=False)
+        super().done(result)
+
+
+# --- escalate ---------------------------------------------------------------------------------
+
+def held_name(actor: Actor, held: str) -> str:
+    """Who holds a ticket, as this centre says it: this centre, the county centre, or a town."""
+    if held == actor.jurisdiction:
+        return t("console_supervise.escalations.held_here")
+    if len(held) == 6:
+        return t("console_supervise.escalations.held_county")
+    return held  # another town of this county: its code
+
+
+MODES = ("report", "flag", "to_county", "back")  # in the order offered
+
+
+def modes_for(actor: Actor, tk: Ticket) -> list[str]:
+    """What can be done with this ticket's escalation now, by this actor (the store re-checks)."""
+    jur = actor.jurisdiction
+    if tk.status == Status.CLOSED or actor.read_only or actor.role not in escalation.WHO:
+        return []
+    county = tk.town_code[:6]
+    out = []
+    if tk.escalation == escalation.FLAGGED:
+        out.append("report")
+    if tk.escalation not in (escalation.FLAGGED, escalation.COUNTY):
+        out.append("flag")
+    if tk.held_by != county and len(jur) >= 9:
+        out.append("to_county")
+    if tk.held_by == county and county.startswith(jur):
+        out.append("back")
+    return out
+
+
+class EscalateDialog(Dialog):
+    """上报: report up (a note: to whom, how), flag as a major event, hand to the county, hand back."""
+
+    def __init__(self, number: str, mode: str | None = None, summary: str = "", **kw: Any) -> None:
+        super().__init__(summary, **kw)
+        self.number = number
+        self.mode = mode
+        self.allowed: list[str] = []
+        self.version: int | None = None
+
+    def title_text(self) -> str:
+        return t("console_supervise.escalate.title", number=self.number)
+
+    def compose_fields(self) -> ComposeResult:
+        yield Static(t("console.loading"), id="es-state", classes="dlg-label")
+        yield ChoiceBar([("", "…")], id="es-mode")
+        yield Label(t("console_supervise.escalate.reason"), id="es-text-label", classes="dlg-label")
+        yield Input(placeholder=t("console_supervise.escalate.reason_placeholder"), id="es-text")
+
+    def on_mount(self) -> None:
+        self.run_worker(self._load(), group="dialog-load", exit_on_error=False)
+
+    async def _load(self) -> None:
+        try:
+            d = await views.detail(self.gd.store, self.gd.actor, self.number)
+        except StoreError as e:
+            self.show_error(e.message())
+            return
+        self.version = d.ticket.version
+        self.allowed = modes_for(self.gd.actor, d.ticket)
+        tk = d.ticket
+        state = code_name("escalation", tk.escalation or "none")
+        held = held_name(self.gd.actor, tk.held_by or tk.town_code)
+        self.query_one("#es-state", Static).update(
+            t("console_supervise.escalate.state", state=state, held_by=held))
+        if not self.allowed:
+            self.show_error(t("console_supervise.escalate.nothing"))
+            return
+        if self.mode not in self.allowed:
+            self.mode = self.allowed[0]
+        # only what can be done now is offered (the store re-checks when it is sent)
+        bar = self.query_one("#es-mode", ChoiceBar)
+        bar.set_choices([(m, t(f"console_supervise.escalate.{m}")) for m in self.allowed])
+        bar.value = self.mode
+        self._relabel_text()
+
+    @on(ChoiceBar.Changed, "#es-mode")
+    def _mode(self, event: ChoiceBar.Changed) -> None:
+        if event.value in self.allowed:
+            self.mode = event.value
+            self._relabel_text()
+
+    def _relabel_text(self) -> None:
+        which = "note" if self.mode == "report" else "reason"
+        self.query_one("#es-text-label", Label).update(t(f"console_supervise.escalate.{which}"))
+        self.query_one("#es-text", Input).placeholder = t(f"console_supervise.escalate.{which}_placeholder")
+
+    def check(self) -> str | None:
+        if self.mode is None or self.mode not in self.allowed:
+            return t("console_supervise.escalate.nothing") if not self.allowed else \
+                t("console_supervise.escalate.pick")
+        return _required(self.query_one("#es-text", Input).value, "escalation.error.text_required")
+
+    async def perform(self) -> escalation.Result:
+        store, actor, text = self.gd.store, self.gd.actor, self.query_one("#es-text", Input).value
+        if self.mode == "report":
+            return await escalation.report_up(store, actor, self.number, text)
+        if self.mode == "flag":
+            return await escalation.flag(store, actor, self.number, text)
+        if self.mode == "to_county":
+            return await escalation.hand_to_county(store, actor, self.number, text, self.version)
+        return await escalation.hand_back(store, actor, self.number, text, self.version)
+
+    def done(self, result: escalation.Result) -> None:
+        self.app.notify(t("console_supervise.escalate.done", number=result.number,
+                          action=t(f"console_supervise.escalate.{self.mode}"),
+                          state=code_name("escalation", result.escalation)), markup=False)
+        super().done(result)
+
+
+# --- export a formal notice -------------------------------------------------------------------
+
+
+def default_dir() -> Path:
+    """Where a notice goes unless told: the current directory, else the documents folder."""
+    cwd = Path.cwd()
+    if os.access(cwd, os.W_OK):
+        return cwd
+    return Path(platformdirs.user_documents_dir())
+
+
+def default_path(number: str, fmt: str) -> Path:
+    return default_dir() / f"{t('console_supervise.export.stem')}-{number}.{fmt}"
+
+
+class ExportDialog(Dialog):
+    """A formal notice to a file, Markdown or HTML; shows the path it was written to."""
+
+    def __init__(self, number: str, fmt: str = "md", path: str | None = None, summary: str = "",
+                 **kw: Any) -> None:
+        super().__init__(summary, **kw)
+        self.number = number
+        self.fmt = fmt if fmt in formal_notice.FORMATS else "md"
+        self.path = path or str(default_path(number, self.fmt))
+        self.written: Path | None = None
+
+    def title_text(self) -> str:
+        return t("console_supervise.export.title", number=self.number)
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label(t("console_supervise.export.format"), classes="dlg-label")
+        yield ChoiceBar([(f, t(f"console_supervise.export.{f}")) for f in formal_notice.FORMATS], self.fmt,
+                        id="ex-format")
+        yield Label(t("console_supervise.export.path"), classes="dlg-label")
+        yield Input(self.path, id="ex-path")
+
+    @on(ChoiceBar.Changed, "#ex-format")
+    def _format(self, event: ChoiceBar.Changed) -> None:
+        old, self.fmt = self.fmt, event.value
+        box = self.query_one("#ex-path", Input)
+        if box.value.endswith(f".{old}"):  # follow the format unless the operator named the file
+            box.value = box.value[: -len(old)] + self.fmt
+
+    def check(self) -> str | None:
+        return _required(self.query_one("#ex-path", Input).value, "console_supervise.export.path_required")
+
+    def action_submit(self) -> None:
+        if self.written is not None:
+            self.dismiss(self.written)  # second enter: the operator has read where it went
+            return
+        super().action_submit()
+
+    async def perform(self) -> Path:
+        text = await formal_notice.render(self.gd.store, self.gd.actor, self.number, self.fmt, current())
+        path = Path(self.query_one("#ex-path", Input).value.strip()).expanduser()
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        try:
+            await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+        except OSError as e:
+            raise Refused(t("supervise.cli.cannot_write", path=str(path), reason=e.strerror or str(e))) from None
+        return path
+
+    def done(self, result: Path) -> None:
+        self.written = result
+        box = self.query_one("#dlg-result", Static)
+        box.update(t("console_supervise.export.written", path=str(result)))
+        box.display = True
+        self.query_one("#dlg-hint", Static).update(t("console_supervise.export.close_hint"))
+        self.app.notify(t("console_supervise.export.written", path=str(result)), timeout=15, markup=False)
+
+
+# --- warn a unit ------------------------------------------------------------------------------
+
+
+class WarnDialog(Dialog):
+    """警示 to a unit (supervisors and admins; the store refuses anyone else, and it is shown)."""
+
+    HINT_KEY = "console_supervise.dialog.hint_text"
+
+    def __init__(self, unit_code: str, unit_name: str, overdue: int = 0, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.unit_code = unit_code
+        self.unit_name = unit_name
+        self.overdue = overdue
+
+    def title_text(self) -> str:
+        return t("console_supervise.warn.title", unit=self.unit_name)
+
+    def compose_fields(self) -> ComposeResult:
+        yield Static(t("console_supervise.warn.about", unit=self.unit_name, code=self.unit_code,
+                       overdue=self.overdue), classes="dlg-label")
+        yield Label(t("console_supervise.warn.reason"), classes="dlg-label")
+        yield Input(placeholder=t("console_supervise.warn.reason_placeholder"), id="wn-reason")
+
+    def check(self) -> str | None:
+        return _required(self.query_one("#wn-reason", Input).value, "warnings.error.reason_required")
+
+    async def perform(self) -> warnings.IssuedWarning:
+        reason = self.query_one("#wn-reason", Input).value
+        return await warnings.warn_unit(self.gd.store, self.gd.actor, self.unit_code, reason)
+
+    def done(self, result: warnings.IssuedWarning) -> None:
+        self.app.notify(t("console_supervise.warn.done", unit=result.unit, code=result.unit_code,
+                          overdue=result.overdue_count), markup=False)
+        super().done(result)
+
+
+# --- from any screen --------------------------------------------------------------------------
+
+
+def open_supervise(app: GridDeskApp, number: str, summary: str = "") -> None:
+    app.push_screen(SuperviseDialog(number, summary=summary))
+
+
+def open_escalate(app: GridDeskApp, number: str, summary: str = "") -> None:
+    app.push_screen(EscalateDialog(number, summary=summary))
+
+
+def open_export(app: GridDeskApp, number: str, summary: str = "") -> None:
+    app.push_screen(ExportDialog(number, summary=summary))
+
+
+def may_supervise(actor: Actor, tk: Ticket) -> bool:
+    return not actor.read_only and actor.role in supervision.WHO and tk.status != Status.CLOSED
+
+
+def may_escalate(actor: Actor, tk: Ticket) -> bool:
+    return bool(modes_for(actor, tk))
+
+
+def may_export(actor: Actor, tk: Ticket) -> bool:
+    return actor.role in formal_notice.WHO
+
+
+# The ticket detail's and the queue's keys for these dialogs (console.actions builds the screens'
+# bindings and footers from its table). Uppercase: lowercase s, e, x there are sign, extend, reject.
+TICKET_KEYS = (("S", "supervise", "console_supervise.key.supervise", SuperviseDialog, may_supervise),
+               ("E", "escalate", "console_supervise.key.escalate", EscalateDialog, may_escalate),
+               ("X", "export_notice", "console_supervise.key.export", ExportDialog, may_export))
+
+
+def register_ticket_actions() -> None:
+    """Add supervise / escalate / export-notice to `console.actions.ACTIONS` (idempotent)."""
+    from console import actions
+
+    def runner(dialog: type[Dialog]):  # type: ignore[no-untyped-def]
+        async def run(r: actions.ActionRun) -> None:
+            await r.ask(dialog(r.number, summary=r.ticket.title if r.ticket is not None else ""))
+        return run
+
+    for key, name, label, dialog, allowed in TICKET_KEYS:
+        actions.register(actions.TicketAction(key, name, label, runner(dialog), allowed))
+
+
+__all__ = ["Dialog", "EscalateDialog", "ExportDialog", "SuperviseDialog", "TICKET_KEYS", "WarnDialog",
+           "default_path", "modes_for", "open_escalate", "open_export", "open_supervise",
+           "register_ticket_actions"]
+
+
+# Registered on import: `console.actions` imports this module at its end, so the queue and the
+# ticket detail, which build their keys from `ACTIONS` when imported, get S / E / X.
+register_ticket_actions()
