@@ -112,6 +112,7 @@ class GridScreen(Screen):
 
     error: str | None = None
     loads = 0  # completed reads, for tests
+    READ_FAILED_KEY = "console.queue.read_failed"  # the text when the database went away
     _loading = False
     _again = False
 
@@ -123,8 +124,12 @@ class GridScreen(Screen):
         self._loading = True
         self.run_worker(self._reload_loop(), group=f"{self.ENTRY or 'screen'}-load", exit_on_error=False)
 
-    async def fetch(self) -> None:
-        """Read what the screen shows from the store and keep it (subclasses)."""
+    async def fetch(self) -> bool | None:
+        """Read what the screen shows from the store and keep it (subclasses). Return False
+        when what to read changed meanwhile (the operator switched a filter): read again."""
+
+    def refused(self, error: StoreError) -> None:
+        """The store refused the read (e.g. out of jurisdiction); subclasses may react."""
 
     def show(self) -> None:
         """Render what `fetch` kept, or `self.error` (subclasses)."""
@@ -133,7 +138,8 @@ class GridScreen(Screen):
         try:
             while True:
                 self._again = False
-                await self.fetch()
+                if await self.fetch() is False:
+                    continue
                 self.error = None
                 self.loads += 1
                 self.show()
@@ -141,11 +147,12 @@ class GridScreen(Screen):
                     break
         except StoreError as e:
             self.error = e.message()
+            self.refused(e)
             self.show()
         except Exception as e:  # the database went away: the next change or minute retries
             log.exception("%s read failed", self.ENTRY)
             reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
-            self.error = t("console.queue.read_failed", reason=reason)
+            self.error = t(self.READ_FAILED_KEY, reason=reason)
             self.show()
         finally:
             self._loading = False

@@ -11,7 +11,6 @@ change feed reports a roster change (and when you come back to it), so a fix mak
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rich.text import Text
@@ -25,10 +24,8 @@ from console.screens import GridScreen
 from console.screens import grid_change as gc
 from store import compliance
 from store.enums import PersonRole
-from store.errors import StoreError
 from store.i18n import t
 
-log = logging.getLogger(__name__)
 
 WIDE = 140  # from this many columns the table names the rule in full, else in short
 RULE_CYCLE: tuple[str | None, ...] = (None, *(r.code for r in compliance.RULES))
@@ -40,6 +37,7 @@ def finding_key(f: compliance.Finding) -> str:
 
 class FindingsScreen(GridScreen):
     ENTRY = "findings"
+    READ_FAILED_KEY = "console_roster.read_failed"
     TITLE_KEY = "console_roster.screen.findings"
     CSS_PATH = gc.CSS_PATH
     BINDINGS = [
@@ -54,10 +52,6 @@ class FindingsScreen(GridScreen):
         self.rule = rule if rule in RULE_CYCLE else None
         self.found: list[compliance.Finding] = []
         self.wide = False
-        self.loads = 0
-        self.error: str | None = None
-        self._loading = False
-        self._again = False
 
     def compose_body(self) -> ComposeResult:
         yield DataTable(id="findings-table", cursor_type="row")
@@ -95,36 +89,19 @@ class FindingsScreen(GridScreen):
 
     # --- loading ---------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        if self._loading:
-            self._again = True
-            return
-        self._loading = True
-        self.run_worker(self._load(), group="findings-load", exit_on_error=False)
+    async def fetch(self) -> bool | None:
+        rule = self.rule
+        found = await compliance.findings(self.gd.store, self.gd.actor, [rule] if rule else None)
+        if rule != self.rule:
+            return False
+        self.found = found
+        return None
 
-    async def _load(self) -> None:
-        try:
-            while True:
-                self._again = False
-                rule = self.rule
-                found = await compliance.findings(self.gd.store, self.gd.actor, [rule] if rule else None)
-                if rule != self.rule:
-                    continue
-                self.found = found
-                self.error = None
-                self._fill()
-                self.loads += 1
-                if not self._again:
-                    break
-        except StoreError as e:
-            self.error = e.message()
+    def show(self) -> None:
+        if self.error:
             self._status()
-        except Exception as e:  # the database went away; the next change retries
-            log.exception("findings read failed")
-            self.error = t("console_roster.read_failed", reason=str(e).splitlines()[0][:120] if str(e) else type(e).__name__)
-            self._status()
-        finally:
-            self._loading = False
+        else:
+            self._fill()
 
     def _fill(self) -> None:
         """Rows for `self.found`; the cursor stays on its finding, or where it was when fixed."""

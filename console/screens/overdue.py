@@ -16,7 +16,6 @@ or moved. It re-reads when the change feed reports a ticket change and when the 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,10 +33,8 @@ from console.widgets.queue_table import URGENCY_LOOK, Palette
 from store import overdue, supervision
 from store.context import Store
 from store.enums import Urgency
-from store.errors import StoreError
 from store.i18n import code_name, t
 
-log = logging.getLogger(__name__)
 
 BY = overdue.BY  # unit, grid, stage: the order `g` cycles through
 TITLE_WANT, TITLE_LEAST, OTHER_LEAST = 16, 10, 10  # cells: narrow screens give up the other name first
@@ -221,10 +218,6 @@ class OverdueScreen(GridScreen):
         self.by = by if by in BY else "unit"
         self.only_overdue = False
         self.view: overdue.OverdueView | None = None
-        self.error: str | None = None
-        self.loads = 0
-        self._loading = False
-        self._again = False
         self._width = 0
 
     # --- layout ----------------------------------------------------------------------------
@@ -258,36 +251,16 @@ class OverdueScreen(GridScreen):
 
     # --- loading ---------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        if self._loading:
-            self._again = True
-            return
-        self._loading = True
-        self.run_worker(self._load(), group="overdue-load", exit_on_error=False)
+    async def fetch(self) -> bool | None:
+        by, only = self.by, self.only_overdue
+        v = await overdue.view(self.gd.store, self.gd.actor, by, only_overdue=only)
+        if (by, only) != (self.by, self.only_overdue):
+            return False  # the operator switched meanwhile: read that instead
+        self.view = v
+        return None
 
-    async def _load(self) -> None:
-        try:
-            while True:
-                self._again = False
-                by, only = self.by, self.only_overdue
-                v = await overdue.view(self.gd.store, self.gd.actor, by, only_overdue=only)
-                if (by, only) != (self.by, self.only_overdue):
-                    continue  # the operator switched meanwhile: read that instead
-                self.view, self.error = v, None
-                self.loads += 1
-                self.render_view()
-                if not self._again:
-                    break
-        except StoreError as e:
-            self.error = e.message()
-            self.render_view()
-        except Exception as e:  # the database went away; the next change or minute retries
-            log.exception("overdue read failed")
-            reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
-            self.error = t("console.queue.read_failed", reason=reason)
-            self.render_view()
-        finally:
-            self._loading = False
+    def show(self) -> None:
+        self.render_view()
 
     def on_tickets_changed(self, message: TicketsChanged) -> None:
         self.reload()

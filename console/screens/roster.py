@@ -14,7 +14,6 @@ a grid, person or area change, keeping what was open and where the cursor was.
 
 from __future__ import annotations
 
-import logging
 from functools import partial
 from typing import Any
 
@@ -37,7 +36,6 @@ from store.enums import FilingStatus, GridStatus, Level, PersonRole
 from store.errors import StoreError
 from store.i18n import code_name, t
 
-log = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # ("area" | "grid" | "micro", code)
 GRID_WRITES = ("adjust", "split", "merge", "retire", "assign", "unassign")
@@ -76,6 +74,7 @@ class AreaTree(Tree[Key]):
 
 class RosterScreen(GridScreen):
     ENTRY = "roster"
+    READ_FAILED_KEY = "console_roster.read_failed"
     TITLE_KEY = "console_roster.screen.roster"
     CSS_PATH = gc.CSS_PATH
     BINDINGS = [
@@ -104,10 +103,6 @@ class RosterScreen(GridScreen):
         self.micro: dict[str, tuple[roster.MicroGridRow, str]] = {}
         self.nodes: dict[Key, TreeNode[Key]] = {}
         self.detail_of: roster.GridDetail | None = None
-        self.loads = 0
-        self.error: str | None = None
-        self._loading = False
-        self._again = False
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -147,35 +142,17 @@ class RosterScreen(GridScreen):
 
     # --- loading ---------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        if self._loading:
-            self._again = True
-            return
-        self._loading = True
-        self.run_worker(self._load(), group="roster-load", exit_on_error=False)
+    async def fetch(self) -> None:
+        roots = await roster.tree(self.gd.store, self.gd.actor, include_retired=self.show_retired)
+        # a town operator's tree comes with its city above the county: start at the county
+        while len(roots) == 1 and not roots[0].in_scope and roots[0].level == Level.CITY:
+            roots = roots[0].children
+        self.roots = roots
 
-    async def _load(self) -> None:
-        try:
-            while True:
-                self._again = False
-                roots = await roster.tree(self.gd.store, self.gd.actor, include_retired=self.show_retired)
-                # a town operator's tree comes with its city above the county: start at the county
-                while len(roots) == 1 and not roots[0].in_scope and roots[0].level == Level.CITY:
-                    roots = roots[0].children
-                self.roots = roots
-                self.error = None
-                self._build()
-                self.loads += 1
-                if not self._again:
-                    break
-        except StoreError as e:
-            self.error = e.message()
-        except Exception as e:  # the database went away; the next change retries
-            log.exception("roster read failed")
-            self.error = t("console_roster.read_failed", reason=str(e).splitlines()[0][:120] if str(e) else type(e).__name__)
-        finally:
-            self._loading = False
-            self._status()
+    def show(self) -> None:
+        if not self.error:
+            self._build()
+        self._status()
 
     def _build(self) -> None:
         """(Re)fill the tree from `self.roots`, keeping what was open and the cursor's node."""

@@ -9,7 +9,6 @@ may take now, re-read with every change of the ticket. `n` registers a new ticke
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -30,7 +29,6 @@ from store import timefmt, views
 from store.errors import StoreError
 from store.i18n import code_name, has, t
 
-log = logging.getLogger(__name__)
 
 
 def action_label(code: str) -> str:
@@ -56,10 +54,6 @@ class TicketScreen(TicketKeys, GridScreen):
         super().__init__(**kw)
         self.number = number.strip()
         self.detail: views.TicketDetail | None = None
-        self.error: str | None = None
-        self.loads = 0
-        self._loading = False
-        self._again = False
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="ticket-body", can_focus=True):
@@ -80,35 +74,16 @@ class TicketScreen(TicketKeys, GridScreen):
 
     # --- loading ---------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        if self._loading:
-            self._again = True
-            return
-        self._loading = True
-        self.run_worker(self._load(), group="ticket-load", exit_on_error=False)
+    async def fetch(self) -> None:
+        self.detail = await views.detail(self.gd.store, self.gd.actor, self.number)
 
-    async def _load(self) -> None:
-        try:
-            while True:
-                self._again = False
-                self.detail = await views.detail(self.gd.store, self.gd.actor, self.number)
-                self.error = None
-                self.loads += 1
-                self.render_detail()
-                self.set_ticket(self.detail.ticket)
-                if not self._again:
-                    break
-        except StoreError as e:
-            self.error = e.message()
-            self.render_detail()
-            self.set_ticket(None)
-        except Exception as e:
-            log.exception("ticket read failed")
-            reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
-            self.error = t("console.queue.read_failed", reason=reason)
-            self.render_detail()
-        finally:
-            self._loading = False
+    def show(self) -> None:
+        self.render_detail()
+        if not self.error and self.detail is not None:
+            self.set_ticket(self.detail.ticket)
+
+    def refused(self, error: StoreError) -> None:
+        self.set_ticket(None)  # no ticket to act on: no action keys
 
     def on_tickets_changed(self, message: TicketsChanged) -> None:
         if self.detail is None or message.touches(self.ticket_id):

@@ -8,7 +8,6 @@ for anyone else the store refuses and the dialog shows why. `enter` opens the un
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rich.cells import cell_len
@@ -26,7 +25,6 @@ from console.widgets.queue_table import Palette
 from store import timefmt, warnings
 from store.i18n import t
 
-log = logging.getLogger(__name__)
 
 COLUMNS = ("unit", "overdue", "due_soon", "worst", "warned")
 
