@@ -58,7 +58,7 @@ def ensure_db(path: Path, tickets: int) -> None:
         path.unlink()
     print(f"building a {tickets:,}-ticket demo database at {path} …", flush=True)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "console.cli", "--db", str(path), "demo", "init",
+    subprocess.run([sys.executable, "-m", "griddesk.console.cli", "--db", str(path), "demo", "init",
                     "--tickets", str(tickets)], check=True, stdout=subprocess.DEVNULL)
     print(f"  built in {time.perf_counter() - t0:.1f} s", flush=True)
 
@@ -82,8 +82,8 @@ def startup(path: Path, runs: int) -> tuple[float, float, float, float]:
 
 
 async def refresh(path: Path, n: int) -> tuple[float, float]:
-    from store import queue
-    from store.context import Store
+    from griddesk.store import queue
+    from griddesk.store.context import Store
 
     store = await Store.open(str(path))
     actor = await store.actor()
@@ -122,9 +122,9 @@ async def reconcile(path: Path, n: int) -> tuple[float, float, float]:
     from textual.app import App
     from textual.widgets import DataTable
 
-    from console.widgets.queue_table import QueueTable
-    from store import queue
-    from store.context import Store
+    from griddesk.console.widgets.queue_table import QueueTable
+    from griddesk.store import queue
+    from griddesk.store.context import Store
 
     store = await Store.open(str(path))
     actor = await store.actor()

@@ -39,14 +39,14 @@ async def bare() -> None:
 
 
 async def griddesk(url: str) -> None:
-    from console.app import GridDeskApp
-    from store.context import Store
+    from griddesk.console.app import GridDeskApp
+    from griddesk.store.context import Store
 
     store = await Store.open(url)
     actor = await store.actor()
     app = GridDeskApp(store=store, actor=actor, lang="zh")
     async with app.run_test(size=(120, 40)) as pilot:
-        from console.widgets.queue_table import QueueTable
+        from griddesk.console.widgets.queue_table import QueueTable
 
         for _ in range(3000):
             tables = app.screen.query(QueueTable)

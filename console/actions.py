@@ -33,16 +33,16 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 from textual.screen import Screen
 
-from console.screens.dialogs import CLOSE, STAY, ChoiceDialog, ConfirmDialog, Field, TextForm
-from store import timefmt, tickets, views, workflow
-from store.actor import Actor
-from store.enums import Satisfaction, Status
-from store.errors import Conflict, Invalid, NotAllowed, StoreError
-from store.i18n import code_name, has, t
-from store.models import Ticket
+from griddesk.console.screens.dialogs import CLOSE, STAY, ChoiceDialog, ConfirmDialog, Field, TextForm
+from griddesk.store import timefmt, tickets, views, workflow
+from griddesk.store.actor import Actor
+from griddesk.store.enums import Satisfaction, Status
+from griddesk.store.errors import Conflict, Invalid, NotAllowed, StoreError
+from griddesk.store.i18n import code_name, has, t
+from griddesk.store.models import Ticket
 
 if TYPE_CHECKING:
-    from console.app import GridDeskApp
+    from griddesk.console.app import GridDeskApp
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +290,7 @@ async def _close(r: ActionRun) -> None:
 
 
 async def _dispatch(r: ActionRun) -> None:
-    from console.screens.dispatch import DispatchDialog
+    from griddesk.console.screens.dispatch import DispatchDialog
 
     async def submit(lead: str, co: tuple[str, ...], note: str | None) -> Any:
         e = await r.write("dispatch", workflow.Params(unit=lead, co_units=co, note=note), in_form=True)
@@ -446,4 +446,4 @@ class TicketKeys:
         start(self.app, name, number, version, ticket, on=self)  # type: ignore[attr-defined]
 
 # the supervision area adds S 督办 / E 上报 / X 导出通知书 to the same table
-import console.screens.supervise  # noqa: E402,F401
+import griddesk.console.screens.supervise  # noqa: E402,F401

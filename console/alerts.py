@@ -21,16 +21,16 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from store import escalation, notices, queue, supervision
-from store.actor import Actor
-from store.context import Store
-from store.enums import Role, Urgency
-from store.errors import StoreError
-from store.i18n import t
+from griddesk.store import escalation, notices, queue, supervision
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import Role, Urgency
+from griddesk.store.errors import StoreError
+from griddesk.store.i18n import t
 from textual.timer import Timer
 
 if TYPE_CHECKING:
-    from console.app import GridDeskApp
+    from griddesk.console.app import GridDeskApp
 
 log = logging.getLogger(__name__)
 

@@ -26,12 +26,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 
-import themes
-from console import screens
-from console.alerts import Alerts, escalations_label_key, header_counts
-from console.commands import ActionCommands, ScreenCommands
-from console.live import ChangeFeed, FeedNews, Poller
-from console.messages import (
+from griddesk import themes
+from griddesk.console import screens
+from griddesk.console.alerts import Alerts, escalations_label_key, header_counts
+from griddesk.console.commands import ActionCommands, ScreenCommands
+from griddesk.console.live import ChangeFeed, FeedNews, Poller
+from griddesk.console.messages import (
     CountsChanged,
     LanguageChanged,
     MinuteTick,
@@ -39,13 +39,13 @@ from console.messages import (
     ThemeChanged,
     TicketsChanged,
 )
-from console.screens.command import APP_COMMANDS, CommandLine
-from console.widgets import localize_bindings
-from console.widgets.header import GridHeader, HeaderState
-from store import i18n, places, timefmt
-from store.actor import Actor
-from store.context import Store
-from store.i18n import t
+from griddesk.console.screens.command import APP_COMMANDS, CommandLine
+from griddesk.console.widgets import localize_bindings
+from griddesk.console.widgets.header import GridHeader, HeaderState
+from griddesk.store import i18n, places, timefmt
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.i18n import t
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class GridDeskApp(App[None]):
 
     def get_default_screen(self) -> Screen:
         if self.actor.read_only:  # a wall-screen account: the wall display and nothing else
-            from console.wall import WallScreen
+            from griddesk.console.wall import WallScreen
 
             return WallScreen()
         # the queue is the root of the stack: esc from anywhere leads back to it
@@ -346,7 +346,7 @@ class GridDeskApp(App[None]):
     # --- actions ---------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from console.screens.help import HelpScreen
+        from griddesk.console.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(under=self.screen))

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from console import screens
-from console.widgets import describe
-from store.i18n import LANGS, t
+from griddesk.console import screens
+from griddesk.console.widgets import describe
+from griddesk.store.i18n import LANGS, t
 
 if TYPE_CHECKING:
-    from console.app import GridDeskApp
+    from griddesk.console.app import GridDeskApp
 
 HAS_DIGIT = re.compile(r"\d")
 

@@ -13,9 +13,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from store import queue
-from store.actor import Actor
-from store.context import Store
+from griddesk.store import queue
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from textual.message import Message
 
-from store.queue import Counts
+from griddesk.store.queue import Counts
 
 
 class TicketsChanged(Message):

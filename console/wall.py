@@ -29,18 +29,18 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Digits, Label, Static
 
-import themes
-from console.alerts import escalations_label_key, header_counts
-from console.live import ChangeFeed, FeedNews, Poller
-from console.messages import MinuteTick, TicketsChanged
-from console.screens.overdue import group_line, late_text, multiple_text, short_number, stage_name
-from console.widgets import localize_bindings
-from console.widgets.queue_table import Palette
-from store import i18n, overdue, places, timefmt
-from store.actor import Actor
-from store.context import Store
-from store.i18n import t
-from store.queue import Counts
+from griddesk import themes
+from griddesk.console.alerts import escalations_label_key, header_counts
+from griddesk.console.live import ChangeFeed, FeedNews, Poller
+from griddesk.console.messages import MinuteTick, TicketsChanged
+from griddesk.console.screens.overdue import group_line, late_text, multiple_text, short_number, stage_name
+from griddesk.console.widgets import localize_bindings
+from griddesk.console.widgets.queue_table import Palette
+from griddesk.store import i18n, overdue, places, timefmt
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.i18n import t
+from griddesk.store.queue import Counts
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +272,7 @@ class WallApp(App[None]):
         self.cycle = cycle
         self.feed = ChangeFeed(store, actor)
         self.poller = Poller(self, self.feed, poll_interval, self._on_news)
-        from console.app import make_theme  # the console's theme files, the same look
+        from griddesk.console.app import make_theme  # the console's theme files, the same look
 
         for data in themes.load_themes():
             self.register_theme(make_theme(data))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store.enums import Role
+from griddesk.store.enums import Role
 
 SYSTEM_LOGIN = "system"
 

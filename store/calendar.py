@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from store.errors import Invalid
+from griddesk.store.errors import Invalid
 
 MAX_IDLE_DAYS = 366  # a year with no working time at all means the calendar is wrong
 

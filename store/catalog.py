@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from store import matters as matter_list
-from store.actor import Actor
-from store.context import Store
-from store.enums import UnitKind
-from store.models import Unit, UnitArea
+from griddesk.store import matters as matter_list
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import UnitKind
+from griddesk.store.models import Unit, UnitArea
 
 KIND_ORDER = {UnitKind.CENTRE: 0, UnitKind.DEPARTMENT: 1, UnitKind.SERVICE_UNIT: 2}
 

@@ -11,10 +11,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import sla
-from store.context import Store
-from store.enums import ClockName, ClockState, LimitUnit
-from store.models import Matter, Ticket, TicketClock
+from griddesk.store import sla
+from griddesk.store.context import Store
+from griddesk.store.enums import ClockName, ClockState, LimitUnit
+from griddesk.store.models import Matter, Ticket, TicketClock
 
 
 def handling_limit(matter: Matter | None, urgency: str) -> tuple[int, str]:

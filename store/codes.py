@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.enums import CODE_LENGTH, Level
-from store.errors import Invalid
+from griddesk.store.enums import CODE_LENGTH, Level
+from griddesk.store.errors import Invalid
 
 LEVEL_BY_LENGTH = {n: level for level, n in CODE_LENGTH.items()}
 PARENT_LENGTH = {6: 4, 9: 6, 12: 9}
@@ -115,7 +115,7 @@ def next_sequence(existing: Iterable[str], village_code: str) -> int:
 
 async def next_grid_code(s: AsyncSession, village_code: str) -> str:
     """The next never-used grid code under a village, read inside the caller's transaction."""
-    from store.models import Grid  # models import nothing from here; keep codes.py light
+    from griddesk.store.models import Grid  # models import nothing from here; keep codes.py light
 
     rows = (await s.execute(select(Grid.code).where(Grid.code.startswith(village_code)))).scalars()
     return grid_code(village_code, next_sequence(rows, village_code))

@@ -19,13 +19,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from store.actor import Actor
-from store.config import Settings
-from store.context import Store
-from store.enums import GridStatus, GridType, Level, PersonRole, PersonStatus
-from store.i18n import current, t
-from store.models import Area, Grid, GridAssignment, Person
-from store.roster import current_clause, today
+from griddesk.store.actor import Actor
+from griddesk.store.config import Settings
+from griddesk.store.context import Store
+from griddesk.store.enums import GridStatus, GridType, Level, PersonRole, PersonStatus
+from griddesk.store.i18n import current, t
+from griddesk.store.models import Area, Grid, GridAssignment, Person
+from griddesk.store.roster import current_clause, today
 
 # YC 6: full-time seat operators at the town centre — 2 for a town under 100,000 people, 3 from
 # 100,000; a village centre at least 1 (full- or part-time).

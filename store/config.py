@@ -12,8 +12,8 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from store import paths
-from store.errors import Invalid
+from griddesk.store import paths
+from griddesk.store.errors import Invalid
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def parse(data: dict[str, Any], source: str = "config.toml") -> Settings:
         else:
             extra[key] = value
     if "lang" in kwargs:
-        from store.i18n import LANGS
+        from griddesk.store.i18n import LANGS
 
         if kwargs["lang"] not in LANGS:
             raise Invalid("error.config_value", key="lang", reason="zh | en", source=source)

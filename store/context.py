@@ -13,13 +13,13 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from store import config as config_mod
-from store.actor import Actor
-from store.calendar import WorkCalendar
-from store.db import Database
-from store.enums import Role
-from store.errors import NotFound, StoreError
-from store.models import Operator
+from griddesk.store import config as config_mod
+from griddesk.store.actor import Actor
+from griddesk.store.calendar import WorkCalendar
+from griddesk.store.db import Database
+from griddesk.store.enums import Role
+from griddesk.store.errors import NotFound, StoreError
+from griddesk.store.models import Operator
 
 
 def utcnow() -> datetime:

@@ -19,8 +19,8 @@ from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
-from store import paths
-from store.errors import StoreError
+from griddesk.store import paths
+from griddesk.store.errors import StoreError
 
 BUSY_TIMEOUT_MS = 15_000
 WRITE = "griddesk_write"

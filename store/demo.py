@@ -32,14 +32,14 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store import clocks as clocks_mod
-from store import demo_catalog as cat
-from store import sla, tickets
-from store.actor import Actor, system
-from store.calendar import WorkCalendar
-from store.context import Store
-from store.db import normalize_url, sqlite_path
-from store.enums import (
+from griddesk.store import clocks as clocks_mod
+from griddesk.store import demo_catalog as cat
+from griddesk.store import sla, tickets
+from griddesk.store.actor import Actor, system
+from griddesk.store.calendar import WorkCalendar
+from griddesk.store.context import Store
+from griddesk.store.db import normalize_url, sqlite_path
+from griddesk.store.enums import (
     ClockName,
     ClockState,
     GridType,
@@ -52,8 +52,8 @@ from store.enums import (
     UnitKind,
     Urgency,
 )
-from store.errors import Conflict, Invalid
-from store.models import (
+from griddesk.store.errors import Conflict, Invalid
+from griddesk.store.models import (
     Area,
     AuditEntry,
     Base,
@@ -74,7 +74,7 @@ from store.models import (
     Unit,
     UnitArea,
 )
-from store.roster import name_keys
+from griddesk.store.roster import name_keys
 
 DIVISIONS = Path(__file__).parent / "data" / "divisions"
 DEFAULT_TOWN = "450502005"  # 北海市海城区地角街道: a fishing port, so marine grids are real

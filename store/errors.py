@@ -17,7 +17,7 @@ class StoreError(Exception):
         super().__init__(key)
 
     def message(self, lang: str | None = None) -> str:
-        from store.i18n import t
+        from griddesk.store.i18n import t
 
         text = t(self.key, lang=lang, **self.params)
         if self.field:

@@ -30,16 +30,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from store import clocks, records, sla
-from store.actor import Actor
-from store.context import Store
-from store.enums import OPEN_STATUSES, URGENCY_RANK, ClockName, ClockState, LimitUnit, Role, Status
-from store.errors import Invalid, NotAllowed
-from store.i18n import code_name
-from store.models import Grid, Matter, Ticket, TicketClock
-from store.timefmt import iso
-from store.workflow import conflict, load_ticket
-from store.scope import in_town
+from griddesk.store import clocks, records, sla
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import OPEN_STATUSES, URGENCY_RANK, ClockName, ClockState, LimitUnit, Role, Status
+from griddesk.store.errors import Invalid, NotAllowed
+from griddesk.store.i18n import code_name
+from griddesk.store.models import Grid, Matter, Ticket, TicketClock
+from griddesk.store.timefmt import iso
+from griddesk.store.workflow import conflict, load_ticket
+from griddesk.store.scope import in_town
 
 FLAGGED, REPORTED, COUNTY, RETURNED = "flagged", "reported", "county", "returned"
 STATES = (FLAGGED, REPORTED, COUNTY, RETURNED)

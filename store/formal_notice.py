@@ -20,15 +20,15 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from store import sla, views
-from store.overdue import basis_span
-from store.workflow import action_name  # the workflow names every timeline action
-from store.actor import Actor
-from store.context import Store
-from store.enums import Role, SuperviseLevel, UnitKind
-from store.errors import Invalid, NotAllowed
-from store.i18n import code_name, current, t
-from store.models import Area, Supervision, Unit
+from griddesk.store import sla, views
+from griddesk.store.overdue import basis_span
+from griddesk.store.workflow import action_name  # the workflow names every timeline action
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import Role, SuperviseLevel, UnitKind
+from griddesk.store.errors import Invalid, NotAllowed
+from griddesk.store.i18n import code_name, current, t
+from griddesk.store.models import Area, Supervision, Unit
 
 FORMATS = ("md", "html")
 WHO = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})

@@ -20,14 +20,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import records
-from store.actor import Actor
-from store.checks import in_force
-from store.context import Store
-from store.enums import LimitUnit, Urgency
-from store.errors import Conflict, Invalid, NotFound
-from store.models import Matter, MatterEvent, MatterLimit, Unit
-from store.roster import FILERS, check_writer, name_keys, today
+from griddesk.store import records
+from griddesk.store.actor import Actor
+from griddesk.store.checks import in_force
+from griddesk.store.context import Store
+from griddesk.store.enums import LimitUnit, Urgency
+from griddesk.store.errors import Conflict, Invalid, NotFound
+from griddesk.store.models import Matter, MatterEvent, MatterLimit, Unit
+from griddesk.store.roster import FILERS, check_writer, name_keys, today
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
 CLASS = re.compile(r"^[A-Z0-9]{1,8}$")

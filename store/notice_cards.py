@@ -17,15 +17,15 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from store import records
-from store.actor import Actor
-from store.context import Store
-from store.enums import GridStatus, Level, PersonRole, PersonStatus
-from store.errors import Invalid, NotFound
-from store.i18n import code_name, current, t
-from store.models import Area, Grid, GridAssignment, Person
-from store.roster import CARD_ROLES, check_covers, check_writer, current_clause, today
-from store.timefmt import DEFAULT_TZ
+from griddesk.store import records
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import GridStatus, Level, PersonRole, PersonStatus
+from griddesk.store.errors import Invalid, NotFound
+from griddesk.store.i18n import code_name, current, t
+from griddesk.store.models import Area, Grid, GridAssignment, Person
+from griddesk.store.roster import CARD_ROLES, check_covers, check_writer, current_clause, today
+from griddesk.store.timefmt import DEFAULT_TZ
 
 FORMATS = ("text", "md", "html")
 

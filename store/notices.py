@@ -31,18 +31,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from store import records
-from store.actor import Actor
-from store.context import Store
-from store.enums import CODE_LENGTH, ClockState, Level, Status, Urgency
-from store.errors import NotAllowed
-from store.i18n import code_name, t
-from store.models import Notice as NoticeRow
-from store.models import Operator, Ticket, TicketClock
-from store.escalation import COUNTY, FLAGGED, REPORTED
-from store.overdue import scope
-from store.timefmt import iso
-from store.scope import under
+from griddesk.store import records
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import CODE_LENGTH, ClockState, Level, Status, Urgency
+from griddesk.store.errors import NotAllowed
+from griddesk.store.i18n import code_name, t
+from griddesk.store.models import Notice as NoticeRow
+from griddesk.store.models import Operator, Ticket, TicketClock
+from griddesk.store.escalation import COUNTY, FLAGGED, REPORTED
+from griddesk.store.overdue import scope
+from griddesk.store.timefmt import iso
+from griddesk.store.scope import under
 
 OVERDUE = "overdue"
 EMERGENCY = "emergency"

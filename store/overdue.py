@@ -22,15 +22,15 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from store import sla
-from store.actor import Actor
-from store.context import Store
-from store.enums import OPEN_STATUSES, ClockState, Role
-from store.errors import Invalid
-from store.i18n import code_name, t
-from store.models import Grid, Matter, Ticket, TicketClock, Unit
-from store.timefmt import iso
-from store.scope import in_town
+from griddesk.store import sla
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import OPEN_STATUSES, ClockState, Role
+from griddesk.store.errors import Invalid
+from griddesk.store.i18n import code_name, t
+from griddesk.store.models import Grid, Matter, Ticket, TicketClock, Unit
+from griddesk.store.timefmt import iso
+from griddesk.store.scope import in_town
 
 BY = ("unit", "grid", "stage")
 UNASSIGNED = "unassigned"  # the unit group of tickets not dispatched yet

@@ -20,14 +20,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from store.actor import Actor
-from store.context import Store
-from store.enums import GridStatus
-from store.i18n import code_name
-from store.matters import in_force
-from store.models import Area, Grid, Matter, Unit
-from store.roster import today
-from store.search import classify, match
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import GridStatus
+from griddesk.store.i18n import code_name
+from griddesk.store.matters import in_force
+from griddesk.store.models import Area, Grid, Matter, Unit
+from griddesk.store.roster import today
+from griddesk.store.search import classify, match
 
 TTL_S = 10.0  # how long candidate rows are reused while typing
 LIMIT = 8

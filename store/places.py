@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from store.context import Store
-from store.models import Area
+from griddesk.store.context import Store
+from griddesk.store.models import Area
 
 
 async def area_name(store: Store, code: str) -> str | None:

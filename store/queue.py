@@ -11,11 +11,11 @@ from datetime import datetime
 
 from sqlalchemy import case, func, or_, select
 
-from store.actor import Actor
-from store.context import Store
-from store.enums import OPEN_STATUSES, Status, Urgency
-from store.models import Change, Grid, Matter, Ticket, Unit
-from store.scope import in_town
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import OPEN_STATUSES, Status, Urgency
+from griddesk.store.models import Change, Grid, Matter, Ticket, Unit
+from griddesk.store.scope import in_town
 
 URGENCY_ORDER = case(
     (Ticket.urgency == Urgency.EMERGENCY, 0), (Ticket.urgency == Urgency.URGENT, 1), else_=2

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.actor import Actor
-from store.models import AuditEntry, Change, Counter, TimelineEntry
+from griddesk.store.actor import Actor
+from griddesk.store.models import AuditEntry, Change, Counter, TimelineEntry
 
 
 async def timeline(s: AsyncSession, ticket_id: int, actor: Actor, action: str, at: datetime,

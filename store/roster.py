@@ -28,10 +28,10 @@ from pypinyin import Style, lazy_pinyin, pinyin
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import codes, records
-from store.actor import Actor, mask_phone
-from store.context import Store
-from store.enums import (
+from griddesk.store import codes, records
+from griddesk.store.actor import Actor, mask_phone
+from griddesk.store.context import Store
+from griddesk.store.enums import (
     OPEN_STATUSES,
     ChangeReason,
     FilingStatus,
@@ -42,10 +42,10 @@ from store.enums import (
     PersonStatus,
     Role,
 )
-from store.errors import Conflict, Invalid, NotAllowed, NotFound
-from store.i18n import t
-from store.models import Area, Grid, GridAssignment, GridChange, MicroGrid, Person, Ticket, Unit
-from store.checks import PHONE
+from griddesk.store.errors import Conflict, Invalid, NotAllowed, NotFound
+from griddesk.store.i18n import t
+from griddesk.store.models import Area, Grid, GridAssignment, GridChange, MicroGrid, Person, Ticket, Unit
+from griddesk.store.checks import PHONE
 
 WRITERS = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
 FILERS = (Role.SUPERVISOR, Role.ADMIN)  # filing (备案) is the supervisor's confirmation

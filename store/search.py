@@ -16,11 +16,11 @@ from functools import lru_cache
 
 from sqlalchemy import func, or_, select
 
-from store.actor import Actor, mask_phone
-from store.context import Store
-from store.enums import GridStatus, PersonStatus
-from store.models import Area, Grid, Matter, Person, Unit
-from store.roster import name_keys
+from griddesk.store.actor import Actor, mask_phone
+from griddesk.store.context import Store
+from griddesk.store.enums import GridStatus, PersonStatus
+from griddesk.store.models import Area, Grid, Matter, Person, Unit
+from griddesk.store.roster import name_keys
 
 KINDS = ("area", "grid", "person", "unit", "matter")
 MIN_PHONE_DIGITS = 3

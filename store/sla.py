@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from store.calendar import WorkCalendar
-from store.enums import LimitUnit
+from griddesk.store.calendar import WorkCalendar
+from griddesk.store.enums import LimitUnit
 
 
 def due_at(cal: WorkCalendar, start: datetime, value: int, unit: str) -> datetime:

@@ -34,18 +34,18 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import actor as actor_mod
-from store import records
-from store.actor import Actor
-from store.calendar import WorkCalendar
-from store.context import Store
-from store.enums import OPEN_STATUSES, ClockName, ClockState, Role, Status, SuperviseLevel
-from store.errors import Invalid, NotAllowed
-from store.i18n import code_name
-from store.models import Grid, Supervision, Ticket, TicketClock, Unit
-from store.timefmt import iso
-from store.views import get_ticket
-from store.scope import in_town
+from griddesk.store import actor as actor_mod
+from griddesk.store import records
+from griddesk.store.actor import Actor
+from griddesk.store.calendar import WorkCalendar
+from griddesk.store.context import Store
+from griddesk.store.enums import OPEN_STATUSES, ClockName, ClockState, Role, Status, SuperviseLevel
+from griddesk.store.errors import Invalid, NotAllowed
+from griddesk.store.i18n import code_name
+from griddesk.store.models import Grid, Supervision, Ticket, TicketClock, Unit
+from griddesk.store.timefmt import iso
+from griddesk.store.views import get_ticket
+from griddesk.store.scope import in_town
 
 L = SuperviseLevel
 LEVELS: tuple[str, ...] = (L.REMINDER, L.NOTICE, L.KEY, L.CRITICISM)

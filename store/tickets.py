@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import clocks, records
-from store.actor import Actor
-from store.checks import PHONE, in_force
-from store.context import Store
-from store.enums import ClockName, GridStatus, LimitUnit, Role, Source, Status, Urgency
-from store.errors import Invalid, NotAllowed
-from store.i18n import t
-from store.models import Grid, Matter, Ticket
+from griddesk.store import clocks, records
+from griddesk.store.actor import Actor
+from griddesk.store.checks import PHONE, in_force
+from griddesk.store.context import Store
+from griddesk.store.enums import ClockName, GridStatus, LimitUnit, Role, Source, Status, Urgency
+from griddesk.store.errors import Invalid, NotAllowed
+from griddesk.store.i18n import t
+from griddesk.store.models import Grid, Matter, Ticket
 
 MAX = {"title": 120, "description": 4000, "address": 120, "reporter.name": 30}
 CREATORS = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.GRID_WORKER)

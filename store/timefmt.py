@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import arrow
 
-from store.i18n import current, t
+from griddesk.store.i18n import current, t
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 

@@ -12,14 +12,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from store import sla
-from store.actor import Actor, mask_name, mask_phone
-from store.context import Store
-from store.enums import ClockState
-from store.errors import NotAllowed, NotFound
-from store.models import Grid, Matter, Ticket, TicketClock, TicketCoUnit, TimelineEntry, Unit
-from store.queue import QueueRow
-from store.timefmt import iso
+from griddesk.store import sla
+from griddesk.store.actor import Actor, mask_name, mask_phone
+from griddesk.store.context import Store
+from griddesk.store.enums import ClockState
+from griddesk.store.errors import NotAllowed, NotFound
+from griddesk.store.models import Grid, Matter, Ticket, TicketClock, TicketCoUnit, TimelineEntry, Unit
+from griddesk.store.queue import QueueRow
+from griddesk.store.timefmt import iso
 
 
 @dataclass

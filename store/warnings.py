@@ -15,14 +15,14 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from store import overdue, records
-from store.actor import Actor
-from store.context import Store
-from store.enums import Role
-from store.errors import Invalid, NotAllowed, NotFound
-from store.i18n import code_name
-from store.models import Unit, UnitWarning
-from store.timefmt import iso
+from griddesk.store import overdue, records
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import Role
+from griddesk.store.errors import Invalid, NotAllowed, NotFound
+from griddesk.store.i18n import code_name
+from griddesk.store.models import Unit, UnitWarning
+from griddesk.store.timefmt import iso
 
 WHO = frozenset({Role.SUPERVISOR, Role.ADMIN})
 WORST = 3  # worst cases shown per unit

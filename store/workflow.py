@@ -72,14 +72,14 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from store import clocks, records, sla
-from store.actor import Actor
-from store.context import Store
-from store.enums import ClockName, LimitUnit, Role, Satisfaction, Status, UnitKind
-from store.errors import Conflict, Invalid, NotAllowed, NotFound
-from store.i18n import code_name, has, t
-from store.models import Grid, Matter, Ticket, TicketCoUnit, TimelineEntry, Unit, UnitArea
-from store.timefmt import iso
+from griddesk.store import clocks, records, sla
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import ClockName, LimitUnit, Role, Satisfaction, Status, UnitKind
+from griddesk.store.errors import Conflict, Invalid, NotAllowed, NotFound
+from griddesk.store.i18n import code_name, has, t
+from griddesk.store.models import Grid, Matter, Ticket, TicketCoUnit, TimelineEntry, Unit, UnitArea
+from griddesk.store.timefmt import iso
 
 
 class Action(StrEnum):

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from store import config, i18n
-from store.context import Store
+from griddesk.store import config, i18n
+from griddesk.store.context import Store
 from tests.fixtures_town import Town, seed
 
 PG_HOST, PG_PORT = os.environ.get("GRIDDESK_TEST_PG_HOST", "127.0.0.1"), 5432

@@ -10,10 +10,10 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import insert, text
 
-from store.actor import Actor
-from store.context import Store
-from store.enums import Role
-from store.models import (
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import Role
+from griddesk.store.models import (
     Area,
     Grid,
     GridAssignment,

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from console.cli import act as act_cli
-from console.cli.main import main as cli_entry
-from store import tickets, views
+from griddesk.console.cli import act as act_cli
+from griddesk.console.cli.main import main as cli_entry
+from griddesk.store import tickets, views
 from tests.fixtures_town import Town
 
 

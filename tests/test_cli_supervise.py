@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from console.cli.main import main as cli_entry
-from store import tickets, views, workflow
+from griddesk.console.cli.main import main as cli_entry
+from griddesk.store import tickets, views, workflow
 from tests.fixtures_town import COUNTY, TOWN, Town
 
 

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from rich.cells import cell_len
 
-from console.cli.main import main
-from store import config, demo
-from store.context import Store
+from griddesk.console.cli.main import main
+from griddesk.store import config, demo
+from griddesk.store.context import Store
 from tests.fixtures_town import seed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +61,7 @@ def db(built: Path, tmp_path: Path) -> str:
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "console.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "griddesk.console.cli", *args], input=stdin, capture_output=True,
                           text=True, encoding="utf-8", cwd=ROOT, env=os.environ.copy(), timeout=120)
 
 

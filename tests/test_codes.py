@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from store import codes
-from store.enums import Level
-from store.errors import Invalid
+from griddesk.store import codes
+from griddesk.store.enums import Level
+from griddesk.store.errors import Invalid
 
 # the real codes beside the repo (../shared), else the identical copy the product ships
 # (tests/test_demo.py checks they are the same file for file)

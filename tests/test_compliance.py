@@ -8,12 +8,12 @@ from datetime import date
 
 import pytest
 
-from store import compliance, notice_cards, roster
-from store.enums import ChangeReason, PersonRole
-from store.i18n import set_lang
-from store.io.kinds import import_table
-from store.io.tabular import Table
-from store.roster import PersonSpec
+from griddesk.store import compliance, notice_cards, roster
+from griddesk.store.enums import ChangeReason, PersonRole
+from griddesk.store.i18n import set_lang
+from griddesk.store.io.kinds import import_table
+from griddesk.store.io.tabular import Table
+from griddesk.store.roster import PersonSpec
 from tests.fixtures_town import TOWN, VILLAGE, Town
 
 Fix = Callable[[], Awaitable[object]]
@@ -170,8 +170,8 @@ async def test_every_rule_cites_a_known_article_and_is_translated() -> None:
 
 
 async def test_findings_are_scoped_and_json_ready(town: Town) -> None:
-    from store.actor import Actor
-    from store.enums import Role
+    from griddesk.store.actor import Actor
+    from griddesk.store.enums import Role
 
     assert await compliance.findings(town.store, Actor("x", "外镇", Role.SUPERVISOR, "450502006")) == []
     set_lang("en")

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from store import tickets, views, workflow
-from store.errors import Conflict, StoreError
-from store.models import Change, TicketCoUnit, TimelineEntry
+from griddesk.store import tickets, views, workflow
+from griddesk.store.errors import Conflict, StoreError
+from griddesk.store.models import Change, TicketCoUnit, TimelineEntry
 from tests.conftest import open_store
 from tests.fixtures_town import Town
 

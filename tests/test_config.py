@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from store import config, paths
-from store.errors import Invalid
+from griddesk.store import config, paths
+from griddesk.store.errors import Invalid
 
 
 def write(text: str) -> Path:

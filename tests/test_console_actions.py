@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
-from console import actions
-from console.app import GridDeskApp
-from console.screens.dialogs import ChoiceDialog, ConfirmDialog, TextForm
-from console.screens.dispatch import DispatchDialog
-from console.screens.intake import IntakeScreen
-from console.screens.queue import QueueScreen
-from console.screens.ticket import TicketScreen
-from store import views, workflow
-from store.actor import Actor
-from store.i18n import t
+from griddesk.console import actions
+from griddesk.console.app import GridDeskApp
+from griddesk.console.screens.dialogs import ChoiceDialog, ConfirmDialog, TextForm
+from griddesk.console.screens.dispatch import DispatchDialog
+from griddesk.console.screens.intake import IntakeScreen
+from griddesk.console.screens.queue import QueueScreen
+from griddesk.console.screens.ticket import TicketScreen
+from griddesk.store import views, workflow
+from griddesk.store.actor import Actor
+from griddesk.store.i18n import t
 from tests.fixtures_town import Town
 from tests.test_console_queue import add, numbers, until
 

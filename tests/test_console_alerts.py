@@ -9,11 +9,11 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from console.app import GridDeskApp
-from store import notices, tickets
-from store.actor import Actor
-from store.context import Store
-from store.i18n import t
+from griddesk.console.app import GridDeskApp
+from griddesk.store import notices, tickets
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.i18n import t
 from tests.fixtures_town import Town, seed
 from tests.test_console_queue import WAIT, until
 
@@ -98,7 +98,7 @@ async def test_an_emergency_from_another_process_rings_and_shows(db_path: Path, 
         assert app.bells == 0
         data = town.ticket(matter=town.matters["dispute"], urgency="emergency", title="码头两伙人聚集对峙")
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "console.cli", "--db", str(db_path), "--as", "op02", "ticket", "add", "-",
+            sys.executable, "-m", "griddesk.console.cli", "--db", str(db_path), "--as", "op02", "ticket", "add", "-",
             cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE)
         out, err = await asyncio.wait_for(proc.communicate(json.dumps(data, ensure_ascii=False).encode()), 60)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from console.screens.findings import FindingsScreen
-from console.screens.grid_change import RosterForm
-from console.screens.people import PeopleScreen
-from console.screens.roster import RosterScreen
-from console.screens.search import HitPicker
-from store import compliance, notice_cards, roster
-from store.enums import PersonRole
-from store.i18n import t
+from griddesk.console.screens.findings import FindingsScreen
+from griddesk.console.screens.grid_change import RosterForm
+from griddesk.console.screens.people import PeopleScreen
+from griddesk.console.screens.roster import RosterScreen
+from griddesk.console.screens.search import HitPicker
+from griddesk.store import compliance, notice_cards, roster
+from griddesk.store.enums import PersonRole
+from griddesk.store.i18n import t
 from tests.fixtures_town import TOWN, Town
 from tests.test_console_roster import app_for, plain, until
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
-from console.app import GridDeskApp
-from console.screens.queue import QueueScreen
-from console.screens.ticket import TicketScreen
-from console.widgets.queue_table import STATUS_LOOK, URGENCY_LOOK, QueueTable
-from store import i18n, workflow
-from store.enums import Status
+from griddesk.console.app import GridDeskApp
+from griddesk.console.screens.queue import QueueScreen
+from griddesk.console.screens.ticket import TicketScreen
+from griddesk.console.widgets.queue_table import STATUS_LOOK, URGENCY_LOOK, QueueTable
+from griddesk.store import i18n, workflow
+from griddesk.store.enums import Status
 from tests.fixtures_town import Town
 from tests.test_console_queue import add, app_for, header_text, numbers, until
-from themes import load_themes
+from griddesk.themes import load_themes
 
 COLUMNS = ("urgency", "number", "received", "matter", "title", "grid", "status", "lead_unit", "time_left")
 
@@ -91,7 +91,7 @@ def test_columns_fit_80_and_use_160_in_both_languages() -> None:
 
 
 def table_label(status: str) -> str:
-    from console.widgets.queue_table import status_label
+    from griddesk.console.widgets.queue_table import status_label
 
     return status_label(status)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
-from console.app import GridDeskApp
-from console.screens.dispatch import DispatchDialog
-from console.screens.intake import OUT_OF_LIST, IntakeScreen
-from console.screens.queue import QueueScreen
-from console.screens.ticket import TicketScreen
-from store import i18n, pickers, views
-from store.i18n import t
+from griddesk.console.app import GridDeskApp
+from griddesk.console.screens.dispatch import DispatchDialog
+from griddesk.console.screens.intake import OUT_OF_LIST, IntakeScreen
+from griddesk.console.screens.queue import QueueScreen
+from griddesk.console.screens.ticket import TicketScreen
+from griddesk.store import i18n, pickers, views
+from griddesk.store.i18n import t
 from tests.fixtures_town import Town
 from tests.test_console_queue import until
 

@@ -9,16 +9,16 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from console.app import GridDeskApp
-from console.live import ChangeFeed
-from console.messages import MinuteTick
-from console.screens.queue import QueueScreen
-from console.screens.ticket import TicketScreen
-from store import tickets, workflow
-from store.actor import Actor
-from store.enums import Role
-from store.context import Store
-from store.i18n import t
+from griddesk.console.app import GridDeskApp
+from griddesk.console.live import ChangeFeed
+from griddesk.console.messages import MinuteTick
+from griddesk.console.screens.queue import QueueScreen
+from griddesk.console.screens.ticket import TicketScreen
+from griddesk.store import tickets, workflow
+from griddesk.store.actor import Actor
+from griddesk.store.enums import Role
+from griddesk.store.context import Store
+from griddesk.store.i18n import t
 from tests.conftest import open_store
 from tests.fixtures_town import Town, seed
 from tests.test_console_queue import WAIT, add, app_for, numbers, until
@@ -151,7 +151,7 @@ def _cli_available() -> bool:
 async def _write_from_another_process(db: Path, town: Town) -> str:
     data = town.ticket(title="另一进程写入的工单", address="冠头岭路8号")
     if _cli_available():
-        argv = [sys.executable, "-m", "console.cli", "--db", str(db), "--as", "op02", "ticket", "add", "-"]
+        argv = [sys.executable, "-m", "griddesk.console.cli", "--db", str(db), "--as", "op02", "ticket", "add", "-"]
         stdin = json.dumps(data, ensure_ascii=False).encode()
     else:
         script = (

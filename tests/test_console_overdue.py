@@ -19,16 +19,16 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from console.app import GridDeskApp
-from console.screens.county import EscalationsScreen
-from console.screens.overdue import OverdueScreen
-from console.screens.dialogs import ChoiceBar
-from console.screens.supervise import EscalateDialog, ExportDialog, SuperviseDialog, WarnDialog
-from console.screens.ticket import TicketScreen
-from console.screens.warnings import WarningsScreen
-from store import escalation, supervision, tickets, views, workflow
-from store.context import Store
-from store.i18n import t
+from griddesk.console.app import GridDeskApp
+from griddesk.console.screens.county import EscalationsScreen
+from griddesk.console.screens.overdue import OverdueScreen
+from griddesk.console.screens.dialogs import ChoiceBar
+from griddesk.console.screens.supervise import EscalateDialog, ExportDialog, SuperviseDialog, WarnDialog
+from griddesk.console.screens.ticket import TicketScreen
+from griddesk.console.screens.warnings import WarningsScreen
+from griddesk.store import escalation, supervision, tickets, views, workflow
+from griddesk.store.context import Store
+from griddesk.store.i18n import t
 from tests.fixtures_town import Town, seed
 from tests.test_console_queue import header_text, until
 
@@ -323,7 +323,7 @@ async def test_escalation_report_up_hand_to_county_and_the_county_sees_it(known:
 
 async def test_the_ticket_detail_offers_supervise_escalate_and_export(known: Known) -> None:
     # registered in console.actions' table, so the detail and the queue offer them as keys
-    from console import actions
+    from griddesk.console import actions
 
     assert {a.name: a.key for a in actions.ACTIONS if a.key in "SEX"} == {
         "supervise": "S", "escalate": "E", "export_notice": "X"}

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
-from console.app import GridDeskApp
-from console.screens.help import HelpScreen
-from console.screens.queue import QueueScreen
-from console.screens.ticket import TicketScreen
-from console.widgets.header import GridHeader
-from store import tickets, workflow
-from store.i18n import t
+from griddesk.console.app import GridDeskApp
+from griddesk.console.screens.help import HelpScreen
+from griddesk.console.screens.queue import QueueScreen
+from griddesk.console.screens.ticket import TicketScreen
+from griddesk.console.widgets.header import GridHeader
+from griddesk.store import tickets, workflow
+from griddesk.store.i18n import t
 from tests.fixtures_town import Town
 
 WAIT = 10.0  # an upper bound for slow machines, not a timing assertion
@@ -220,7 +220,7 @@ async def test_command_line_opens_screens_and_reports_mistakes(town: Town) -> No
 
 
 async def test_one_page_is_held_and_the_next_is_a_key_away(town: Town, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import console.screens.queue as queue_screen
+    import griddesk.console.screens.queue as queue_screen
 
     monkeypatch.setattr(queue_screen, "PAGE", 2)
     made = [await add(town, matter=town.matters["consult"]) for _ in range(5)]

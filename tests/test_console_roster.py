@@ -12,16 +12,16 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from console.app import GridDeskApp
-from console.screens.cards import CardsScreen
-from console.screens.grid_change import ChangeDialog, RosterForm
-from console.screens.people import PeopleScreen
-from console.screens.roster import RosterScreen
-from console.screens.search import SearchScreen
-from store import roster
-from store.enums import ChangeReason, FilingStatus
-from store.errors import NotAllowed
-from store.i18n import t
+from griddesk.console.app import GridDeskApp
+from griddesk.console.screens.cards import CardsScreen
+from griddesk.console.screens.grid_change import ChangeDialog, RosterForm
+from griddesk.console.screens.people import PeopleScreen
+from griddesk.console.screens.roster import RosterScreen
+from griddesk.console.screens.search import SearchScreen
+from griddesk.store import roster
+from griddesk.store.enums import ChangeReason, FilingStatus
+from griddesk.store.errors import NotAllowed
+from griddesk.store.i18n import t
 from tests.fixtures_town import COMMUNITY, Town
 
 WAIT = 10.0  # an upper bound for slow machines, not a timing assertion
@@ -240,7 +240,7 @@ async def test_a_wall_account_cannot_change_anything(town: Town) -> None:
 
 
 async def test_the_matter_list_withdraws_only_with_the_department_that_asked(town: Town) -> None:
-    from console.screens.matters import MattersScreen
+    from griddesk.console.screens.matters import MattersScreen
 
     app = app_for(town, "sup01", lang="en")
     async with app.run_test(size=(80, 24)) as pilot:

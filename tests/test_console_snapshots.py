@@ -11,10 +11,10 @@ import asyncio
 from datetime import datetime, timezone
 from pathlib import Path
 
-from console.app import GridDeskApp
-from store import config, tickets
-from store.context import Store
-from store.db import Database
+from griddesk.console.app import GridDeskApp
+from griddesk.store import config, tickets
+from griddesk.store.context import Store
+from griddesk.store.db import Database
 from tests.fixtures_town import seed
 
 # Tuesday 2026-03-03 10:00 in Beihai: a working morning, no holiday nearby
@@ -47,7 +47,7 @@ def app_for(path: Path, actors: dict) -> GridDeskApp:
 
 
 async def until_rows(pilot) -> None:  # type: ignore[no-untyped-def]
-    from console.widgets.queue_table import QueueTable
+    from griddesk.console.widgets.queue_table import QueueTable
 
     for _ in range(400):
         tables = pilot.app.screen.query(QueueTable)

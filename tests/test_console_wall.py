@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from textual.widgets import Digits
 
-from console.app import GridDeskApp
-from console.cli.main import build_parser
-from console.wall import WallApp, WallScreen
-from store import queue, tickets, workflow
-from store.context import Store
-from store.models import AuditEntry, Notice, Supervision, UnitWarning
+from griddesk.console.app import GridDeskApp
+from griddesk.console.cli.main import build_parser
+from griddesk.console.wall import WallApp, WallScreen
+from griddesk.store import queue, tickets, workflow
+from griddesk.store.context import Store
+from griddesk.store.models import AuditEntry, Notice, Supervision, UnitWarning
 from tests.fixtures_town import Town, seed
 from tests.test_console_queue import until
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from store.context import Store
-from store.db import Database, normalize_url
-from store.errors import StoreError
+from griddesk.store.context import Store
+from griddesk.store.db import Database, normalize_url
+from griddesk.store.errors import StoreError
 
 
 async def test_fresh_sqlite_is_migrated_with_wal_and_foreign_keys(store: Store, db_path: Path) -> None:
@@ -50,7 +50,7 @@ async def test_migration_backs_up_an_existing_sqlite_file_first(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
-    import store.db as dbmod
+    import griddesk.store.db as dbmod
 
     path = tmp_path / "town.db"
     db = Database(str(path))
@@ -107,7 +107,7 @@ async def test_postgres_is_migrated_too(pg_store: Store) -> None:
 WRITER = textwrap.dedent("""
     import asyncio, sys
     from sqlalchemy import text
-    from store.db import Database
+    from griddesk.store.db import Database
 
     async def main(path, n):
         db = Database(path)
@@ -134,7 +134,7 @@ async def test_concurrent_writers_from_many_processes_lose_nothing(store: Store,
 
 
 async def test_fast_head_check_agrees_with_alembic(store: Store) -> None:
-    from store.db import head_revision
+    from griddesk.store.db import head_revision
 
     current, head = await store.db.revisions()
     assert head_revision() == head == current == await store.db.current_revision()
@@ -144,7 +144,7 @@ async def test_a_new_file_has_no_revision_until_upgraded(tmp_path: Path) -> None
     db = Database(str(tmp_path / "new.db"))
     assert await db.current_revision() is None
     await db.upgrade()
-    from store.db import head_revision
+    from griddesk.store.db import head_revision
 
     assert await db.current_revision() == head_revision()
     await db.dispose()

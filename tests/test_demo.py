@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from store import clocks, compliance, config, demo, queue, sla, tickets, views, workflow
-from store.context import Store
-from store.enums import ClockName, ClockState, GridType, Status
-from store.errors import Conflict, Invalid
-from store.models import (
+from griddesk.store import clocks, compliance, config, demo, queue, sla, tickets, views, workflow
+from griddesk.store.context import Store
+from griddesk.store.enums import ClockName, ClockState, GridType, Status
+from griddesk.store.errors import Conflict, Invalid
+from griddesk.store.models import (
     Area,
     Grid,
     Matter,
@@ -30,7 +30,7 @@ from store.models import (
     TimelineEntry,
     Unit,
 )
-from store.models import Counter as CounterRow
+from griddesk.store.models import Counter as CounterRow
 from tests.conftest import PG_HOST, PG_PORT, _pg_create, _pg_drop, pg_reachable
 
 # Monday 10:00 in Beihai; the history's 20 days take in the Mid-Autumn and National Day holidays

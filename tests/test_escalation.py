@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from store import escalation, queue, tickets, views, workflow
-from store.context import Store
-from store.errors import Conflict, Invalid, NotAllowed
-from store.models import TicketClock
+from griddesk.store import escalation, queue, tickets, views, workflow
+from griddesk.store.context import Store
+from griddesk.store.errors import Conflict, Invalid, NotAllowed
+from griddesk.store.models import TicketClock
 from tests.fixtures_town import COUNTY, TOWN, Town, seed
 
 MON = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 in Beihai

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from store import formal_notice, supervision, tickets, workflow
-from store.context import Store
-from store.errors import NotAllowed
+from griddesk.store import formal_notice, supervision, tickets, workflow
+from griddesk.store.context import Store
+from griddesk.store.errors import NotAllowed
 from tests.fixtures_town import seed
 
 BJ = ZoneInfo("Asia/Shanghai")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from store import i18n
+from griddesk.store import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from store import io as roster_io
-from store import matters, roster
-from store.actor import Actor
-from store.context import Store
-from store.demo_catalog import GIVEN_CHARS, SURNAMES
-from store.enums import Role
-from store.errors import ImportProblems, NotAllowed
-from store.i18n import set_lang
-from store.models import Area, Grid, GridAssignment, GridChange, Matter, MatterEvent, Person
+from griddesk.store import io as roster_io
+from griddesk.store import matters, roster
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.demo_catalog import GIVEN_CHARS, SURNAMES
+from griddesk.store.enums import Role
+from griddesk.store.errors import ImportProblems, NotAllowed
+from griddesk.store.i18n import set_lang
+from griddesk.store.models import Area, Grid, GridAssignment, GridChange, Matter, MatterEvent, Person
 from tests.fixtures_town import COMMUNITY, TOWN, Town
 
 # the real codes beside the repo (../shared), else the identical copy the product ships
@@ -123,7 +123,7 @@ async def test_bad_codes_duplicates_and_unknown_villages_are_refused_with_the_ro
 
 
 async def test_problem_lines_read_in_both_languages(store: Store, tmp_path: Path) -> None:
-    from console.cli.roster import problem_line
+    from griddesk.console.cli.roster import problem_line
 
     assert problem_line(7, "code", "x") == "第 7 行，列 code：x"
     set_lang("en")
@@ -344,7 +344,7 @@ async def test_out_of_jurisdiction_rows_are_refused(town: Town, tmp_path: Path) 
 
 
 def test_csv_reader_handles_bom_tabs_and_quotes() -> None:
-    from store.io.tabular import decode, read_csv_text
+    from griddesk.store.io.tabular import decode, read_csv_text
 
     text, enc = decode("\ufeffcode\tname\n4407\t\"江门, 市\"\n".encode())
     assert enc == "utf-8-sig"
@@ -356,7 +356,7 @@ def test_csv_reader_handles_bom_tabs_and_quotes() -> None:
 
 async def test_the_same_roster_on_both_backends(any_store: Store, tmp_path: Path) -> None:
     """Import, grid changes, findings, cards and search read the same on SQLite and PostgreSQL."""
-    from store import compliance, notice_cards, search
+    from griddesk.store import compliance, notice_cards, search
 
     store = any_store
     await roster_io.import_file(store, ADMIN, "areas", _csv(tmp_path / "a.csv", AREA_HEADER, real_town()))
@@ -398,7 +398,7 @@ async def test_the_same_roster_on_both_backends(any_store: Store, tmp_path: Path
 
 
 def test_the_cli_imports_exports_and_names_every_bad_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from console.cli.main import main
+    from griddesk.console.cli.main import main
     from tests.conftest import open_store, run
     from tests.fixtures_town import seed
 

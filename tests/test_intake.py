@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from store import tickets, views
-from store.errors import Invalid, NotAllowed
-from store.models import Change, Ticket, TicketClock, TimelineEntry
+from griddesk.store import tickets, views
+from griddesk.store.errors import Invalid, NotAllowed
+from griddesk.store.models import Change, Ticket, TicketClock, TimelineEntry
 from tests.fixtures_town import TOWN, Town
 
 

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from store import supervision, tickets, views, workflow
-from store.context import Store
-from store.errors import Invalid, NotAllowed
-from store.models import Supervision, TimelineEntry
+from griddesk.store import supervision, tickets, views, workflow
+from griddesk.store.context import Store
+from griddesk.store.errors import Invalid, NotAllowed
+from griddesk.store.models import Supervision, TimelineEntry
 from tests.fixtures_town import Town, seed
 
 BJ = ZoneInfo("Asia/Shanghai")
@@ -55,8 +55,8 @@ async def steps_of(s: Store) -> list[tuple[str, str | None]]:
 
 def test_schedule_across_national_day(tmp_path) -> None:  # type: ignore[no-untyped-def]
     s = Store.__new__(Store)  # only the calendar and settings are used
-    from store import config
-    from store.calendar import WorkCalendar
+    from griddesk.store import config
+    from griddesk.store.calendar import WorkCalendar
 
     s.settings = config.Settings()
     s.calendar = WorkCalendar.from_settings(s.settings)
@@ -145,8 +145,8 @@ LADDER_PROCESS = """
 import asyncio, sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
-from store.context import Store
-from store import supervision
+from griddesk.store.context import Store
+from griddesk.store import supervision
 
 async def main():
     at = datetime(2025, 10, 15, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

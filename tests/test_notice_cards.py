@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from store import compliance, notice_cards, roster
-from store.enums import ChangeReason, PersonRole
-from store.errors import NotAllowed, NotFound
+from griddesk.store import compliance, notice_cards, roster
+from griddesk.store.enums import ChangeReason, PersonRole
+from griddesk.store.errors import NotAllowed, NotFound
 from tests.fixtures_town import COMMUNITY, Town
 
 PRINTED = datetime(2025, 3, 1, 2, 0, tzinfo=timezone.utc)

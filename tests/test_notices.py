@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from store import config, notices, tickets
-from store.context import Store
-from store.models import Notice as NoticeRow
+from griddesk.store import config, notices, tickets
+from griddesk.store.context import Store
+from griddesk.store.models import Notice as NoticeRow
 from tests.fixtures_town import Town, seed
 
 MON = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 in Beihai
@@ -100,7 +100,7 @@ async def test_a_flagged_major_event_rings_as_one_to_report(town: Town) -> None:
 
 
 async def test_the_county_is_told_what_arrives_there(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from store import escalation
+    from griddesk.store import escalation
 
     now = [at(9)]
     s, town = await open_town(str(tmp_path / "c.db"), now)

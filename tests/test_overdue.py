@@ -25,11 +25,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from store import overdue, queue, tickets, workflow
-from store.actor import Actor
-from store.context import Store
-from store.enums import Role
-from store.errors import Invalid
+from griddesk.store import overdue, queue, tickets, workflow
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import Role
+from griddesk.store.errors import Invalid
 from tests.fixtures_town import COUNTY, Town, seed
 
 MON = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # 09:00 in Beihai

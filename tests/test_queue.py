@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from store import queue, tickets
-from store.context import Store
+from griddesk.store import queue, tickets
+from griddesk.store.context import Store
 from tests.conftest import fixed_now
 from tests.fixtures_town import Town
 

@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from store import roster, tickets
-from store.enums import ChangeReason, GridStatus, PersonRole, PersonStatus
-from store.errors import Conflict, Invalid, NotAllowed
-from store.models import AuditEntry, Change, Grid, GridAssignment, Ticket
-from store.roster import GridSpec, PersonSpec
+from griddesk.store import roster, tickets
+from griddesk.store.enums import ChangeReason, GridStatus, PersonRole, PersonStatus
+from griddesk.store.errors import Conflict, Invalid, NotAllowed
+from griddesk.store.models import AuditEntry, Change, Grid, GridAssignment, Ticket
+from griddesk.store.roster import GridSpec, PersonSpec
 from tests.fixtures_town import COMMUNITY, COUNTY, TOWN, VILLAGE, Town
 
 
@@ -245,8 +245,8 @@ async def test_one_leader_per_grid_and_no_double_assignment(town: Town) -> None:
 
 async def test_out_of_jurisdiction_is_refused(town: Town) -> None:
     # a county operator may act anywhere in the county; a town operator of another town may not
-    from store.actor import Actor
-    from store.enums import Role
+    from griddesk.store.actor import Actor
+    from griddesk.store.enums import Role
 
     other = Actor("op-x", "外镇", Role.OPERATOR, "450502006")
     with pytest.raises(NotAllowed):
@@ -262,8 +262,8 @@ async def test_out_of_jurisdiction_is_refused(town: Town) -> None:
 
 
 async def test_matter_admitted_amended_withdrawn_with_history(town: Town) -> None:
-    from store import matters
-    from store.matters import Limit, NewMatter
+    from griddesk.store import matters
+    from griddesk.store.matters import Limit, NewMatter
 
     store, sup = town.store, town.actors["sup01"]
     new = NewMatter("D010", "二次供水水质异常", Limit(2, "work_days"), date(2027, 1, 1), default_unit="WATER",
@@ -303,8 +303,8 @@ async def test_matter_admitted_amended_withdrawn_with_history(town: Town) -> Non
     ("2026-12-31", False), ("2027-01-01", True), ("2027-05-31", True), ("2027-06-01", False)])
 async def test_only_entries_in_force_classify_a_ticket(town: Town, day: str, allowed: bool) -> None:
     """store.matters.in_force and ticket intake agree on every boundary day."""
-    from store import matters
-    from store.matters import Limit, NewMatter
+    from griddesk.store import matters
+    from griddesk.store.matters import Limit, NewMatter
 
     store, sup = town.store, town.actors["sup01"]
     await matters.admit(store, sup, NewMatter("D011", "路面积水", Limit(1, "work_days"), date(2027, 1, 1)))

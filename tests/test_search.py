@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from store import roster, search
-from store.actor import Actor
-from store.enums import PersonRole, Role
+from griddesk.store import roster, search
+from griddesk.store.actor import Actor
+from griddesk.store.enums import PersonRole, Role
 from tests.fixtures_town import COMMUNITY, TOWN, Town
 
 

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from store import clocks, sla, tickets, views, workflow
-from store.calendar import WorkCalendar
-from store.config import Settings
-from store.enums import ClockName, LimitUnit
-from store.errors import Invalid
+from griddesk.store import clocks, sla, tickets, views, workflow
+from griddesk.store.calendar import WorkCalendar
+from griddesk.store.config import Settings
+from griddesk.store.enums import ClockName, LimitUnit
+from griddesk.store.errors import Invalid
 from tests.conftest import open_store
 from tests.fixtures_town import Town, seed
 
@@ -336,7 +336,7 @@ async def test_clock_helpers_restart_and_stop(ctown: Town) -> None:
     async with st.db.session(write=True) as s:
         from sqlalchemy import select
 
-        from store.models import Ticket
+        from griddesk.store.models import Ticket
         tk = (await s.execute(select(Ticket).where(Ticket.number == n))).scalar_one()
         now = st.now()
         await clocks.start(s, st, tk, ClockName.SIGN, now)

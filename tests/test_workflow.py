@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from store import tickets, views, workflow
-from store.actor import Actor
-from store.enums import Role, Status
-from store.errors import Conflict, Invalid, NotAllowed, NotFound
-from store.models import AuditEntry, Change, Ticket, TicketCoUnit, TimelineEntry, UnitArea
+from griddesk.store import tickets, views, workflow
+from griddesk.store.actor import Actor
+from griddesk.store.enums import Role, Status
+from griddesk.store.errors import Conflict, Invalid, NotAllowed, NotFound
+from griddesk.store.models import AuditEntry, Change, Ticket, TicketCoUnit, TimelineEntry, UnitArea
 from tests.fixtures_town import COMMUNITY, Town
 
 S = Status

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from store import sla, tickets, workflow
-from store.calendar import WorkCalendar
-from store.enums import ClockState, LimitUnit, Status
-from store.errors import StoreError
-from store.models import Ticket, TicketClock, TimelineEntry
+from griddesk.store import sla, tickets, workflow
+from griddesk.store.calendar import WorkCalendar
+from griddesk.store.enums import ClockState, LimitUnit, Status
+from griddesk.store.errors import StoreError
+from griddesk.store.models import Ticket, TicketClock, TimelineEntry
 from tests.fixtures_town import Town
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -1,5 +1,5 @@
 """The `griddesk` command line: the console, the demo, and commands for scripts."""
 
-from console.cli.main import main
+from griddesk.console.cli.main import main
 
 __all__ = ["main"]

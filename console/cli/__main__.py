@@ -2,6 +2,6 @@
 
 import sys
 
-from console.cli.main import main
+from griddesk.console.cli.main import main
 
 sys.exit(main())

@@ -14,10 +14,10 @@ import sys
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from store import views, workflow
-from store.enums import Satisfaction
-from store.errors import Invalid, StoreError
-from store.i18n import code_name, t
+from griddesk.store import views, workflow
+from griddesk.store.enums import Satisfaction
+from griddesk.store.errors import Invalid, StoreError
+from griddesk.store.i18n import code_name, t
 
 # option as typed → the workflow parameter it fills
 OPTIONS = {"unit": "--unit", "co_units": "--co-unit", "reason": "--reason", "note": "--note",

@@ -17,12 +17,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from store import demo, paths
-from store.db import normalize_url, sqlite_path
-from store.errors import Invalid, NotFound, StoreError
-from store.i18n import t
+from griddesk.store import demo, paths
+from griddesk.store.db import normalize_url, sqlite_path
+from griddesk.store.errors import Invalid, NotFound, StoreError
+from griddesk.store.i18n import t
 
-from console.cli.tickets import global_options
+from griddesk.console.cli.tickets import global_options
 
 DEFAULT_RATE = 0.3
 
@@ -225,7 +225,7 @@ async def run_demo(ctx: Any, args: argparse.Namespace) -> int:
         # a separate process, as a hotline interface would be: the console sees its tickets
         # arrive through the change feed like anyone else's
         child = subprocess.Popen(
-            [sys.executable, "-m", "console.cli", "--db", url, "--lang", ctx.lang, "demo", "feed",
+            [sys.executable, "-m", "griddesk.console.cli", "--db", url, "--lang", ctx.lang, "demo", "feed",
              "--rate", str(rate)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -296,7 +296,7 @@ async def open_console(ctx: Any, args: argparse.Namespace) -> int:
         if not (ctx.args.db or os.environ.get("GRIDDESK_DB")) and demo_db.exists():
             eprint(t("demo.cli.demo_exists", db=str(demo_db)))
         return 1
-    from console.app import GridDeskApp
+    from griddesk.console.app import GridDeskApp
 
     await GridDeskApp(store=store, actor=actor, lang=ctx.lang).run_async()
     return 0

@@ -15,14 +15,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from store import config, i18n
-from store.actor import Actor
-from store.context import Store
-from store.errors import StoreError
-from store.i18n import t
+from griddesk.store import config, i18n
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.errors import StoreError
+from griddesk.store.i18n import t
 
-AREAS = ["console.cli.demo", "console.cli.tickets", "console.cli.act", "console.cli.roster",
-         "console.cli.supervise", "console.cli.wall"]
+AREAS = [f"griddesk.console.cli.{name}" for name in ("demo", "tickets", "act", "roster", "supervise", "wall")]
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 
@@ -103,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
-        from console.cli.demo import open_console  # bare `griddesk` opens the console
+        from griddesk.console.cli.demo import open_console  # bare `griddesk` opens the console
 
         handler = open_console
     ctx = Ctx(args, settings, lang)

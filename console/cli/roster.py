@@ -21,11 +21,11 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from store import compliance, notice_cards, roster, search
-from store import io as roster_io
-from store.enums import ChangeReason
-from store.errors import ImportProblems
-from store.i18n import code_name, t
+from griddesk.store import compliance, notice_cards, roster, search
+from griddesk.store import io as roster_io
+from griddesk.store.enums import ChangeReason
+from griddesk.store.errors import ImportProblems
+from griddesk.store.i18n import code_name, t
 
 KIND_NAMES = tuple(roster_io.KINDS)
 BAR_MIN_ROWS = 2000  # show a progress bar from this many rows (on a terminal, or with --progress)

@@ -23,11 +23,11 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from store import escalation, formal_notice, overdue, supervision, warnings
-from store.enums import LimitUnit
-from store.errors import Invalid, StoreError
-from store.i18n import code_name, t
-from store.workflow import action_name
+from griddesk.store import escalation, formal_notice, overdue, supervision, warnings
+from griddesk.store.enums import LimitUnit
+from griddesk.store.errors import Invalid, StoreError
+from griddesk.store.i18n import code_name, t
+from griddesk.store.workflow import action_name
 
 TABLE_JSON = ("table", "json")
 

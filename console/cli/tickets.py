@@ -20,11 +20,11 @@ from typing import Any
 
 from rich.cells import cell_len
 
-from store import catalog, queue, tickets, timefmt, views
-from store.enums import Status, Urgency
-from store.errors import Invalid, StoreError
-from store.i18n import code_name, t
-from store.workflow import action_name
+from griddesk.store import catalog, queue, tickets, timefmt, views
+from griddesk.store.enums import Status, Urgency
+from griddesk.store.errors import Invalid, StoreError
+from griddesk.store.i18n import code_name, t
+from griddesk.store.workflow import action_name
 
 FORMATS_TABLE = ("table", "json", "csv")
 PAGE = 20_000  # rows per read when listing everything (each read sorts the matches again)
@@ -49,7 +49,7 @@ def stdout() -> Iterator[Any]:
 def global_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Let the global --db, --lang and --as come after the command too
     (`griddesk tickets list --db x.db`); when left out there, the global value stands."""
-    from store import i18n
+    from griddesk.store import i18n
 
     parser.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=t("cli.opt_db"))
     parser.add_argument("--lang", choices=i18n.LANGS, default=argparse.SUPPRESS, help=t("cli.opt_lang"))

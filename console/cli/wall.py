@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from store.i18n import t
+from griddesk.store.i18n import t
 
 DEFAULT_CYCLE = 10.0
 
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 async def run_wall(ctx: Any, args: argparse.Namespace) -> int:
-    from console.wall import WallApp
+    from griddesk.console.wall import WallApp
 
     store = await ctx.store()
     actor = await ctx.actor()

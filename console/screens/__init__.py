@@ -32,16 +32,16 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from console.messages import LanguageChanged, ThemeChanged
-from console.widgets import localize_bindings
-from console.widgets.header import GridHeader
-from store.errors import StoreError
-from store.i18n import t
+from griddesk.console.messages import LanguageChanged, ThemeChanged
+from griddesk.console.widgets import localize_bindings
+from griddesk.console.widgets.header import GridHeader
+from griddesk.store.errors import StoreError
+from griddesk.store.i18n import t
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from console.app import GridDeskApp
+    from griddesk.console.app import GridDeskApp
 
 
 @dataclass(frozen=True)
@@ -159,19 +159,19 @@ class GridScreen(Screen):
 
 
 def _queue(arg: str) -> Screen:
-    from console.screens.queue import QueueScreen
+    from griddesk.console.screens.queue import QueueScreen
 
     return QueueScreen(text=arg)
 
 
 def _ticket(arg: str) -> Screen:
-    from console.screens.ticket import TicketScreen
+    from griddesk.console.screens.ticket import TicketScreen
 
     return TicketScreen(arg)
 
 
 def _help(arg: str) -> Screen:
-    from console.screens.help import HelpScreen
+    from griddesk.console.screens.help import HelpScreen
 
     return HelpScreen()
 

@@ -25,18 +25,18 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
-from console.messages import RecordsChanged
-from console.screens import GridScreen
-from console.screens import grid_change as gc
-from console.screens.dialogs import ChoiceBar, ChoiceDialog, Field
-from console.screens.grid_change import Pick, RosterForm, ask, confirm, wrote
-from store import notice_cards, roster
-from store.enums import Level
-from store.errors import Invalid, StoreError
-from store.i18n import current, t
+from griddesk.console.messages import RecordsChanged
+from griddesk.console.screens import GridScreen
+from griddesk.console.screens import grid_change as gc
+from griddesk.console.screens.dialogs import ChoiceBar, ChoiceDialog, Field
+from griddesk.console.screens.grid_change import Pick, RosterForm, ask, confirm, wrote
+from griddesk.store import notice_cards, roster
+from griddesk.store.enums import Level
+from griddesk.store.errors import Invalid, StoreError
+from griddesk.store.i18n import current, t
 
 if TYPE_CHECKING:
-    from console.app import GridDeskApp
+    from griddesk.console.app import GridDeskApp
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
-from console import screens
-from console.widgets import localize_bindings
-from store.i18n import LANGS, t
+from griddesk.console import screens
+from griddesk.console.widgets import localize_bindings
+from griddesk.store.i18n import LANGS, t
 
 APP_COMMANDS = ("lang", "theme", "quit", "q")
 

@@ -19,15 +19,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from console.alerts import is_county
-from console.messages import MinuteTick, TicketsChanged
-from console.screens import GridScreen
-from console.screens.overdue import short_number
-from console.screens.supervise import held_name
-from console.widgets.queue_table import URGENCY_LOOK, Palette
-from store import escalation, overdue
-from store.enums import LimitUnit
-from store.i18n import code_name, t
+from griddesk.console.alerts import is_county
+from griddesk.console.messages import MinuteTick, TicketsChanged
+from griddesk.console.screens import GridScreen
+from griddesk.console.screens.overdue import short_number
+from griddesk.console.screens.supervise import held_name
+from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
+from griddesk.store import escalation, overdue
+from griddesk.store.enums import LimitUnit
+from griddesk.store.i18n import code_name, t
 
 
 COLUMNS = ("urgency", "number", "escalation", "held_by", "report_by", "title")
@@ -160,7 +160,7 @@ class EscalationsScreen(GridScreen):
         self.reload()
 
     def action_escalate(self) -> None:
-        from console.screens.supervise import open_escalate
+        from griddesk.console.screens.supervise import open_escalate
 
         number = self.selected_number()
         if number:

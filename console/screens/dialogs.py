@@ -32,9 +32,9 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.widgets import localize_bindings
-from store.errors import StoreError
-from store.i18n import t
+from griddesk.console.widgets import localize_bindings
+from griddesk.store.errors import StoreError
+from griddesk.store.i18n import t
 
 log = logging.getLogger(__name__)
 

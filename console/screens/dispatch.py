@@ -27,11 +27,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.screens.dialogs import DIALOG_CSS, STAY, hint
-from console.widgets import localize_bindings
-from store import places, workflow
-from store.errors import StoreError
-from store.i18n import code_name, t
+from griddesk.console.screens.dialogs import DIALOG_CSS, STAY, hint
+from griddesk.console.widgets import localize_bindings
+from griddesk.store import places, workflow
+from griddesk.store.errors import StoreError
+from griddesk.store.i18n import code_name, t
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from console.messages import RecordsChanged
-from console.screens import GridScreen
-from console.screens import grid_change as gc
-from store import compliance
-from store.enums import PersonRole
-from store.i18n import t
+from griddesk.console.messages import RecordsChanged
+from griddesk.console.screens import GridScreen
+from griddesk.console.screens import grid_change as gc
+from griddesk.store import compliance
+from griddesk.store.enums import PersonRole
+from griddesk.store.i18n import t
 
 
 WIDE = 140  # from this many columns the table names the rule in full, else in short
@@ -168,15 +168,15 @@ class FindingsScreen(GridScreen):
         if f is None:
             return
         if f.subject_kind == "grid":
-            from console.screens.roster import RosterScreen
+            from griddesk.console.screens.roster import RosterScreen
 
             self.app.push_screen(RosterScreen(focus=f.subject_key))
         elif f.subject_kind == "person":
-            from console.screens.people import PeopleScreen
+            from griddesk.console.screens.people import PeopleScreen
 
             self.app.push_screen(PeopleScreen(focus=int(f.subject_key)))
         elif f.subject_kind == "area":
-            from console.screens.people import PeopleScreen
+            from griddesk.console.screens.people import PeopleScreen
 
             self.app.push_screen(PeopleScreen(role=PersonRole.SEAT_OPERATOR))
 

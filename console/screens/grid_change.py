@@ -30,9 +30,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
-from console.messages import RecordsChanged
-from console.screens import GridScreen
-from console.screens.dialogs import (
+from griddesk.console.messages import RecordsChanged
+from griddesk.console.screens import GridScreen
+from griddesk.console.screens.dialogs import (
     DIALOG_CSS,
     STAY,
     ChoiceBar,
@@ -42,15 +42,15 @@ from console.screens.dialogs import (
     error_reason,
     hint,
 )
-from console.widgets import localize_bindings
-from store import roster
-from store.compliance import cite
-from store.enums import ChangeReason, FilingStatus, GridType, Role
-from store.errors import Invalid, StoreError
-from store.i18n import code_name, t
+from griddesk.console.widgets import localize_bindings
+from griddesk.store import roster
+from griddesk.store.compliance import cite
+from griddesk.store.enums import ChangeReason, FilingStatus, GridType, Role
+from griddesk.store.errors import Invalid, StoreError
+from griddesk.store.i18n import code_name, t
 
 if TYPE_CHECKING:
-    from console.app import GridDeskApp
+    from griddesk.console.app import GridDeskApp
 
 log = logging.getLogger(__name__)
 

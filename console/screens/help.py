@@ -15,9 +15,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from console import screens
-from console.widgets import describe, localize_bindings
-from store.i18n import t
+from griddesk.console import screens
+from griddesk.console.widgets import describe, localize_bindings
+from griddesk.store.i18n import t
 
 
 def key_rows(app, chain, include_app: bool) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]

@@ -33,13 +33,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console import actions
-from console.screens import GridScreen
-from console.screens.dialogs import ChoiceBar, ConfirmDialog, error_reason
-from store import pickers, tickets, workflow
-from store.enums import Role, Source, Urgency
-from store.errors import StoreError
-from store.i18n import code_name, current, t
+from griddesk.console import actions
+from griddesk.console.screens import GridScreen
+from griddesk.console.screens.dialogs import ChoiceBar, ConfirmDialog, error_reason
+from griddesk.store import pickers, tickets, workflow
+from griddesk.store.enums import Role, Source, Urgency
+from griddesk.store.errors import StoreError
+from griddesk.store.i18n import code_name, current, t
 
 log = logging.getLogger(__name__)
 

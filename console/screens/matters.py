@@ -28,18 +28,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from console.messages import RecordsChanged
-from console.screens import GridScreen
-from console.screens import grid_change as gc
-from console.screens.dialogs import STAY, Field
-from console.screens.grid_change import Pick, RosterForm, ask, confirm, field_label, parse_date, wrote
-from store import matters, roster
-from store.enums import LimitUnit, Urgency
-from store.errors import Invalid, StoreError
-from store.i18n import code_name, t
+from griddesk.console.messages import RecordsChanged
+from griddesk.console.screens import GridScreen
+from griddesk.console.screens import grid_change as gc
+from griddesk.console.screens.dialogs import STAY, Field
+from griddesk.console.screens.grid_change import Pick, RosterForm, ask, confirm, field_label, parse_date, wrote
+from griddesk.store import matters, roster
+from griddesk.store.enums import LimitUnit, Urgency
+from griddesk.store.errors import Invalid, StoreError
+from griddesk.store.i18n import code_name, t
 
 if TYPE_CHECKING:
-    from console.app import GridDeskApp
+    from griddesk.console.app import GridDeskApp
 
 log = logging.getLogger(__name__)
 

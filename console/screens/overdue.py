@@ -27,13 +27,13 @@ from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.messages import MinuteTick, ThemeChanged, TicketsChanged
-from console.screens import GridScreen
-from console.widgets.queue_table import URGENCY_LOOK, Palette
-from store import overdue, supervision
-from store.context import Store
-from store.enums import Urgency
-from store.i18n import code_name, t
+from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
+from griddesk.console.screens import GridScreen
+from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
+from griddesk.store import overdue, supervision
+from griddesk.store.context import Store
+from griddesk.store.enums import Urgency
+from griddesk.store.i18n import code_name, t
 
 
 BY = overdue.BY  # unit, grid, stage: the order `g` cycles through
@@ -429,7 +429,7 @@ class OverdueScreen(GridScreen):
         return next((r for r in self.view.rows if row_id(r) == oid), None)
 
     def _open(self, which: str) -> None:
-        from console.screens import supervise
+        from griddesk.console.screens import supervise
 
         r = self.selected_row()
         if r is None:

@@ -28,20 +28,20 @@ from textual.containers import VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
-from console.messages import RecordsChanged
-from console.screens import GridScreen
-from console.screens import grid_change as gc
-from console.screens.dialogs import STAY, ChoiceDialog, Field
-from console.screens.grid_change import Pick, RosterForm, ask, confirm, field_label, parse_date, wrote
-from console.screens.search import HitPicker
-from store import roster, search
-from store.compliance import cite
-from store.enums import PersonRole, PersonStatus
-from store.errors import StoreError
-from store.i18n import code_name, t
+from griddesk.console.messages import RecordsChanged
+from griddesk.console.screens import GridScreen
+from griddesk.console.screens import grid_change as gc
+from griddesk.console.screens.dialogs import STAY, ChoiceDialog, Field
+from griddesk.console.screens.grid_change import Pick, RosterForm, ask, confirm, field_label, parse_date, wrote
+from griddesk.console.screens.search import HitPicker
+from griddesk.store import roster, search
+from griddesk.store.compliance import cite
+from griddesk.store.enums import PersonRole, PersonStatus
+from griddesk.store.errors import StoreError
+from griddesk.store.i18n import code_name, t
 
 if TYPE_CHECKING:
-    from console.app import GridDeskApp
+    from griddesk.console.app import GridDeskApp
 
 log = logging.getLogger(__name__)
 

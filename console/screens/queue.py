@@ -25,14 +25,14 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
-from console import actions
-from console.actions import TicketKeys
-from console.messages import MinuteTick, ThemeChanged, TicketsChanged
-from console.screens import GridScreen
-from console.widgets.queue_table import QueueTable
-from store import queue, views
-from store.errors import StoreError
-from store.i18n import t
+from griddesk.console import actions
+from griddesk.console.actions import TicketKeys
+from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
+from griddesk.console.screens import GridScreen
+from griddesk.console.widgets.queue_table import QueueTable
+from griddesk.store import queue, views
+from griddesk.store.errors import StoreError
+from griddesk.store.i18n import t
 
 log = logging.getLogger(__name__)
 

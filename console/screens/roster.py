@@ -28,13 +28,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from console.messages import RecordsChanged
-from console.screens import GridScreen
-from console.screens import grid_change as gc
-from store import roster
-from store.enums import FilingStatus, GridStatus, Level, PersonRole
-from store.errors import StoreError
-from store.i18n import code_name, t
+from griddesk.console.messages import RecordsChanged
+from griddesk.console.screens import GridScreen
+from griddesk.console.screens import grid_change as gc
+from griddesk.store import roster
+from griddesk.store.enums import FilingStatus, GridStatus, Level, PersonRole
+from griddesk.store.errors import StoreError
+from griddesk.store.i18n import code_name, t
 
 
 Key = tuple[str, str]  # ("area" | "grid" | "micro", code)
@@ -486,17 +486,17 @@ class RosterScreen(GridScreen):
         self._grid_action(retire)
 
     def action_assign(self) -> None:
-        from console.screens.people import assign_flow
+        from griddesk.console.screens.people import assign_flow
 
         self._grid_action(lambda g: assign_flow(self.gd, grid=g))
 
     def action_unassign(self) -> None:
-        from console.screens.people import unassign_flow
+        from griddesk.console.screens.people import unassign_flow
 
         self._grid_action(lambda g: unassign_flow(self.gd, g))
 
     def action_card(self) -> None:
-        from console.screens.cards import CardsScreen
+        from griddesk.console.screens.cards import CardsScreen
 
         g = self.current_grid()
         if g is not None and g.status == GridStatus.ACTIVE:

@@ -26,16 +26,16 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.screens import GridScreen
-from console.screens import grid_change as gc
-from console.screens.dialogs import DIALOG_CSS, hint
-from console.widgets import localize_bindings
-from store import search
-from store.errors import StoreError
-from store.i18n import code_name, t
+from griddesk.console.screens import GridScreen
+from griddesk.console.screens import grid_change as gc
+from griddesk.console.screens.dialogs import DIALOG_CSS, hint
+from griddesk.console.widgets import localize_bindings
+from griddesk.store import search
+from griddesk.store.errors import StoreError
+from griddesk.store.i18n import code_name, t
 
 if TYPE_CHECKING:
-    from console.app import GridDeskApp
+    from griddesk.console.app import GridDeskApp
 
 log = logging.getLogger(__name__)
 
@@ -66,15 +66,15 @@ def hit_line(h: search.Hit) -> Text:
 def open_hit(app: GridDeskApp, h: search.Hit) -> None:
     """Open what a hit names where it lives."""
     if h.kind in ("area", "grid"):
-        from console.screens.roster import RosterScreen
+        from griddesk.console.screens.roster import RosterScreen
 
         app.push_screen(RosterScreen(focus=h.key, retired=not h.active))
     elif h.kind == "person":
-        from console.screens.people import PeopleScreen
+        from griddesk.console.screens.people import PeopleScreen
 
         app.push_screen(PeopleScreen(focus=int(h.key), include_left=not h.active))
     elif h.kind == "matter":
-        from console.screens.matters import MattersScreen
+        from griddesk.console.screens.matters import MattersScreen
 
         app.push_screen(MattersScreen(focus=h.key))
     else:  # units have no screen of their own: say what it is

@@ -28,17 +28,17 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from console.screens.dialogs import ChoiceBar
-from console.widgets import localize_bindings
-from store import escalation, formal_notice, supervision, views, warnings
-from store.actor import Actor
-from store.enums import Status
-from store.errors import StoreError
-from store.i18n import code_name, current, t
-from store.models import Ticket
+from griddesk.console.screens.dialogs import ChoiceBar
+from griddesk.console.widgets import localize_bindings
+from griddesk.store import escalation, formal_notice, supervision, views, warnings
+from griddesk.store.actor import Actor
+from griddesk.store.enums import Status
+from griddesk.store.errors import StoreError
+from griddesk.store.i18n import code_name, current, t
+from griddesk.store.models import Ticket
 
 if TYPE_CHECKING:
-    from console.app import GridDeskApp
+    from griddesk.console.app import GridDeskApp
 
 log = logging.getLogger(__name__)
 
@@ -453,7 +453,7 @@ TICKET_KEYS = (("S", "supervise", "console_supervise.key.supervise", SuperviseDi
 
 def register_ticket_actions() -> None:
     """Add supervise / escalate / export-notice to `console.actions.ACTIONS` (idempotent)."""
-    from console import actions
+    from griddesk.console import actions
 
     def runner(dialog: type[Dialog]):  # type: ignore[no-untyped-def]
         async def run(r: actions.ActionRun) -> None:

@@ -20,14 +20,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from console import actions
-from console.actions import TicketKeys
-from console.messages import MinuteTick, ThemeChanged, TicketsChanged
-from console.screens import GridScreen
-from console.widgets.queue_table import URGENCY_LOOK, Palette
-from store import timefmt, views
-from store.errors import StoreError
-from store.i18n import code_name, has, t
+from griddesk.console import actions
+from griddesk.console.actions import TicketKeys
+from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
+from griddesk.console.screens import GridScreen
+from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
+from griddesk.store import timefmt, views
+from griddesk.store.errors import StoreError
+from griddesk.store.i18n import code_name, has, t
 
 
 

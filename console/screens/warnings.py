@@ -18,12 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from console.messages import MinuteTick, RecordsChanged, TicketsChanged
-from console.screens import GridScreen
-from console.screens.overdue import late_text, multiple_text, short_number, stage_name
-from console.widgets.queue_table import Palette
-from store import timefmt, warnings
-from store.i18n import t
+from griddesk.console.messages import MinuteTick, RecordsChanged, TicketsChanged
+from griddesk.console.screens import GridScreen
+from griddesk.console.screens.overdue import late_text, multiple_text, short_number, stage_name
+from griddesk.console.widgets.queue_table import Palette
+from griddesk.store import timefmt, warnings
+from griddesk.store.i18n import t
 
 
 COLUMNS = ("unit", "overdue", "due_soon", "worst", "warned")
@@ -177,7 +177,7 @@ class WarningsScreen(GridScreen):
         self.reload()
 
     def action_warn(self) -> None:
-        from console.screens.supervise import WarnDialog
+        from griddesk.console.screens.supervise import WarnDialog
 
         u = self.selected()
         if u is None:

@@ -17,7 +17,7 @@ from dataclasses import replace
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.dom import DOMNode
 
-from store import i18n
+from griddesk.store import i18n
 
 
 def tr(text: str) -> str:

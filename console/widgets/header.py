@@ -18,8 +18,8 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static
 
-from store.i18n import t
-from store.queue import Counts
+from griddesk.store.i18n import t
+from griddesk.store.queue import Counts
 
 
 @dataclass

@@ -32,11 +32,11 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
-from console.widgets import localize_bindings
-from store import timefmt
-from store.enums import Status, Urgency
-from store.i18n import code_name, current, t
-from store.queue import QueueRow
+from griddesk.console.widgets import localize_bindings
+from griddesk.store import timefmt
+from griddesk.store.enums import Status, Urgency
+from griddesk.store.i18n import code_name, current, t
+from griddesk.store.queue import QueueRow
 
 # status → (symbol, colour group); the colour comes from the theme's gd-status-<group>
 STATUS_LOOK: dict[str, tuple[str, str]] = {

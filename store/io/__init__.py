@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store.actor import Actor
-from store.context import Store
-from store.enums import ChangeReason
-from store.io.kinds import KINDS, ImportResult, export_table, import_table
-from store.io.tabular import ENCODINGS, FORMATS, Progress, format_of, read_table, write_csv, write_xlsx
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import ChangeReason
+from griddesk.store.io.kinds import KINDS, ImportResult, export_table, import_table
+from griddesk.store.io.tabular import ENCODINGS, FORMATS, Progress, format_of, read_table, write_csv, write_xlsx
 
 __all__ = ["ENCODINGS", "FORMATS", "KINDS", "ImportResult", "export_file", "import_file", "read_table"]
 

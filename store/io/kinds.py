@@ -27,10 +27,10 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store import codes, records
-from store.actor import Actor
-from store.context import Store
-from store.enums import (
+from griddesk.store import codes, records
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import (
     ChangeReason,
     FilingStatus,
     GridStatus,
@@ -41,11 +41,11 @@ from store.enums import (
     UnitKind,
     Urgency,
 )
-from store.errors import ImportProblems, Invalid, NotAllowed, StoreError
-from store.i18n import catalogue, t
-from store.io.tabular import Progress, Table
-from store.matters import CLASS as MATTER_CLASS, CODE as MATTER_CODE, LIMIT_UNITS
-from store.models import (
+from griddesk.store.errors import ImportProblems, Invalid, NotAllowed, StoreError
+from griddesk.store.i18n import catalogue, t
+from griddesk.store.io.tabular import Progress, Table
+from griddesk.store.matters import CLASS as MATTER_CLASS, CODE as MATTER_CODE, LIMIT_UNITS
+from griddesk.store.models import (
     Area,
     Grid,
     GridAssignment,
@@ -57,7 +57,7 @@ from store.models import (
     Unit,
     UnitArea,
 )
-from store.roster import (
+from griddesk.store.roster import (
     CARD_ROLES,
     FILERS,
     GRID_ROLES,

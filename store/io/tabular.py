@@ -21,8 +21,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from store.errors import ImportProblems, Invalid
-from store.i18n import t
+from griddesk.store.errors import ImportProblems, Invalid
+from griddesk.store.i18n import t
 
 ENCODINGS = ("auto", "utf-8", "gbk")
 FORMATS = ("csv", "xlsx")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from store.models import Base
+from griddesk.store.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reachable via the raw alembic CLI

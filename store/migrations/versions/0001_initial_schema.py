@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import store.models
+from griddesk.store import models
 
 
 revision = '0001'
@@ -39,7 +39,7 @@ def upgrade() -> None:
 
     op.create_table('audit_log',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('at', store.models.UTCDateTime(), nullable=False),
+    sa.Column('at', models.UTCDateTime(), nullable=False),
     sa.Column('actor', sa.String(length=64), nullable=False),
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.Column('entity', sa.String(length=16), nullable=False),
@@ -49,7 +49,7 @@ def upgrade() -> None:
     )
     op.create_table('change_feed',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('at', store.models.UTCDateTime(), nullable=False),
+    sa.Column('at', models.UTCDateTime(), nullable=False),
     sa.Column('entity', sa.String(length=16), nullable=False),
     sa.Column('entity_id', sa.BigInteger(), nullable=True),
     sa.Column('area_code', sa.String(length=12), nullable=True),
@@ -70,9 +70,9 @@ def upgrade() -> None:
     sa.Column('result_codes', sa.JSON(), nullable=False),
     sa.Column('details', sa.JSON(), nullable=True),
     sa.Column('actor', sa.String(length=64), nullable=False),
-    sa.Column('at', store.models.UTCDateTime(), nullable=False),
+    sa.Column('at', models.UTCDateTime(), nullable=False),
     sa.Column('filing_status', sa.String(length=16), nullable=False),
-    sa.Column('filed_at', store.models.UTCDateTime(), nullable=True),
+    sa.Column('filed_at', models.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_grid_changes'))
     )
     op.create_table('grids',
@@ -87,10 +87,10 @@ def upgrade() -> None:
     sa.Column('population', sa.Integer(), nullable=False),
     sa.Column('boundary', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', store.models.UTCDateTime(), nullable=False),
-    sa.Column('retired_at', store.models.UTCDateTime(), nullable=True),
-    sa.Column('notice_updated_at', store.models.UTCDateTime(), nullable=True),
-    sa.Column('roster_changed_at', store.models.UTCDateTime(), nullable=True),
+    sa.Column('created_at', models.UTCDateTime(), nullable=False),
+    sa.Column('retired_at', models.UTCDateTime(), nullable=True),
+    sa.Column('notice_updated_at', models.UTCDateTime(), nullable=True),
+    sa.Column('roster_changed_at', models.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['area_code'], ['areas.code'], name=op.f('fk_grids_area_code_areas')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_grids')),
     sa.UniqueConstraint('code', name=op.f('uq_grids_code'))
@@ -169,7 +169,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('overdue_count', sa.Integer(), nullable=False),
     sa.Column('actor', sa.String(length=64), nullable=False),
-    sa.Column('at', store.models.UTCDateTime(), nullable=False),
+    sa.Column('at', models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_unit_warnings_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_warnings'))
     )
@@ -262,12 +262,12 @@ def upgrade() -> None:
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=24), nullable=False),
     sa.Column('lead_unit_id', sa.Integer(), nullable=True),
-    sa.Column('received_at', store.models.UTCDateTime(), nullable=False),
-    sa.Column('due_at', store.models.UTCDateTime(), nullable=True),
+    sa.Column('received_at', models.UTCDateTime(), nullable=False),
+    sa.Column('due_at', models.UTCDateTime(), nullable=True),
     sa.Column('due_clock', sa.String(length=16), nullable=True),
-    sa.Column('warn_at', store.models.UTCDateTime(), nullable=True),
-    sa.Column('handle_due_at', store.models.UTCDateTime(), nullable=True),
-    sa.Column('closed_at', store.models.UTCDateTime(), nullable=True),
+    sa.Column('warn_at', models.UTCDateTime(), nullable=True),
+    sa.Column('handle_due_at', models.UTCDateTime(), nullable=True),
+    sa.Column('closed_at', models.UTCDateTime(), nullable=True),
     sa.Column('resolved_on_spot', sa.Boolean(), nullable=False),
     sa.Column('satisfaction', sa.String(length=16), nullable=True),
     sa.Column('supervise_level', sa.String(length=16), nullable=True),
@@ -275,7 +275,7 @@ def upgrade() -> None:
     sa.Column('held_by', sa.String(length=12), nullable=True),
     sa.Column('resume_status', sa.String(length=24), nullable=True),
     sa.Column('created_by', sa.String(length=64), nullable=False),
-    sa.Column('updated_at', store.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', models.UTCDateTime(), nullable=False),
     sa.Column('updated_by', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_tickets_grid_id_grids')),
@@ -296,7 +296,7 @@ def upgrade() -> None:
     sa.Column('ticket_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('clock', sa.String(length=16), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('at', store.models.UTCDateTime(), nullable=False),
+    sa.Column('at', models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['operator_id'], ['operators.id'], name=op.f('fk_notices_operator_id_operators')),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_notices_ticket_id_tickets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notices')),
@@ -309,7 +309,7 @@ def upgrade() -> None:
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('actor', sa.String(length=64), nullable=False),
-    sa.Column('at', store.models.UTCDateTime(), nullable=False),
+    sa.Column('at', models.UTCDateTime(), nullable=False),
     sa.Column('step_key', sa.String(length=48), nullable=True),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_supervisions_ticket_id_tickets')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_supervisions_unit_id_units')),
@@ -325,13 +325,13 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=16), nullable=False),
     sa.Column('limit_value', sa.Integer(), nullable=False),
     sa.Column('limit_unit', sa.String(length=16), nullable=False),
-    sa.Column('started_at', store.models.UTCDateTime(), nullable=False),
-    sa.Column('due_at', store.models.UTCDateTime(), nullable=False),
-    sa.Column('warn_at', store.models.UTCDateTime(), nullable=False),
+    sa.Column('started_at', models.UTCDateTime(), nullable=False),
+    sa.Column('due_at', models.UTCDateTime(), nullable=False),
+    sa.Column('warn_at', models.UTCDateTime(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('paused_at', store.models.UTCDateTime(), nullable=True),
+    sa.Column('paused_at', models.UTCDateTime(), nullable=True),
     sa.Column('remaining_s', sa.Integer(), nullable=True),
-    sa.Column('stopped_at', store.models.UTCDateTime(), nullable=True),
+    sa.Column('stopped_at', models.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_clocks_ticket_id_tickets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_clocks'))
     )
@@ -349,7 +349,7 @@ def upgrade() -> None:
     op.create_table('timeline',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('ticket_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('at', store.models.UTCDateTime(), nullable=False),
+    sa.Column('at', models.UTCDateTime(), nullable=False),
     sa.Column('actor', sa.String(length=64), nullable=False),
     sa.Column('action', sa.String(length=24), nullable=False),
     sa.Column('from_status', sa.String(length=24), nullable=True),
