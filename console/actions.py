@@ -34,7 +34,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from griddesk.console.screens.dialogs import CLOSE, STAY, ChoiceDialog, ConfirmDialog, Field, TextForm
-from griddesk.store import timefmt, tickets, views, workflow
+from griddesk.store import tickets, timefmt, views, workflow
 from griddesk.store.actor import Actor
 from griddesk.store.enums import Satisfaction, Status
 from griddesk.store.errors import Conflict, Invalid, NotAllowed, StoreError

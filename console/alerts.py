@@ -21,13 +21,14 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from griddesk.store import escalation, notices, queue, supervision
+from textual.timer import Timer
+
+from griddesk.store import escalation, notices, permissions, queue, supervision
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import Role, Urgency
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
-from textual.timer import Timer
 
 if TYPE_CHECKING:
     from griddesk.console.app import GridDeskApp
@@ -35,16 +36,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOASTS = 3  # more fresh notices than this at once: the rest are summed up in one toast
-TOWN_CODE = 9
 
 
 def is_county(actor: Actor) -> bool:
-    return len(actor.jurisdiction) < TOWN_CODE
+    return permissions.above_town(actor.jurisdiction)
 
 
 def watches(actor: Actor) -> bool:
     """Whether this account runs the ladder and counts escalations (the centre's own accounts)."""
-    return not actor.read_only and actor.role in supervision.WHO
+    return permissions.may_write(actor, permissions.CENTRE)
 
 
 def told(actor: Actor) -> bool:

@@ -42,7 +42,7 @@ from griddesk.console.messages import (
 from griddesk.console.screens.command import APP_COMMANDS, CommandLine
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.header import GridHeader, HeaderState
-from griddesk.store import i18n, places, timefmt
+from griddesk.store import i18n, permissions, places, timefmt
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.i18n import t
@@ -257,7 +257,7 @@ class GridDeskApp(App[None]):
             return token
         if len(matches) == 1:
             return matches[0]
-        if len(self.actor.jurisdiction) == 9 and token.count("-") == 1:
+        if permissions.is_town(self.actor.jurisdiction) and token.count("-") == 1:
             return f"{self.actor.jurisdiction}-{token}"
         return token
 

@@ -33,13 +33,14 @@ from griddesk import themes
 from griddesk.console.alerts import escalations_label_key, header_counts
 from griddesk.console.live import ChangeFeed, FeedNews, Poller
 from griddesk.console.messages import MinuteTick, TicketsChanged
-from griddesk.console.screens.overdue import group_line, late_text, multiple_text, short_number, stage_name
+from griddesk.console.screens.overdue import group_line, late_text, multiple_text, stage_name
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.queue_table import Palette
 from griddesk.store import i18n, overdue, places, timefmt
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.i18n import t
+from griddesk.store.numbers import short_number
 from griddesk.store.queue import Counts
 
 log = logging.getLogger(__name__)

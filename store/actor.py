@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from griddesk.store import permissions
 from griddesk.store.enums import Role
 
 SYSTEM_LOGIN = "system"
@@ -35,7 +36,7 @@ class Actor:
     def sees_personal_data(self) -> bool:
         # JM 15, HH 24, YC 36: reporters' phones are for the handling centre, not the wall
         # screen or departments.
-        return self.role in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
+        return self.role in permissions.PERSONAL_DATA
 
     @property
     def read_only(self) -> bool:

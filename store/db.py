@@ -9,7 +9,6 @@ aiosqlite dialect sends no BEGIN by default, so we take over BEGIN ourselves (SQ
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime

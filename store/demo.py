@@ -23,7 +23,7 @@ import time as _time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -356,7 +356,7 @@ class _WorkLine:
             raise RuntimeError(f"demo calendar disagrees with store.sla on {what}: {_dt(got)} != {ref}")
 
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _dt(ts: float) -> datetime:
@@ -483,7 +483,7 @@ class _Town:
         return self.today - timedelta(days=self.rng.randint(days_ago_min, days_ago_max))
 
     def at(self, d: date, hour: int = 9) -> datetime:
-        return datetime.combine(d, time(hour, self.rng.randrange(60)), self.store.calendar.tz).astimezone(timezone.utc)
+        return datetime.combine(d, time(hour, self.rng.randrange(60)), self.store.calendar.tz).astimezone(UTC)
 
     # --- areas and grids ---
 
@@ -1654,7 +1654,7 @@ async def feed(store: Store, actor: Actor, *, rate: float = 0.3, stop: asyncio.E
             break
         try:
             await asyncio.wait_for(stop.wait(), timeout=r.expovariate(rate))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
     return made
 

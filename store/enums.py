@@ -130,6 +130,25 @@ class ClockState(StrEnum):
     MISSED = "missed"  # stopped after its deadline had passed
 
 
+class Escalation(StrEnum):
+    """Where a ticket stands towards the levels above (YC 35, BH 5, BH 21); `None` when never
+    escalated. It never moves the loop's `status`."""
+
+    FLAGGED = "flagged"  # must be reported upward; its `escalate` clock runs
+    REPORTED = "reported"  # the report upward is recorded
+    COUNTY = "county"  # handed to the county centre (`held_by` is the county)
+    RETURNED = "returned"  # the county handed it back
+
+
+class EscalationMode(StrEnum):
+    """What an operator may do to a ticket's escalation, in the order offered."""
+
+    REPORT = "report"
+    FLAG = "flag"
+    TO_COUNTY = "to_county"
+    BACK = "back"
+
+
 class SuperviseLevel(StrEnum):
     REMINDER = "reminder"  # 催办
     NOTICE = "notice"  # 催办通知书

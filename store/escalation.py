@@ -30,20 +30,20 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from griddesk.store import clocks, records, sla
+from griddesk.store import clocks, permissions, records, sla
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.enums import OPEN_STATUSES, URGENCY_RANK, ClockName, ClockState, LimitUnit, Role, Status
+from griddesk.store.enums import OPEN_STATUSES, URGENCY_RANK, ClockName, ClockState, Escalation, LimitUnit, Status
 from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import code_name
 from griddesk.store.models import Grid, Matter, Ticket, TicketClock
+from griddesk.store.scope import in_town
 from griddesk.store.timefmt import iso
 from griddesk.store.workflow import conflict, load_ticket
-from griddesk.store.scope import in_town
 
-FLAGGED, REPORTED, COUNTY, RETURNED = "flagged", "reported", "county", "returned"
-STATES = (FLAGGED, REPORTED, COUNTY, RETURNED)
-WHO = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
+FLAGGED, REPORTED, COUNTY, RETURNED = Escalation.FLAGGED, Escalation.REPORTED, Escalation.COUNTY, Escalation.RETURNED
+STATES = tuple(Escalation)
+WHO = permissions.CENTRE
 MAX_TEXT = 2000
 
 
@@ -258,7 +258,7 @@ async def pending_escalations(store: Store, actor: Actor) -> list[EscalationRow]
 
 async def county_queue(store: Store, actor: Actor) -> list[EscalationRow]:
     """The county centre's list: tickets its towns reported up or handed over, held ones first."""
-    if len(actor.jurisdiction) > 6:
+    if not permissions.above_town(actor.jurisdiction):
         raise NotAllowed("escalation.error.not_county", jurisdiction=actor.jurisdiction)
     if actor.read_only or actor.role not in WHO:
         raise NotAllowed("escalation.error.role", role=code_name("role", actor.role))

@@ -20,18 +20,18 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from griddesk.store import sla, views
-from griddesk.store.overdue import basis_span
-from griddesk.store.workflow import action_name  # the workflow names every timeline action
+from griddesk.store import permissions, sla, views
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.enums import Role, SuperviseLevel, UnitKind
+from griddesk.store.enums import SuperviseLevel, UnitKind
 from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import code_name, current, t
 from griddesk.store.models import Area, Supervision, Unit
+from griddesk.store.overdue import basis_span
+from griddesk.store.workflow import action_name  # the workflow names every timeline action
 
 FORMATS = ("md", "html")
-WHO = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
+WHO = permissions.CENTRE
 
 
 @dataclass

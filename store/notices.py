@@ -31,24 +31,24 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from griddesk.store import records
+from griddesk.store import permissions, records
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.enums import CODE_LENGTH, ClockState, Level, Status, Urgency
+from griddesk.store.enums import ClockState, Status, Urgency
 from griddesk.store.errors import NotAllowed
+from griddesk.store.escalation import COUNTY, FLAGGED, REPORTED
 from griddesk.store.i18n import code_name, t
 from griddesk.store.models import Notice as NoticeRow
 from griddesk.store.models import Operator, Ticket, TicketClock
-from griddesk.store.escalation import COUNTY, FLAGGED, REPORTED
 from griddesk.store.overdue import scope
-from griddesk.store.timefmt import iso
 from griddesk.store.scope import under
+from griddesk.store.timefmt import iso
 
 OVERDUE = "overdue"
 EMERGENCY = "emergency"
 ESCALATED = "escalated"  # at a county centre: a town reported it up or handed it over
 ARRIVAL = "receive"  # the `clock` column of an emergency notice: it is about the arrival
-TOWN_CODE, COUNTY_CODE = CODE_LENGTH[Level.TOWN], CODE_LENGTH[Level.COUNTY]
+COUNTY_CODE = permissions.COUNTY_LENGTH
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ async def pending_notices(store: Store, actor: Actor) -> list[Notice]:
         return []  # the wall screen shows counts; it is nobody's to acknowledge
     now = store.now()
     op = actor.operator_id
-    county = len(actor.jurisdiction) < TOWN_CODE
+    county = permissions.above_town(actor.jurisdiction)
     arrival = ESCALATED if county else EMERGENCY
     late_q = scope(
         select(Ticket.id, Ticket.number, TicketClock.name, Ticket.title, Ticket.urgency, TicketClock.due_at)

@@ -29,8 +29,8 @@ from griddesk.store.enums import OPEN_STATUSES, ClockState, Role
 from griddesk.store.errors import Invalid
 from griddesk.store.i18n import code_name, t
 from griddesk.store.models import Grid, Matter, Ticket, TicketClock, Unit
-from griddesk.store.timefmt import iso
 from griddesk.store.scope import in_town
+from griddesk.store.timefmt import iso
 
 BY = ("unit", "grid", "stage")
 UNASSIGNED = "unassigned"  # the unit group of tickets not dispatched yet

@@ -13,7 +13,7 @@ from sqlalchemy import case, func, or_, select
 
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.enums import OPEN_STATUSES, Status, Urgency
+from griddesk.store.enums import OPEN_STATUSES, Escalation, Status, Urgency
 from griddesk.store.models import Change, Grid, Matter, Ticket, Unit
 from griddesk.store.scope import in_town
 
@@ -156,7 +156,7 @@ async def counts(store: Store, actor: Actor) -> Counts:
         func.count(),
         func.count(case((Ticket.warn_at <= now, 1))) - func.count(case((Ticket.due_at < now, 1))),
         func.count(case((Ticket.due_at < now, 1))),
-        func.count(case((Ticket.escalation == "flagged", 1))),
+        func.count(case((Ticket.escalation == Escalation.FLAGGED, 1))),
     ).select_from(Ticket).where(open_), actor)
     async with store.db.session() as s:
         total, soon, late, esc = (await s.execute(q)).one()

@@ -21,15 +21,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin, pinyin
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import codes, records
+from griddesk.store import codes, permissions, records
 from griddesk.store.actor import Actor, mask_phone
+from griddesk.store.checks import PHONE
 from griddesk.store.context import Store
 from griddesk.store.enums import (
     OPEN_STATUSES,
@@ -40,15 +41,13 @@ from griddesk.store.enums import (
     Level,
     PersonRole,
     PersonStatus,
-    Role,
 )
 from griddesk.store.errors import Conflict, Invalid, NotAllowed, NotFound
 from griddesk.store.i18n import t
 from griddesk.store.models import Area, Grid, GridAssignment, GridChange, MicroGrid, Person, Ticket, Unit
-from griddesk.store.checks import PHONE
 
-WRITERS = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN)
-FILERS = (Role.SUPERVISOR, Role.ADMIN)  # filing (备案) is the supervisor's confirmation
+WRITERS = permissions.CENTRE
+FILERS = permissions.SUPERVISORS  # filing (备案) is the supervisor's confirmation
 GRID_ROLES = (PersonRole.LEADER, PersonRole.FULL_TIME, PersonRole.PART_TIME, PersonRole.PROFESSIONAL,
               PersonRole.INSTRUCTOR)
 # roles the public notice card shows (YC 22: leader and full-time workers' names and contacts)
@@ -86,7 +85,7 @@ SURNAME_READINGS = {"覃": "qin", "单": "shan", "曾": "zeng", "区": "ou", "�
                     "召": "shao", "尉": "yu", "员": "yun", "长": "zhang", "柏": "bai", "种": "chong"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reading(ch: str) -> str | None:
     """The one toneless reading of a Chinese character; None when it has several (or is not one)."""
     if not ("\u3400" <= ch <= "\u9fff"):

@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import actor as actor_mod
-from griddesk.store import records
+from griddesk.store import permissions, records
 from griddesk.store.actor import Actor
 from griddesk.store.calendar import WorkCalendar
 from griddesk.store.context import Store
@@ -43,16 +43,16 @@ from griddesk.store.enums import OPEN_STATUSES, ClockName, ClockState, Role, Sta
 from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import code_name
 from griddesk.store.models import Grid, Supervision, Ticket, TicketClock, Unit
+from griddesk.store.scope import in_town
 from griddesk.store.timefmt import iso
 from griddesk.store.views import get_ticket
-from griddesk.store.scope import in_town
 
 L = SuperviseLevel
 LEVELS: tuple[str, ...] = (L.REMINDER, L.NOTICE, L.KEY, L.CRITICISM)
 RANK = {level: i for i, level in enumerate(LEVELS, start=1)}
 MANUAL: tuple[str, ...] = (L.REMINDER, L.NOTICE, L.KEY)  # the criticism list is the ladder's
 AUTOMATIC: tuple[str, ...] = (L.REMINDER, L.NOTICE, L.CRITICISM)
-WHO = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
+WHO = permissions.CENTRE
 MAX_REASON = 2000
 
 

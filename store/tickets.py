@@ -11,23 +11,24 @@ Optional: "resolved_on_spot" (bool), "out_of_list" (bool, instead of "matter"),
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import clocks, records
+from griddesk.store import clocks, permissions, records
 from griddesk.store.actor import Actor
 from griddesk.store.checks import PHONE, in_force
 from griddesk.store.context import Store
-from griddesk.store.enums import ClockName, GridStatus, LimitUnit, Role, Source, Status, Urgency
+from griddesk.store.enums import ClockName, Escalation, GridStatus, LimitUnit, Source, Status, Urgency
 from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import t
 from griddesk.store.models import Grid, Matter, Ticket
+from griddesk.store.numbers import ticket_number
 
 MAX = {"title": 120, "description": 4000, "address": 120, "reporter.name": 30}
-CREATORS = (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.GRID_WORKER)
+CREATORS = permissions.TICKET_CREATORS
 
 
 @dataclass(frozen=True)
@@ -160,10 +161,10 @@ async def create_many(store: Store, actor: Actor, items: list[NewTicket]) -> lis
 
 async def _register(s: AsyncSession, store: Store, actor: Actor, new: NewTicket, grid: Grid,
                     matter: Matter | None, now: datetime) -> str:
-    received = new.received_at.astimezone(timezone.utc) if new.received_at else now
+    received = new.received_at.astimezone(UTC) if new.received_at else now
     day = store.calendar.local(received).strftime("%Y%m%d")
     seq = await records.next_number(s, f"{grid.town_code}-{day}")
-    number = f"{grid.town_code}-{day}-{seq:04d}"
+    number = ticket_number(grid.town_code, day, seq)
     status = Status.CLOSED if new.resolved_on_spot else Status.PENDING_DISPATCH
     emergency = new.urgency == Urgency.EMERGENCY or (matter is not None and matter.escalate)
     ticket = Ticket(
@@ -173,7 +174,7 @@ async def _register(s: AsyncSession, store: Store, actor: Actor, new: NewTicket,
         urgency=new.urgency, title=new.title, description=new.description, status=status,
         received_at=received, resolved_on_spot=new.resolved_on_spot,
         closed_at=now if new.resolved_on_spot else None,
-        escalation="flagged" if emergency and not new.resolved_on_spot else None,
+        escalation=Escalation.FLAGGED if emergency and not new.resolved_on_spot else None,
         held_by=grid.town_code, created_by=actor.label, updated_at=now, updated_by=actor.label,
         version=1,
     )

@@ -15,16 +15,15 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from griddesk.store import overdue, records
+from griddesk.store import overdue, permissions, records
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.enums import Role
 from griddesk.store.errors import Invalid, NotAllowed, NotFound
 from griddesk.store.i18n import code_name
 from griddesk.store.models import Unit, UnitWarning
 from griddesk.store.timefmt import iso
 
-WHO = frozenset({Role.SUPERVISOR, Role.ADMIN})
+WHO = permissions.SUPERVISORS
 WORST = 3  # worst cases shown per unit
 MAX_REASON = 2000
 

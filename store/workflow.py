@@ -72,7 +72,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from griddesk.store import clocks, records, sla
+from griddesk.store import clocks, permissions, records, sla
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import ClockName, LimitUnit, Role, Satisfaction, Status, UnitKind
@@ -100,10 +100,8 @@ class Action(StrEnum):
     REOPEN = "reopen"
 
 
-CENTRE = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-LEAD_UNIT = frozenset({Role.UNIT, Role.ADMIN})
-GRID_WORKER = frozenset({Role.GRID_WORKER, Role.ADMIN})
+CENTRE, SUPERVISORS = permissions.CENTRE, permissions.SUPERVISORS
+LEAD_UNIT, GRID_WORKER = permissions.LEAD_UNIT, permissions.GRID_WORKERS
 
 S = Status
 MAX_TEXT = 2000

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -22,9 +23,25 @@ from pathlib import Path
 
 import pytest
 
-from griddesk.store import config, i18n
-from griddesk.store.context import Store
-from tests.fixtures_town import Town, seed
+
+class _BareNames:
+    """The repository's folders are importable only as griddesk.console/store/themes. pytest puts
+    the repository on sys.path, where a bare `import store` would find the folder and pass here
+    while failing in an installed wheel: refuse those names for the whole test run."""
+
+    BARE = frozenset({"console", "store", "themes"})
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name.split(".")[0] in self.BARE:
+            raise ImportError(f"import griddesk.{name}, not the bare name {name!r}")
+        return None
+
+
+sys.meta_path.insert(0, _BareNames())  # type: ignore[arg-type]
+
+from griddesk.store import config, i18n  # noqa: E402
+from griddesk.store.context import Store  # noqa: E402
+from tests.fixtures_town import Town, seed  # noqa: E402
 
 PG_HOST, PG_PORT = os.environ.get("GRIDDESK_TEST_PG_HOST", "127.0.0.1"), 5432
 PG_ADMIN = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/postgres"

@@ -6,7 +6,7 @@ use this; the demo generator (store.demo) builds the big moving town.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import insert, text
 
@@ -52,7 +52,7 @@ class Town:
 
 
 async def seed(store: Store) -> Town:
-    now = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2025, 1, 1, tzinfo=UTC)
     town = Town(store)
     async with store.db.session(write=True) as s:
         await s.execute(insert(Area), [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from griddesk.console.app import GridDeskApp
@@ -18,7 +18,7 @@ from tests.fixtures_town import Town, seed
 from tests.test_console_queue import WAIT, until
 
 ROOT = Path(__file__).resolve().parents[1]
-MON = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 in Beihai
+MON = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beihai
 
 
 def at(hh: int, mm: int = 0) -> datetime:

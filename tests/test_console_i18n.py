@@ -10,9 +10,9 @@ from griddesk.console.screens.ticket import TicketScreen
 from griddesk.console.widgets.queue_table import STATUS_LOOK, URGENCY_LOOK, QueueTable
 from griddesk.store import i18n, workflow
 from griddesk.store.enums import Status
+from griddesk.themes import load_themes
 from tests.fixtures_town import Town
 from tests.test_console_queue import add, app_for, header_text, numbers, until
-from griddesk.themes import load_themes
 
 COLUMNS = ("urgency", "number", "received", "matter", "title", "grid", "status", "lead_unit", "time_left")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from griddesk.console.app import GridDeskApp
@@ -16,8 +16,8 @@ from griddesk.console.screens.queue import QueueScreen
 from griddesk.console.screens.ticket import TicketScreen
 from griddesk.store import tickets, workflow
 from griddesk.store.actor import Actor
-from griddesk.store.enums import Role
 from griddesk.store.context import Store
+from griddesk.store.enums import Role
 from griddesk.store.i18n import t
 from tests.conftest import open_store
 from tests.fixtures_town import Town, seed
@@ -91,7 +91,7 @@ async def test_a_new_ticket_appears_and_only_the_changed_row_is_touched(town: To
 
 async def test_the_minute_rewords_time_left_without_reading_the_database(tmp_path: Path) -> None:
     # Monday 2026-03-02 11:50 in Beihai; rubbish takes 4 working hours: due Tuesday 08:50
-    clock = [datetime(2026, 3, 2, 3, 50, tzinfo=timezone.utc)]
+    clock = [datetime(2026, 3, 2, 3, 50, tzinfo=UTC)]
     store = await open_store(str(tmp_path / "m.db"), now=lambda: clock[0])
     town = await seed(store)
     a = await tickets.create(store, town.operator, tickets.parse(town.ticket()))
@@ -116,7 +116,7 @@ async def test_the_minute_rewords_time_left_without_reading_the_database(tmp_pat
             assert table.stats.cells == updates
             assert cells(app) == before and all(
                 x is y for n in before for x, y in zip(before[n], cells(app)[n], strict=True))
-            clock[0] = datetime(2026, 3, 3, 1, 20, tzinfo=timezone.utc)  # Tuesday 09:20: half an hour late
+            clock[0] = datetime(2026, 3, 3, 1, 20, tzinfo=UTC)  # Tuesday 09:20: half an hour late
             app.broadcast(lambda: MinuteTick(clock[0]))
             await until(pilot, lambda: table.get_row(a)[col].plain == t("time.overdue_by", span="30分钟"))
             after = cells(app)
@@ -156,8 +156,8 @@ async def _write_from_another_process(db: Path, town: Town) -> str:
     else:
         script = (
             "import asyncio, json, sys\n"
-            "from store.context import Store\n"
-            "from store import tickets\n"
+            "from griddesk.store.context import Store\n"
+            "from griddesk.store import tickets\n"
             "async def main():\n"
             "    s = await Store.open(sys.argv[1])\n"
             "    try:\n"

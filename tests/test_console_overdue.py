@@ -13,7 +13,7 @@ Monday 2 March 2026 in Beihai, read at 17:10 (the same hand-worked data as tests
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,8 +21,8 @@ from textual.widgets import Input
 
 from griddesk.console.app import GridDeskApp
 from griddesk.console.screens.county import EscalationsScreen
-from griddesk.console.screens.overdue import OverdueScreen
 from griddesk.console.screens.dialogs import ChoiceBar
+from griddesk.console.screens.overdue import OverdueScreen
 from griddesk.console.screens.supervise import EscalateDialog, ExportDialog, SuperviseDialog, WarnDialog
 from griddesk.console.screens.ticket import TicketScreen
 from griddesk.console.screens.warnings import WarningsScreen
@@ -32,7 +32,7 @@ from griddesk.store.i18n import t
 from tests.fixtures_town import Town, seed
 from tests.test_console_queue import header_text, until
 
-MON = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # 09:00 in Beihai
+MON = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Beihai
 
 
 def at(hh: int, mm: int = 0) -> datetime:

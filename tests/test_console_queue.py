@@ -31,7 +31,7 @@ async def until(pilot: Pilot, cond: Callable[[], object], timeout: float = WAIT)
     waited = 0.0
     while not cond():
         if waited >= timeout:
-            raise AssertionError(f"condition not met within {timeout}s")
+            raise AssertionError(f"condition not met within {timeout}s: {pilot.app.screen!r} {getattr(pilot.app.screen, 'view', None) is None}")
         await pilot.pause(0.05)
         waited += 0.05
 

@@ -8,7 +8,7 @@ SVGs after a deliberate change with `pytest --snapshot-update tests/test_console
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from griddesk.console.app import GridDeskApp
@@ -18,7 +18,7 @@ from griddesk.store.db import Database
 from tests.fixtures_town import seed
 
 # Tuesday 2026-03-03 10:00 in Beihai: a working morning, no holiday nearby
-NOW = datetime(2026, 3, 3, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
 
 
 def build(path: Path) -> tuple[str, dict]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from griddesk.store.models import AuditEntry, Notice, Supervision, UnitWarning
 from tests.fixtures_town import Town, seed
 from tests.test_console_queue import until
 
-MON = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 in Beihai
+MON = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beihai
 
 # every key a curious visitor might press on the wall (not q / ctrl+c / ctrl+q: those quit)
 KEYS = [*"abcdefghijklmnoprstuvwxyz", *"ABCDEFGHIJKLMNOPRSTUVWXYZ", *"0123456789",

@@ -9,7 +9,7 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ from tests.conftest import PG_HOST, PG_PORT, _pg_create, _pg_drop, pg_reachable
 
 # Monday 10:00 in Beihai; the history's 20 days take in the Mid-Autumn and National Day holidays
 # and the Saturday made a working day after them (调休)
-NOW = datetime(2026, 10, 12, 2, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 10, 12, 2, 0, tzinfo=UTC)
 TOWN = demo.DEFAULT_TOWN
 N, DAYS = 300, 20
 
@@ -268,7 +268,7 @@ async def test_the_fast_calendar_agrees_with_store_sla(town: Store) -> None:
     line.checks = 0
     rng = random.Random(3)
     cal = town.calendar
-    start0 = int(datetime(2026, 9, 15, tzinfo=timezone.utc).timestamp())
+    start0 = int(datetime(2026, 9, 15, tzinfo=UTC).timestamp())
     limits = [(2, "work_hours"), (4, "work_hours"), (1, "work_days"), (3, "work_days"), (20, "work_days"),
               (24, "natural_hours"), (30, "natural_minutes"), (0, "work_days")]
     for _ in range(1500):

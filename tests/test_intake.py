@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -111,10 +111,10 @@ async def test_reporter_phone_is_masked_for_units(town: Town) -> None:
 
 
 async def test_received_at_from_the_hotline_is_kept(town: Town) -> None:
-    at = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # 09:00 in Beihai, a Monday
+    at = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Beihai, a Monday
     number = await tickets.create(town.store, town.operator,
                                   tickets.parse(town.ticket(received_at=at.isoformat())))
     assert "-20260302-" in number
     d = await views.detail(town.store, town.operator, number)
     # 4 working hours from 09:00 Monday: 08:30–12:00 gives 3h, then 14:00–15:00
-    assert d.ticket.handle_due_at == datetime(2026, 3, 2, 7, 0, tzinfo=timezone.utc)
+    assert d.ticket.handle_due_at == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -13,7 +13,7 @@ from griddesk.store.enums import ChangeReason, PersonRole
 from griddesk.store.errors import NotAllowed, NotFound
 from tests.fixtures_town import COMMUNITY, Town
 
-PRINTED = datetime(2025, 3, 1, 2, 0, tzinfo=timezone.utc)
+PRINTED = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
 
 
 async def test_card_carries_what_the_regulations_ask(town: Town) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -12,7 +12,7 @@ from griddesk.store.context import Store
 from griddesk.store.models import Notice as NoticeRow
 from tests.fixtures_town import Town, seed
 
-MON = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 in Beihai
+MON = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beihai
 
 
 def at(hh: int, mm: int = 0) -> datetime:

@@ -21,7 +21,7 @@ read at 17:10. What each ticket's clocks should show then, worked out by hand:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -32,7 +32,7 @@ from griddesk.store.enums import Role
 from griddesk.store.errors import Invalid
 from tests.fixtures_town import COUNTY, Town, seed
 
-MON = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # 09:00 in Beihai
+MON = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Beihai
 
 
 def at(hh: int, mm: int = 0, day: int = 0) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from griddesk.store import queue, tickets
 from griddesk.store.context import Store
@@ -35,7 +35,7 @@ async def test_text_filter_matches_number_grid_matter_address(town: Town) -> Non
 
 async def test_counts_follow_the_clock(tmp_path) -> None:  # type: ignore[no-untyped-def]
     # Monday 2026-03-02 09:00 Beihai; rubbish has 4 working hours → due 15:00, due soon from 14:00
-    start = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     now = [start]
     s = await Store.open(str(tmp_path / "c.db"), now=lambda: now[0])
     from tests.fixtures_town import seed
@@ -63,5 +63,5 @@ async def test_change_feed_is_monotonic_and_scoped(town: Town) -> None:
 
 
 def test_fixed_now_helper() -> None:
-    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    at = datetime(2026, 1, 1, tzinfo=UTC)
     assert fixed_now(at)() == at

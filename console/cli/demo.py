@@ -17,12 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from griddesk.console.cli.tickets import global_options
 from griddesk.store import demo, paths
 from griddesk.store.db import normalize_url, sqlite_path
 from griddesk.store.errors import Invalid, NotFound, StoreError
 from griddesk.store.i18n import t
-
-from griddesk.console.cli.tickets import global_options
 
 DEFAULT_RATE = 0.3
 

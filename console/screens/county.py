@@ -22,13 +22,12 @@ from textual.widgets import DataTable, Static
 from griddesk.console.alerts import is_county
 from griddesk.console.messages import MinuteTick, TicketsChanged
 from griddesk.console.screens import GridScreen
-from griddesk.console.screens.overdue import short_number
 from griddesk.console.screens.supervise import held_name
 from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
 from griddesk.store import escalation, overdue
 from griddesk.store.enums import LimitUnit
 from griddesk.store.i18n import code_name, t
-
+from griddesk.store.numbers import short_number
 
 COLUMNS = ("urgency", "number", "escalation", "held_by", "report_by", "title")
 

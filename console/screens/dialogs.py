@@ -352,7 +352,7 @@ class ChoiceBar(Widget, can_focus=True):
             return self.bar
 
     def __init__(self, choices: Sequence[tuple[str, str]], value: str | None = None,
-                 id: str | None = None) -> None:  # noqa: A002
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.choices = list(choices)
         self.set_reactive(ChoiceBar.value, value if value is not None else self.choices[0][0])

@@ -26,7 +26,6 @@ from griddesk.store import compliance
 from griddesk.store.enums import PersonRole
 from griddesk.store.i18n import t
 
-
 WIDE = 140  # from this many columns the table names the rule in full, else in short
 RULE_CYCLE: tuple[str | None, ...] = (None, *(r.code for r in compliance.RULES))
 

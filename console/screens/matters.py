@@ -16,8 +16,8 @@ natural hours (a blank urgent or emergency limit means none).
 from __future__ import annotations
 
 import logging
-from functools import partial
 import re
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group

@@ -34,7 +34,7 @@ from griddesk.store import overdue, supervision
 from griddesk.store.context import Store
 from griddesk.store.enums import Urgency
 from griddesk.store.i18n import code_name, t
-
+from griddesk.store.numbers import short_number
 
 BY = overdue.BY  # unit, grid, stage: the order `g` cycles through
 TITLE_WANT, TITLE_LEAST, OTHER_LEAST = 16, 10, 10  # cells: narrow screens give up the other name first
@@ -65,10 +65,6 @@ def multiple_text(r: overdue.OverdueRow) -> str:
     return f"×{r.multiple:.2f}" if r.overdue and r.late_s >= 60 else ""
 
 
-def short_number(number: str, jurisdiction: str) -> str:
-    # a town operator sees only the town's tickets: its code in front of every number is noise
-    prefix = f"{jurisdiction}-"
-    return number[len(prefix):] if len(jurisdiction) == 9 and number.startswith(prefix) else number
 
 
 def group_line(g: overdue.OverdueGroup) -> str:

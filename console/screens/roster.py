@@ -36,7 +36,6 @@ from griddesk.store.enums import FilingStatus, GridStatus, Level, PersonRole
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
 
-
 Key = tuple[str, str]  # ("area" | "grid" | "micro", code)
 GRID_WRITES = ("adjust", "split", "merge", "retire", "assign", "unassign")
 

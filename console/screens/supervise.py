@@ -30,9 +30,9 @@ from textual.widgets import Input, Label, Static
 
 from griddesk.console.screens.dialogs import ChoiceBar
 from griddesk.console.widgets import localize_bindings
-from griddesk.store import escalation, formal_notice, supervision, views, warnings
+from griddesk.store import escalation, formal_notice, permissions, supervision, views, warnings
 from griddesk.store.actor import Actor
-from griddesk.store.enums import Status
+from griddesk.store.enums import EscalationMode, Status
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, current, t
 from griddesk.store.models import Ticket
@@ -208,25 +208,8 @@ def held_name(actor: Actor, held: str) -> str:
     return held  # another town of this county: its code
 
 
-MODES = ("report", "flag", "to_county", "back")  # in the order offered
-
-
-def modes_for(actor: Actor, tk: Ticket) -> list[str]:
-    """What can be done with this ticket's escalation now, by this actor (the store re-checks)."""
-    jur = actor.jurisdiction
-    if tk.status == Status.CLOSED or actor.read_only or actor.role not in escalation.WHO:
-        return []
-    county = tk.town_code[:6]
-    out = []
-    if tk.escalation == escalation.FLAGGED:
-        out.append("report")
-    if tk.escalation not in (escalation.FLAGGED, escalation.COUNTY):
-        out.append("flag")
-    if tk.held_by != county and len(jur) >= 9:
-        out.append("to_county")
-    if tk.held_by == county and county.startswith(jur):
-        out.append("back")
-    return out
+MODES = tuple(EscalationMode)  # in the order offered
+modes_for = permissions.escalation_modes
 
 
 class EscalateDialog(Dialog):

@@ -30,7 +30,6 @@ from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, has, t
 
 
-
 def action_label(code: str) -> str:
     """A timeline action's name: this console's wording, else the workflow's verb, else the code."""
     for key in (f"action.{code}", f"workflow.verb.{code}"):

@@ -20,11 +20,11 @@ from textual.widgets import DataTable, Static
 
 from griddesk.console.messages import MinuteTick, RecordsChanged, TicketsChanged
 from griddesk.console.screens import GridScreen
-from griddesk.console.screens.overdue import late_text, multiple_text, short_number, stage_name
+from griddesk.console.screens.overdue import late_text, multiple_text, stage_name
 from griddesk.console.widgets.queue_table import Palette
 from griddesk.store import timefmt, warnings
 from griddesk.store.i18n import t
-
+from griddesk.store.numbers import short_number
 
 COLUMNS = ("unit", "overdue", "due_soon", "worst", "warned")
 

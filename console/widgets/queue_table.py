@@ -36,6 +36,7 @@ from griddesk.console.widgets import localize_bindings
 from griddesk.store import timefmt
 from griddesk.store.enums import Status, Urgency
 from griddesk.store.i18n import code_name, current, t
+from griddesk.store.numbers import short_number
 from griddesk.store.queue import QueueRow
 
 # status → (symbol, colour group); the colour comes from the theme's gd-status-<group>
@@ -241,11 +242,7 @@ class QueueTable(DataTable[Text]):
     # --- cells -----------------------------------------------------------------------------
 
     def _short_number(self, number: str) -> str:
-        # a town operator sees only the town's tickets: its code in front of every number is noise
-        prefix = f"{self.jurisdiction}-"
-        if len(self.jurisdiction) == 9 and number.startswith(prefix):
-            return number[len(prefix):]
-        return number
+        return short_number(number, self.jurisdiction)
 
     def render_row(self, r: QueueRow, now: datetime) -> list[Text]:
         widths = dict(self._layout)

@@ -44,7 +44,9 @@ from griddesk.store.enums import (
 from griddesk.store.errors import ImportProblems, Invalid, NotAllowed, StoreError
 from griddesk.store.i18n import catalogue, t
 from griddesk.store.io.tabular import Progress, Table
-from griddesk.store.matters import CLASS as MATTER_CLASS, CODE as MATTER_CODE, LIMIT_UNITS
+from griddesk.store.matters import CLASS as MATTER_CLASS
+from griddesk.store.matters import CODE as MATTER_CODE
+from griddesk.store.matters import LIMIT_UNITS
 from griddesk.store.models import (
     Area,
     Grid,
