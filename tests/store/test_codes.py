@@ -12,9 +12,9 @@ from griddesk.store.enums import Level
 from griddesk.store.errors import Invalid
 
 # the real codes beside the repo (../shared), else the identical copy the product ships
-# (tests/test_demo.py checks they are the same file for file)
-_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "divisions"
-DIVISIONS = _SHARED if _SHARED.exists() else Path(__file__).resolve().parents[1] / "store" / "data" / "divisions"
+# (tests/store/test_demo.py checks they are the same file for file)
+_SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "divisions"
+DIVISIONS = _SHARED if _SHARED.exists() else Path(__file__).resolve().parents[2] / "store" / "data" / "divisions"
 
 
 @pytest.mark.parametrize(("code", "level"), [

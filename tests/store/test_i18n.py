@@ -9,7 +9,7 @@ import pytest
 
 from griddesk.store import i18n
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_catalogues_have_the_same_keys() -> None:

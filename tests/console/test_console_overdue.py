@@ -1,7 +1,7 @@
 """The overdue view, the supervision, escalation and export dialogs, unit warnings and the county's
 list, driven by the keyboard (Pilot) on a known data set with a fixed clock.
 
-Monday 2 March 2026 in Beihai, read at 17:10 (the same hand-worked data as tests/test_overdue.py):
+Monday 2 March 2026 in Beihai, read at 17:10 (the same hand-worked data as tests/store/test_overdue.py):
 
     A rubbish, comp1, URBAN, signed 09:30   handle due 15:00 → ×0.54
     B rubbish urgent, comp2, URBAN, signed   handle due 11:00 → ×2.08
@@ -30,7 +30,7 @@ from griddesk.store import escalation, supervision, tickets, views, workflow
 from griddesk.store.context import Store
 from griddesk.store.i18n import t
 from tests.fixtures_town import Town, seed
-from tests.test_console_queue import header_text, until
+from tests.console.test_console_queue import header_text, until
 
 MON = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Beihai
 

@@ -15,7 +15,7 @@ from griddesk.store import compliance, notice_cards, roster
 from griddesk.store.enums import PersonRole
 from griddesk.store.i18n import t
 from tests.fixtures_town import TOWN, Town
-from tests.test_console_roster import app_for, plain, until
+from tests.console.test_console_roster import app_for, plain, until
 
 
 def keys(screen: FindingsScreen) -> list[tuple[str, str]]:

@@ -27,7 +27,7 @@ from griddesk.store.models import Supervision, TimelineEntry
 from tests.fixtures_town import Town, seed
 
 BJ = ZoneInfo("Asia/Shanghai")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def local(y: int, mo: int, d: int, hh: int, mm: int = 0) -> datetime:

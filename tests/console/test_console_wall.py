@@ -17,7 +17,7 @@ from griddesk.store import queue, tickets, workflow
 from griddesk.store.context import Store
 from griddesk.store.models import AuditEntry, Notice, Supervision, UnitWarning
 from tests.fixtures_town import Town, seed
-from tests.test_console_queue import until
+from tests.console.test_console_queue import until
 
 MON = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beihai
 

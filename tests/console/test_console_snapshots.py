@@ -2,7 +2,7 @@
 
 Deterministic because everything on screen comes from the test town and a pinned clock
 (`Store(now=…)`): the header's time, the ticket numbers and the time left. Update the saved
-SVGs after a deliberate change with `pytest --snapshot-update tests/test_console_snapshots.py`.
+SVGs after a deliberate change with `pytest --snapshot-update tests/console/test_console_snapshots.py`.
 """
 
 from __future__ import annotations

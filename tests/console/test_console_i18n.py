@@ -12,7 +12,7 @@ from griddesk.store import i18n, workflow
 from griddesk.store.enums import Status
 from griddesk.themes import load_themes
 from tests.fixtures_town import Town
-from tests.test_console_queue import add, app_for, header_text, numbers, until
+from tests.console.test_console_queue import add, app_for, header_text, numbers, until
 
 COLUMNS = ("urgency", "number", "received", "matter", "title", "grid", "status", "lead_unit", "time_left")
 

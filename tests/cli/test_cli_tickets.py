@@ -24,7 +24,7 @@ from griddesk.store import config, demo
 from griddesk.store.context import Store
 from tests.fixtures_town import seed
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NUMBER = re.compile(r"^450502005-\d{8}-\d{4}$")
 GRID = "450502005001001"  # the town's first community's first grid
 BEIHAI = ZoneInfo("Asia/Shanghai")

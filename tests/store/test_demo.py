@@ -405,7 +405,7 @@ async def test_the_demo_on_postgresql() -> None:
 
 
 def test_the_shipped_divisions_match_the_reference_data() -> None:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "divisions"
+    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "divisions"
     if not shared.exists():
         pytest.skip("the reference data is not beside this checkout")
     for name in ("cities.csv", "counties.csv", "towns.csv"):

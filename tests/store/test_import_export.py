@@ -22,9 +22,9 @@ from griddesk.store.models import Area, Grid, GridAssignment, GridChange, Matter
 from tests.fixtures_town import COMMUNITY, TOWN, Town
 
 # the real codes beside the repo (../shared), else the identical copy the product ships
-# (tests/test_demo.py checks they are the same file for file)
-_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "divisions"
-DIVISIONS = _SHARED if _SHARED.exists() else Path(__file__).resolve().parents[1] / "store" / "data" / "divisions"
+# (tests/store/test_demo.py checks they are the same file for file)
+_SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "divisions"
+DIVISIONS = _SHARED if _SHARED.exists() else Path(__file__).resolve().parents[2] / "store" / "data" / "divisions"
 ADMIN = Actor("admin", "管理员", Role.ADMIN, "")
 AREA_HEADER = ["code", "name", "level", "parent_code", "kind", "population", "households", "urban"]
 

@@ -21,9 +21,9 @@ from griddesk.store.enums import Role
 from griddesk.store.i18n import t
 from tests.conftest import open_store
 from tests.fixtures_town import Town, seed
-from tests.test_console_queue import WAIT, add, app_for, numbers, until
+from tests.console.test_console_queue import WAIT, add, app_for, numbers, until
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cells(app: GridDeskApp) -> dict[str, list[object]]:

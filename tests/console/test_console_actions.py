@@ -19,7 +19,7 @@ from griddesk.store import views, workflow
 from griddesk.store.actor import Actor
 from griddesk.store.i18n import t
 from tests.fixtures_town import Town
-from tests.test_console_queue import add, numbers, until
+from tests.console.test_console_queue import add, numbers, until
 
 SIZE = (110, 36)
 

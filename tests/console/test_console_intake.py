@@ -12,7 +12,7 @@ from griddesk.console.screens.ticket import TicketScreen
 from griddesk.store import i18n, pickers, views
 from griddesk.store.i18n import t
 from tests.fixtures_town import Town
-from tests.test_console_queue import until
+from tests.console.test_console_queue import until
 
 SIZE = (110, 36)
 
