@@ -146,10 +146,8 @@ class Database:
         path = sqlite_path(self.url)
         if backup and current is not None and path is not None and path.exists():
             made = await self._backup_sqlite(path, current)
+        # on SQLite our "begin" hook has already opened the transaction; Alembic runs inside it
         async with self.engine.begin() as conn:
-            if is_sqlite(self.engine):
-                # our "begin" hook already opened a transaction; Alembic runs inside it
-                pass
             await conn.run_sync(_run_alembic_upgrade)
         return made
 
