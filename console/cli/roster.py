@@ -96,7 +96,7 @@ async def cmd_import(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-u
     try:
         table = roster_io.read_table(args.file, args.encoding, args.format, sheet=args.kind)
         bar = Bar(t("roster.cli.importing", kind=args.kind), _bar_wanted(args, len(table.rows)))
-        result = await roster_io.kinds.import_table(
+        result = await roster_io.import_table(
             store, actor, args.kind, table, dry_run=args.dry_run, progress=bar, reason=args.reason,
             note=args.note, source=Path(args.file).name)
     except ImportProblems as e:
