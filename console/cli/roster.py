@@ -242,8 +242,7 @@ async def cmd_search(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-u
     actor = await ctx.actor()
     hits = await search.search(store, actor, args.text, limit=args.limit)
     if args.format == "json":
-        print(json.dumps([{"kind": h.kind, "key": h.key, "name": h.name, "detail": h.detail,
-                           "match": h.match, "active": h.active} for h in hits], ensure_ascii=False, indent=2))
+        print(json.dumps([_json(h) for h in hits], ensure_ascii=False, indent=2))
         return 0
     if not hits:
         print(t("roster.cli.no_hits", text=args.text))
@@ -254,12 +253,20 @@ async def cmd_search(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-u
     return 0
 
 
+def _json(h: search.Hit) -> dict[str, object]:
+    out: dict[str, object] = {"kind": h.kind, "key": h.key, "name": h.name, "detail": h.detail,
+                              "match": h.match, "active": h.active}
+    if h.kind == "person":
+        # "detail" keeps the "role phone" scripts have read; role and phone come apart as well
+        out.update(detail=" ".join(x for x in (h.role, h.phone) if x), role=h.role, phone=h.phone)
+    return out
+
+
 def _detail(h: search.Hit) -> str:
     if h.kind == "area":
         return code_name("level", h.detail)
     if h.kind == "person":
-        role, _, phone = h.detail.partition(" ")
-        return f"{code_name('person_role', role)} {phone}".strip()
+        return f"{code_name('person_role', h.role) if h.role else ''} {h.phone or ''}".strip()
     return h.detail
 
 
