@@ -185,7 +185,8 @@ async def _check_0002(url: str) -> None:
     try:
         await _upgrade_to(db, "0001")
         async with db.connect(write=True) as conn:
-            await conn.execute(text("INSERT INTO areas (code, name, level, urban) VALUES ('4505', '北海市', 'city', false)"))
+            await conn.execute(text("INSERT INTO areas (code, name, level, urban) "
+                                    "VALUES ('4505', '北海市', 'city', false)"))
             for pid, packed, _r, _n in PACKED:
                 await conn.execute(text("INSERT INTO people (id, name, role, status, left_reason, failed_reviews) "
                                         "VALUES (:id, :name, 'full_time', 'left', :reason, 0)"),
@@ -194,7 +195,8 @@ async def _check_0002(url: str) -> None:
             await conn.execute(text("INSERT INTO grids (id, code, area_code, town_code, name, type, households, "
                                     "population, status, created_at) VALUES (1, '450502005001001', '4505', "
                                     "'450502005', '一网格', 'comprehensive', 0, 0, 'active', '2026-01-01')"))
-            await conn.execute(text("INSERT INTO grid_assignments (grid_id, person_id, role) VALUES (1, 1, 'full_time')"))
+            await conn.execute(text("INSERT INTO grid_assignments (grid_id, person_id, role) "
+                                    "VALUES (1, 1, 'full_time')"))
         await db.upgrade(backup=False)
         async with db.connect() as conn:
             rows = (await conn.execute(text("SELECT id, left_reason, left_note FROM people ORDER BY id"))).all()
