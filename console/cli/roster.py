@@ -14,6 +14,7 @@ prints every problem as "row N, column X: reason" and writes nothing).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
@@ -166,7 +167,7 @@ async def cmd_notice_card(ctx, args: argparse.Namespace) -> int:  # type: ignore
         return 1
     text = notice_cards.render(cards, fmt, printed=store.now())
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
         print(t("roster.cli.cards_written", n=len(cards), path=args.output))
     else:
         sys.stdout.write(text)
@@ -222,7 +223,8 @@ async def cmd_grid_changes(ctx, args: argparse.Namespace) -> int:  # type: ignor
     rows = await roster.changes(store, actor, args.grid, pending_only=args.pending)
     table = [[str(c.id), c.at.astimezone(store.calendar.tz).strftime("%Y-%m-%d %H:%M"),
               code_name("roster.change_kind", c.kind), code_name("roster.change_reason", c.reason),
-              ",".join(c.grid_codes) or "—", ",".join(c.result_codes[:3]) + (" …" if len(c.result_codes) > 3 else "") or "—",
+              ",".join(c.grid_codes) or "—",
+              ",".join(c.result_codes[:3]) + (" …" if len(c.result_codes) > 3 else "") or "—",
               c.actor, code_name("roster.filing", c.filing_status)] for c in rows]
     print_table([t("roster.cli.col_id"), t("roster.cli.col_at"), t("roster.cli.col_change"),
                  t("roster.cli.col_reason"), t("roster.cli.col_before"), t("roster.cli.col_after"),

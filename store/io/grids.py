@@ -104,10 +104,9 @@ class Grids(Kind):
         for p in parsed:
             old = self.existing.get(p.code) if p.code else None
             if old is None:
-                code = p.code
-                if code is None:
+                if p.code is None:
                     used[p.village] += 1
-                    code = codes.grid_code(p.village, used[p.village])
+                code = p.code or codes.grid_code(p.village, used[p.village])
                 retired = p.status == GridStatus.RETIRED
                 new.append({"code": code, "area_code": p.village, "town_code": p.village[:9],
                             "status": p.status or GridStatus.ACTIVE, "created_at": job.now,

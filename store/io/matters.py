@@ -183,7 +183,8 @@ class Matters(Kind):
         for m in (await s.execute(select(Matter).order_by(Matter.code))).scalars():
             v = {lim.urgency: lim for lim in m.limits}
             u, e = v.get(Urgency.URGENT), v.get(Urgency.EMERGENCY)
-            out.append([m.code, m.name, m.name_en, m.class_code, units.get(m.default_unit_id),
+            unit = units.get(m.default_unit_id) if m.default_unit_id else None
+            out.append([m.code, m.name, m.name_en, m.class_code, unit,
                         m.limit_value, m.limit_unit, u.value if u else None, u.unit if u else None,
                         e.value if e else None, e.unit if e else None, bool(m.escalate), m.admitted_on,
                         m.withdrawn_on, m.requested_by])

@@ -37,14 +37,14 @@ def map_header(kind: Kind, header: list[str], header_row: int) -> tuple[dict[int
     for i, h in enumerate(header):
         if not h:
             continue
-        col = lookup.get(norm(h))
-        if col is None:
+        found = lookup.get(norm(h))
+        if found is None:
             problems.append((header_row, h, t("roster.io.unknown_column", columns=", ".join(kind.header))))
-        elif col.name in seen:
-            problems.append((header_row, h, t("roster.io.duplicate_column", other=seen[col.name])))
+        elif found.name in seen:
+            problems.append((header_row, h, t("roster.io.duplicate_column", other=seen[found.name])))
         else:
-            seen[col.name] = h
-            mapping[i] = col
+            seen[found.name] = h
+            mapping[i] = found
     for col in kind.columns:
         if col.required and col.name not in seen:
             problems.append((header_row, col.name, t("roster.io.missing_column")))

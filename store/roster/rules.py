@@ -81,6 +81,11 @@ def check_one_leader(grid_name: str, others: list[str]) -> None:
                        name="、".join(others))
 
 
+def notice_stale(roster_changed_at: datetime | None, notice_updated_at: datetime | None) -> bool:
+    """A grid's notice card is out of date: what it shows changed after it was last updated."""
+    return roster_changed_at is not None and (notice_updated_at is None or notice_updated_at < roster_changed_at)
+
+
 async def touch_notice(s: AsyncSession, grid_ids: list[int] | set[int], at: datetime) -> None:
     """The grids' notice cards now show something out of date (HH 12, YC 22, BH 14)."""
     if grid_ids:

@@ -18,7 +18,7 @@ from griddesk.store.enums import GridStatus, PersonRole
 from griddesk.store.errors import NotFound
 from griddesk.store.models import Area, Grid, GridAssignment, MicroGrid, Person, Unit
 from griddesk.store.roster.common import check_covers, today
-from griddesk.store.roster.rules import GRID_ROLES, current_clause
+from griddesk.store.roster.rules import GRID_ROLES, current_clause, notice_stale
 
 
 @dataclass
@@ -78,8 +78,7 @@ class GridRow:
 
     @property
     def notice_stale(self) -> bool:
-        return self.roster_changed_at is not None and (
-            self.notice_updated_at is None or self.notice_updated_at < self.roster_changed_at)
+        return notice_stale(self.roster_changed_at, self.notice_updated_at)
 
 
 @dataclass
@@ -128,7 +127,7 @@ async def load_members(s: AsyncSession, actor: Actor, grid_ids: list[int], on: d
          .where(GridAssignment.grid_id.in_(grid_ids)))
     if not include_past:
         q = q.where(current_clause(on))
-    order = {r: i for i, r in enumerate(GRID_ROLES)}
+    order: dict[str, int] = {r: i for i, r in enumerate(GRID_ROLES)}
     rows = (await s.execute(q.order_by(GridAssignment.id))).all()
     for a, p, unit in rows:
         out[a.grid_id].append(Member(a.id, p.id, p.name, a.role, mask_phone(p.phone, actor), unit,
