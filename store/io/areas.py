@@ -34,7 +34,6 @@ class Areas(Kind):
         Col("kind", "类型", aliases=("村社区类型",)), Col("population", "人口"), Col("households", "户数"),
         Col("urban", "城镇"), Col("centre_phone", "中心电话"), Col("platform", "受理平台", aliases=("平台",)),
     )
-    FIELDS = ("name", "level", "parent_code", "kind", "population", "households", "urban", "centre_phone", "platform")
 
     async def prepare(self, job: Job, rows: list[Row]) -> None:
         self.existing = {a.code: a for a in (await job.s.execute(select(Area))).scalars()}

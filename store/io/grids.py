@@ -37,7 +37,6 @@ class Grids(Kind):
         Col("type", "网格类型", aliases=("类型",)), Col("subtype", "细类"), Col("households", "户数"),
         Col("population", "人口"), Col("boundary", "区域范围", aliases=("范围",)), Col("status", "状态"),
     )
-    SPEC = ("name", "type", "subtype", "households", "population", "boundary")
 
     async def prepare(self, job: Job, rows: list[Row]) -> None:
         self.existing = {g.code: g for g in (await job.s.execute(select(Grid))).scalars()}

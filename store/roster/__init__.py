@@ -44,14 +44,14 @@ from griddesk.store.roster.people import (
     record_review,
     update_person,
 )
-from griddesk.store.roster.rules import CARD_ROLES, GRID_ROLES, check_phone, current_clause, is_current
+from griddesk.store.roster.rules import CARD_ROLES, GRID_ROLES
 from griddesk.store.roster.tree import AreaNode, GridRow, Member, MicroGridRow, area, grids, tree
 
 __all__ = [
     "CARD_ROLES", "FILERS", "GRID_ROLES", "PERSON_FIELDS", "SPEC_FIELDS", "WRITERS",
     "AreaNode", "ChangeRow", "GridDetail", "GridRow", "GridSpec", "Member", "MicroGridRow", "PersonRow", "PersonSpec",
-    "add_micro_grid", "adjust_grid", "area", "assign", "changes", "check_covers", "check_phone", "check_writer",
-    "create_grid", "create_person", "current_clause", "file_change", "grid", "grids", "is_current", "merge_grids",
+    "add_micro_grid", "adjust_grid", "area", "assign", "changes", "check_covers", "check_writer",
+    "create_grid", "create_person", "file_change", "grid", "grids", "merge_grids",
     "name_keys", "people", "person", "person_leaves", "record_review", "retire_grid", "split_grid", "today", "tree",
     "unassign", "update_person",
 ]
