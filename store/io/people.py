@@ -108,7 +108,10 @@ class People(Kind):
             packed = choice_code(reason.strip(), "roster.leave_reason", REASONS) if sep else None
             if packed and not row.has("left_note"):
                 # a file from before the note had its own column: "reason: note" in one cell
-                values["left_reason"], values["left_note"] = packed, note.strip()[:500] or None
+                note = note.strip()
+                if len(note) > 500:
+                    row.bad("left_reason", t("roster.io.too_long", max=500))
+                values["left_reason"], values["left_note"] = packed, note or None
             else:
                 values["left_reason"] = row.choice("left_reason", "roster.leave_reason", REASONS)
         if row.has("left_note"):
