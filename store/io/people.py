@@ -149,7 +149,7 @@ class People(Kind):
             if diff:
                 updates.append({"id": old.id, **diff})
                 if diff.get("status") == PersonStatus.LEFT:
-                    leaving.append((old.id, p.values.get("left_on") or job.today))
+                    leaving.append((old.id, p.values.get("left_on", old.left_on) or job.today))
             else:
                 c.unchanged += 1
                 progress(1)
