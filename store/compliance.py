@@ -25,7 +25,9 @@ from griddesk.store.context import Store
 from griddesk.store.enums import GridStatus, GridType, Level, PersonRole, PersonStatus
 from griddesk.store.i18n import current, t
 from griddesk.store.models import Area, Grid, GridAssignment, Person
-from griddesk.store.roster import current_clause, today
+from griddesk.store.roster import rules as roster_rules
+from griddesk.store.roster.common import today
+from griddesk.store.roster.rules import current_clause
 
 # YC 6: full-time seat operators at the town centre — 2 for a town under 100,000 people, 3 from
 # 100,000; a village centre at least 1 (full- or part-time).
@@ -132,13 +134,10 @@ async def _facts(store: Store, actor: Actor) -> Facts:
         grids = list((await s.execute(gq.order_by(Grid.code))).scalars())
         areas = {a.code: a for a in (await s.execute(aq)).scalars()}
         ids = [g.id for g in grids]
-        rows = []
-        if ids:
-            rows = (await s.execute(
-                select(GridAssignment, Person).join(Person, Person.id == GridAssignment.person_id)
-                .where(GridAssignment.grid_id.in_(ids), current_clause(on),
-                       Person.status == PersonStatus.ACTIVE)
-                .order_by(GridAssignment.id))).all()
+        rows = (await s.execute(
+            select(GridAssignment, Person).join(Person, Person.id == GridAssignment.person_id)
+            .where(GridAssignment.grid_id.in_(ids), current_clause(on), Person.status == PersonStatus.ACTIVE)
+            .order_by(GridAssignment.id))).all() if ids else []
         pq = select(Person).where(Person.status == PersonStatus.ACTIVE)
         if scope:
             pq = pq.where(Person.area_code.startswith(scope))
@@ -264,7 +263,7 @@ def seat_operators(f: Facts, rule: Rule) -> Iterable[Finding]:
 def notice_stale(f: Facts, rule: Rule) -> Iterable[Finding]:
     for gf in f.grids:
         g = gf.grid
-        if g.roster_changed_at is not None and (g.notice_updated_at is None or g.notice_updated_at < g.roster_changed_at):
+        if roster_rules.notice_stale(g.roster_changed_at, g.notice_updated_at):
             yield _grid_finding(rule.code, rule.article, g, grid=g.name,
                                 since=t("roster.never") if g.notice_updated_at is None else
                                 g.notice_updated_at.date().isoformat())

@@ -47,10 +47,6 @@ def normalize_url(url: str) -> str:
     raise StoreError("error.db_url", url=url)
 
 
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def sqlite_path(url: str) -> Path | None:
     u = make_url(url)
     if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
@@ -146,7 +142,7 @@ class Database:
         path = sqlite_path(self.url)
         if backup and current is not None and path is not None and path.exists():
             made = await self._backup_sqlite(path, current)
-        # on SQLite our "begin" hook has already opened the transaction; Alembic runs inside it
+        # on SQLite our "begin" hook has opened the transaction; Alembic runs inside it
         async with self.engine.begin() as conn:
             await conn.run_sync(_run_alembic_upgrade)
         return made

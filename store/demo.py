@@ -43,6 +43,7 @@ from griddesk.store.enums import (
     ClockName,
     ClockState,
     GridType,
+    LeaveReason,
     LimitUnit,
     PersonRole,
     Role,
@@ -661,7 +662,7 @@ class _Town:
         self.people[pid] = self.add(Person, id=pid, name=name, name_pinyin=full, name_initials=initials,
                                     phone=_phone(r), role=role, unit_id=unit_id, area_code=area,
                                     trained_on=trained_on, certificate_on=cert, status="active", left_on=None,
-                                    left_reason=None, failed_reviews=0)
+                                    left_reason=None, left_note=None, failed_reviews=0)
         return pid
 
     def assign(self, grid: _GridInfo, pid: int, role: str, since: date, until: date | None = None) -> None:
@@ -735,7 +736,8 @@ class _Town:
         for g in r.sample([g for g in others if g.worker and g not in stale], 2):
             old = self.person(PersonRole.FULL_TIME, g.area)
             left = self.day(20, 150)
-            self.people[old].update(status="left", left_on=left, left_reason="resigned: 个人原因辞职")
+            self.people[old].update(status="left", left_on=left, left_reason=LeaveReason.RESIGNED,
+                                    left_note="个人原因辞职")
             self.assign(g, old, PersonRole.FULL_TIME, left - timedelta(days=r.randint(300, 800)), left)
             for row in self.rows[GridAssignment]:
                 if row["grid_id"] == g.id and row["person_id"] == g.worker:

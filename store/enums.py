@@ -168,3 +168,35 @@ class ChangeReason(StrEnum):
     DEMOLITION = "demolition"  # major demolition or population movement
     DEPARTMENT = "department"
     OTHER = "other"
+
+
+class GridChangeKind(StrEnum):
+    """What a recorded grid change did (YC 8, BH 6)."""
+
+    CREATE = "create"
+    ADJUST = "adjust"
+    SPLIT = "split"
+    MERGE = "merge"
+    RETIRE = "retire"
+
+
+class MicroGridKind(StrEnum):
+    """微网格 (HH 20)."""
+
+    BUILDING = "building"  # 楼栋
+    UNIT = "unit"  # 单元
+
+
+class LeaveReason(StrEnum):
+    """Why a person left the roster."""
+
+    FAILED_REVIEWS = "failed_reviews"
+    DERELICTION = "dereliction"
+    INCOMPETENT = "incompetent"
+    RESIGNED = "resigned"
+    TRANSFERRED = "transferred"
+    OTHER = "other"
+
+
+# the grounds on which a full-time worker must exit (YC 17), as against leaving of their own accord
+MANDATORY_EXIT = frozenset({LeaveReason.FAILED_REVIEWS, LeaveReason.DERELICTION, LeaveReason.INCOMPETENT})

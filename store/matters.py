@@ -249,9 +249,9 @@ async def amend_limits(store: Store, actor: Actor, code: str, limit: Limit | Non
         diff: dict[str, tuple[str, str]] = {}
         if limit is not None:
             limit = limit.checked("matter.limit")
-            old = Limit(m.limit_value, m.limit_unit)
-            if old != limit:
-                diff["normal"] = (_describe(old), _describe(limit))
+            was = Limit(m.limit_value, m.limit_unit)
+            if was != limit:
+                diff["normal"] = (_describe(was), _describe(limit))
                 m.limit_value, m.limit_unit = limit.value, limit.unit
         have = {lim.urgency: lim for lim in m.limits}
         for urgency, new in ((Urgency.URGENT, urgent), (Urgency.EMERGENCY, emergency)):

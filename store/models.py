@@ -109,7 +109,7 @@ class GridChange(Base):
 
     __tablename__ = "grid_changes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # create adjust split merge retire
+    kind: Mapped[str] = mapped_column(String(16))  # enums.GridChangeKind
     reason: Mapped[str] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Text)
     grid_codes: Mapped[list[str]] = mapped_column(JSON)  # grids before
@@ -129,7 +129,7 @@ class MicroGrid(Base):
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"), index=True)
     code: Mapped[str] = mapped_column(String(24), unique=True)
     name: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # building / unit
+    kind: Mapped[str] = mapped_column(String(16))  # enums.MicroGridKind
     head_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     households: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -172,7 +172,8 @@ class Person(Base):
     certificate_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="active")
     left_on: Mapped[date | None] = mapped_column(Date)
-    left_reason: Mapped[str | None] = mapped_column(Text)
+    left_reason: Mapped[str | None] = mapped_column(String(16))  # enums.LeaveReason
+    left_note: Mapped[str | None] = mapped_column(Text)
     failed_reviews: Mapped[int] = mapped_column(Integer, default=0)  # YC 17
 
 

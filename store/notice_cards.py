@@ -24,7 +24,8 @@ from griddesk.store.enums import GridStatus, Level, PersonRole, PersonStatus
 from griddesk.store.errors import Invalid, NotFound
 from griddesk.store.i18n import code_name, current, t
 from griddesk.store.models import Area, Grid, GridAssignment, Person
-from griddesk.store.roster import CARD_ROLES, check_covers, check_writer, current_clause, today
+from griddesk.store.roster.common import check_covers, check_writer, today
+from griddesk.store.roster.rules import CARD_ROLES, current_clause, notice_stale
 from griddesk.store.timefmt import DEFAULT_TZ
 
 FORMATS = ("text", "md", "html")
@@ -91,9 +92,9 @@ async def _cards(store: Store, actor: Actor, grids: list[Grid]) -> list[NoticeCa
             g.code, g.name, g.type, g.subtype, g.boundary, g.households,
             village.name if village else g.area_code, town.name if town else None,
             county.name if county else None, people, store.settings.hotline, platform,
-            (village.centre_phone if village and village.centre_phone else None) or (town.centre_phone if town else None),
-            g.notice_updated_at,
-            g.roster_changed_at is not None and (g.notice_updated_at is None or g.notice_updated_at < g.roster_changed_at),
+            (village.centre_phone if village and village.centre_phone else None)
+            or (town.centre_phone if town else None),
+            g.notice_updated_at, notice_stale(g.roster_changed_at, g.notice_updated_at),
         ))
     return out
 

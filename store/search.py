@@ -20,7 +20,7 @@ from griddesk.store.actor import Actor, mask_phone
 from griddesk.store.context import Store
 from griddesk.store.enums import GridStatus, PersonStatus
 from griddesk.store.models import Area, Grid, Matter, Person, Unit
-from griddesk.store.roster import name_keys
+from griddesk.store.roster.names import name_keys
 
 KINDS = ("area", "grid", "person", "unit", "matter")
 MIN_PHONE_DIGITS = 3
@@ -31,10 +31,12 @@ class Hit:
     kind: str  # area / grid / person / unit / matter
     key: str  # code, or a person's id
     name: str
-    detail: str  # what else identifies it: a level, a village, a role and phone, …
+    detail: str  # what else identifies it: an area's level, a grid's village, a matter's class
     match: str  # how it matched: code / name / pinyin / initials / phone
     score: int  # lower is better
     active: bool = True
+    role: str | None = None  # a person's role (enums.PersonRole)
+    phone: str | None = None  # a person's phone, masked for accounts that may not see it
 
 
 @lru_cache(maxsize=50_000)
@@ -56,7 +58,8 @@ def _fold(text: str) -> str:
     return text.lower().replace("ü", "v").replace("v", "u").replace("'", "").replace(" ", "")
 
 
-def _pinyin_score(name: str, query: str, keys: tuple[str, tuple[int, ...], str] | None = None) -> tuple[int, str] | None:
+def _pinyin_score(name: str, query: str,
+                  keys: tuple[str, tuple[int, ...], str] | None = None) -> tuple[int, str] | None:
     full, starts, initials = keys or _keys(name)
     if not query:
         return None
@@ -191,6 +194,6 @@ async def _people(s, actor: Actor, mode: str, q: str, include_inactive: bool) ->
         else:
             scored = _text_score(name, "", q)
         if scored:
-            detail = " ".join(x for x in (role, mask_phone(phone, actor) or "") if x)
-            out.append(Hit("person", str(pid), name, detail, scored[1], scored[0], status == PersonStatus.ACTIVE))
+            out.append(Hit("person", str(pid), name, "", scored[1], scored[0], status == PersonStatus.ACTIVE,
+                           role=role, phone=mask_phone(phone, actor)))
     return out

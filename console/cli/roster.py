@@ -14,6 +14,7 @@ prints every problem as "row N, column X: reason" and writes nothing).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
@@ -96,7 +97,7 @@ async def cmd_import(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-u
     try:
         table = roster_io.read_table(args.file, args.encoding, args.format, sheet=args.kind)
         bar = Bar(t("roster.cli.importing", kind=args.kind), _bar_wanted(args, len(table.rows)))
-        result = await roster_io.kinds.import_table(
+        result = await roster_io.import_table(
             store, actor, args.kind, table, dry_run=args.dry_run, progress=bar, reason=args.reason,
             note=args.note, source=Path(args.file).name)
     except ImportProblems as e:
@@ -166,7 +167,7 @@ async def cmd_notice_card(ctx, args: argparse.Namespace) -> int:  # type: ignore
         return 1
     text = notice_cards.render(cards, fmt, printed=store.now())
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
         print(t("roster.cli.cards_written", n=len(cards), path=args.output))
     else:
         sys.stdout.write(text)
@@ -222,7 +223,8 @@ async def cmd_grid_changes(ctx, args: argparse.Namespace) -> int:  # type: ignor
     rows = await roster.changes(store, actor, args.grid, pending_only=args.pending)
     table = [[str(c.id), c.at.astimezone(store.calendar.tz).strftime("%Y-%m-%d %H:%M"),
               code_name("roster.change_kind", c.kind), code_name("roster.change_reason", c.reason),
-              ",".join(c.grid_codes) or "—", ",".join(c.result_codes[:3]) + (" …" if len(c.result_codes) > 3 else "") or "—",
+              ",".join(c.grid_codes) or "—",
+              ",".join(c.result_codes[:3]) + (" …" if len(c.result_codes) > 3 else "") or "—",
               c.actor, code_name("roster.filing", c.filing_status)] for c in rows]
     print_table([t("roster.cli.col_id"), t("roster.cli.col_at"), t("roster.cli.col_change"),
                  t("roster.cli.col_reason"), t("roster.cli.col_before"), t("roster.cli.col_after"),
@@ -242,8 +244,7 @@ async def cmd_search(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-u
     actor = await ctx.actor()
     hits = await search.search(store, actor, args.text, limit=args.limit)
     if args.format == "json":
-        print(json.dumps([{"kind": h.kind, "key": h.key, "name": h.name, "detail": h.detail,
-                           "match": h.match, "active": h.active} for h in hits], ensure_ascii=False, indent=2))
+        print(json.dumps([_json(h) for h in hits], ensure_ascii=False, indent=2))
         return 0
     if not hits:
         print(t("roster.cli.no_hits", text=args.text))
@@ -254,12 +255,20 @@ async def cmd_search(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-u
     return 0
 
 
+def _json(h: search.Hit) -> dict[str, object]:
+    out: dict[str, object] = {"kind": h.kind, "key": h.key, "name": h.name, "detail": h.detail,
+                              "match": h.match, "active": h.active}
+    if h.kind == "person":
+        # "detail" keeps the "role phone" scripts have read; role and phone come apart as well
+        out.update(detail=" ".join(x for x in (h.role, h.phone) if x), role=h.role, phone=h.phone)
+    return out
+
+
 def _detail(h: search.Hit) -> str:
     if h.kind == "area":
         return code_name("level", h.detail)
     if h.kind == "person":
-        role, _, phone = h.detail.partition(" ")
-        return f"{code_name('person_role', role)} {phone}".strip()
+        return f"{code_name('person_role', h.role) if h.role else ''} {h.phone or ''}".strip()
     return h.detail
 
 

@@ -36,7 +36,7 @@ from griddesk.console.screens.grid_change import Pick, RosterForm, ask, confirm,
 from griddesk.console.screens.search import HitPicker
 from griddesk.store import roster, search
 from griddesk.store.compliance import cite
-from griddesk.store.enums import PersonRole, PersonStatus
+from griddesk.store.enums import MANDATORY_EXIT, LeaveReason, PersonRole, PersonStatus
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
 
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 WIDE = 100  # below this many columns the grids column is cut short
 GRIDS_CELLS = 22
 ROLE_CYCLE: tuple[str | None, ...] = (None, *(r.value for r in PersonRole))
-YC17_REASONS = ("failed_reviews", "dereliction", "incompetent")
 
 
 def role_pick(name: str, roles: tuple[str, ...], value: str | None) -> Pick:
@@ -199,10 +198,10 @@ async def edit_person_flow(app: GridDeskApp, p: roster.PersonRow) -> int | None:
 
 async def leave_flow(app: GridDeskApp, p: roster.PersonRow) -> int | None:
     source = cite("YC 17", short=True)
-    notes = {r: t("console_roster.leave.reason_note", reason=t(f"roster.leave_reason.{r}"),
-                  source=source if r in YC17_REASONS else "") for r in roster.LEAVE_REASONS}
-    choices = tuple((r, t(f"console_roster.leave_short.{r}")) for r in roster.LEAVE_REASONS)
-    default = "failed_reviews" if p.failed_reviews >= 2 else "resigned"
+    notes = {r.value: t("console_roster.leave.reason_note", reason=t(f"roster.leave_reason.{r}"),
+                  source=source if r in MANDATORY_EXIT else "") for r in LeaveReason}
+    choices = tuple((r.value, t(f"console_roster.leave_short.{r}")) for r in LeaveReason)
+    default = LeaveReason.FAILED_REVIEWS if p.failed_reviews >= 2 else LeaveReason.RESIGNED
 
     async def submit(v: dict[str, str | None]) -> Any:
         on = parse_date(v.get("left_on"), "left_on")

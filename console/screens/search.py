@@ -47,8 +47,7 @@ def hit_detail(h: search.Hit) -> str:
     if h.kind == "area":
         return code_name("level", h.detail)
     if h.kind == "person":
-        role, _, phone = h.detail.partition(" ")
-        return f"{code_name('person_role', role)} {phone}".strip()
+        return f"{code_name('person_role', h.role) if h.role else ''} {h.phone or ''}".strip()
     if h.kind == "matter":
         return t("console_roster.search.matter_class", cls=h.detail)
     return h.detail

@@ -3,8 +3,9 @@
     result = await store.io.import_file(store, actor, "grids", "grids.csv", progress=cb)
     count = await store.io.export_file(store, actor, "people", "people.xlsx")
 
-Kinds: areas, grids, people, assignments, units, matters (store.io.kinds says what each column
-is and how rows are matched). A file is checked whole before anything is written: either every
+Kinds: areas, grids, people, assignments, units, matters, a module each under store.io saying what
+each column is and how rows are matched (store.io.base holds what they share, store.io.runner
+runs them). A file is checked whole before anything is written: either every
 row goes in, in one transaction, or nothing does and `store.errors.ImportProblems` lists
 (row, column, reason) for every problem.
 """
@@ -16,10 +17,11 @@ from pathlib import Path
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import ChangeReason
-from griddesk.store.io.kinds import KINDS, ImportResult, export_table, import_table
+from griddesk.store.io.runner import KINDS, ImportResult, export_table, import_table
 from griddesk.store.io.tabular import ENCODINGS, FORMATS, Progress, format_of, read_table, write_csv, write_xlsx
 
-__all__ = ["ENCODINGS", "FORMATS", "KINDS", "ImportResult", "export_file", "import_file", "read_table"]
+__all__ = ["ENCODINGS", "FORMATS", "KINDS", "ImportResult", "export_file", "export_table", "import_file",
+           "import_table", "read_table"]
 
 
 async def import_file(store: Store, actor: Actor, kind: str, path: str | Path, *, encoding: str = "auto",

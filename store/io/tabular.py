@@ -73,7 +73,10 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
             raise ImportProblems([(text.count("\n", 0, pos) + 1, "", t("roster.io.bad_encoding"))])
         return text, ("utf-8" if enc == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf") else enc)
     assert first_error is not None
-    key = "roster.io.bad_encoding" if encoding == "auto" else f"roster.io.not_{'utf8' if encoding == 'utf-8' else 'gbk'}"
+    if encoding == "auto":
+        key = "roster.io.bad_encoding"
+    else:
+        key = f"roster.io.not_{'utf8' if encoding == 'utf-8' else 'gbk'}"
     raise ImportProblems([(_line_of(data, first_error.start), "", t(key))])
 
 
@@ -125,7 +128,7 @@ def _cell(value: Any) -> str:
 
 def read_xlsx(source: str | Path | io.BytesIO, sheet: str | None = None) -> Table:
     """The sheet named `sheet` if there is one, else the first sheet."""
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     try:
         wb = load_workbook(source, read_only=True, data_only=True)

@@ -11,7 +11,7 @@ import pytest
 from griddesk.store import compliance, notice_cards, roster
 from griddesk.store.enums import ChangeReason, PersonRole
 from griddesk.store.i18n import set_lang
-from griddesk.store.io.kinds import import_table
+from griddesk.store.io import import_table
 from griddesk.store.io.tabular import Table
 from griddesk.store.roster import PersonSpec
 from tests.fixtures_town import TOWN, VILLAGE, Town

@@ -30,8 +30,8 @@ NEXT_REVISION = '''
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "{next}"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -52,9 +52,11 @@ async def test_migration_backs_up_an_existing_sqlite_file_first(
 
     import griddesk.store.db as dbmod
 
+    head = dbmod.head_revision()
+    later_rev = f"{int(head) + 1:04d}"
     path = tmp_path / "town.db"
     db = Database(str(path))
-    await db.upgrade()  # at 0001, the only real revision
+    await db.upgrade()  # at the product's own head
     async with db.connect(write=True) as conn:
         await conn.execute(text("INSERT INTO areas (code, name, level, urban) VALUES ('4505', '北海市', 'city', 0)"))
     await db.dispose()
@@ -62,16 +64,17 @@ async def test_migration_backs_up_an_existing_sqlite_file_first(
     # the product's migrations plus one more, as a later release would ship them
     later = tmp_path / "migrations"
     shutil.copytree(dbmod.MIGRATIONS, later, ignore=shutil.ignore_patterns("__pycache__"))
-    (later / "versions" / "0002_later.py").write_text(NEXT_REVISION, encoding="utf-8")
+    (later / "versions" / f"{later_rev}_later.py").write_text(
+        NEXT_REVISION.replace("{next}", later_rev).replace("{head}", head), encoding="utf-8")
     monkeypatch.setattr(dbmod, "MIGRATIONS", later)
 
     db = Database(str(path))
     backup = await db.upgrade()
-    assert await db.current_revision() == "0002"
+    assert await db.current_revision() == later_rev
     await db.dispose()
-    assert backup is not None and backup.exists() and ".0001." in backup.name
+    assert backup is not None and backup.exists() and f".{head}." in backup.name
     old = sqlite3.connect(backup)
-    assert old.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    assert old.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
     assert old.execute("SELECT name FROM areas").fetchall() == [("北海市",)]
     assert "note" not in [r[1] for r in old.execute("PRAGMA table_info(areas)")]
     old.close()
@@ -148,3 +151,56 @@ async def test_a_new_file_has_no_revision_until_upgraded(tmp_path: Path) -> None
 
     assert await db.current_revision() == head_revision()
     await db.dispose()
+
+
+async def _upgrade_to(db: Database, revision: str) -> None:
+    from alembic import command
+
+    from griddesk.store.db import alembic_config
+
+    def run(sync_conn):  # type: ignore[no-untyped-def]
+        cfg = alembic_config(str(sync_conn.engine.url))
+        cfg.attributes["connection"] = sync_conn
+        command.upgrade(cfg, revision)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(run)
+
+
+# left_reason as 0001 held it ("reason" or "reason: note"), and what 0002 makes of it
+PACKED = [(1, "resigned: 回乡照顾老人", "resigned", "回乡照顾老人"), (2, "failed_reviews", "failed_reviews", None),
+          (3, "transferred:", "transferred", None), (4, "调往街道办", "other", "调往街道办"), (5, None, None, None)]
+
+
+async def test_0002_splits_left_reason_into_reason_and_note(tmp_path: Path) -> None:
+    await _check_0002(str(tmp_path / "old.db"))
+
+
+async def test_0002_on_postgres_too(pg_url: str) -> None:
+    await _check_0002(pg_url)
+
+
+async def _check_0002(url: str) -> None:
+    db = Database(url)
+    try:
+        await _upgrade_to(db, "0001")
+        async with db.connect(write=True) as conn:
+            await conn.execute(text("INSERT INTO areas (code, name, level, urban) "
+                                    "VALUES ('4505', '北海市', 'city', false)"))
+            for pid, packed, _r, _n in PACKED:
+                await conn.execute(text("INSERT INTO people (id, name, role, status, left_reason, failed_reviews) "
+                                        "VALUES (:id, :name, 'full_time', 'left', :reason, 0)"),
+                                   {"id": pid, "name": f"人{pid}", "reason": packed})
+            # a row that points at people: the migration must not rebuild the table under it
+            await conn.execute(text("INSERT INTO grids (id, code, area_code, town_code, name, type, households, "
+                                    "population, status, created_at) VALUES (1, '450502005001001', '4505', "
+                                    "'450502005', '一网格', 'comprehensive', 0, 0, 'active', '2026-01-01')"))
+            await conn.execute(text("INSERT INTO grid_assignments (grid_id, person_id, role) "
+                                    "VALUES (1, 1, 'full_time')"))
+        await db.upgrade(backup=False)
+        async with db.connect() as conn:
+            rows = (await conn.execute(text("SELECT id, left_reason, left_note FROM people ORDER BY id"))).all()
+            assert (await conn.execute(text("SELECT count(*) FROM grid_assignments"))).scalar() == 1
+        assert [tuple(r) for r in rows] == [(pid, reason, note) for pid, _p, reason, note in PACKED]
+    finally:
+        await db.dispose()

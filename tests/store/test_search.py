@@ -53,10 +53,10 @@ async def test_pinyin_columns_are_used_and_v_reads_as_u(town: Town) -> None:
 async def test_by_last_digits_of_a_phone(town: Town) -> None:
     hits = await search.search(town.store, town.operator, "0002")
     assert _keys(hits) == [("person", "2")] and hits[0].match == "phone"
-    assert hits[0].detail == "full_time 13807790002"
+    assert (hits[0].role, hits[0].phone) == ("full_time", "13807790002")
     assert await search.search(town.store, town.operator, "99") == []  # too short for a phone ending
     masked = await search.search(town.store, town.actors["wall"], "0002")
-    assert masked[0].detail == "full_time 138****0002"
+    assert (masked[0].role, masked[0].phone) == ("full_time", "138****0002")
 
 
 async def test_codes_of_units_and_matters_and_withdrawn_entries(town: Town) -> None:

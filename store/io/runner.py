@@ -1,0 +1,142 @@
+"""Running an import (check the whole table, then write it all or nothing) and an export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from griddesk.store import records
+from griddesk.store.actor import Actor
+from griddesk.store.context import Store
+from griddesk.store.enums import ChangeReason
+from griddesk.store.errors import ImportProblems, Invalid
+from griddesk.store.i18n import t
+from griddesk.store.io.areas import Areas
+from griddesk.store.io.assignments import Assignments
+from griddesk.store.io.base import Col, Job, Kind, Row, norm
+from griddesk.store.io.grids import Grids
+from griddesk.store.io.matters import Matters
+from griddesk.store.io.people import People
+from griddesk.store.io.tabular import Progress, Table
+from griddesk.store.io.units import Units
+from griddesk.store.roster.common import check_writer, checked_choice, today
+
+# a fresh instance per import: an import keeps what it loaded on the instance
+KINDS: dict[str, type[Kind]] = {k.name: k for k in (Areas, Grids, People, Assignments, Units, Matters)}
+
+
+def map_header(kind: Kind, header: list[str], header_row: int) -> tuple[dict[int, Col], list[tuple[int, str, str]]]:
+    """Which file column is which; problems for unknown, repeated and missing columns."""
+    lookup: dict[str, Col] = {}
+    for col in kind.columns:
+        for name in (col.name, col.zh, *col.aliases):
+            lookup[norm(name)] = col
+    problems: list[tuple[int, str, str]] = []
+    mapping: dict[int, Col] = {}
+    seen: dict[str, str] = {}
+    for i, h in enumerate(header):
+        if not h:
+            continue
+        found = lookup.get(norm(h))
+        if found is None:
+            problems.append((header_row, h, t("roster.io.unknown_column", columns=", ".join(kind.header))))
+        elif found.name in seen:
+            problems.append((header_row, h, t("roster.io.duplicate_column", other=seen[found.name])))
+        else:
+            seen[found.name] = h
+            mapping[i] = found
+    for col in kind.columns:
+        if col.required and col.name not in seen:
+            problems.append((header_row, col.name, t("roster.io.missing_column")))
+    return mapping, problems
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    dry_run: bool
+    encoding: str
+
+    def json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "rows": self.rows, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged, "dry_run": self.dry_run, "encoding": self.encoding}
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back after it was fully checked."""
+
+
+async def import_table(store: Store, actor: Actor, kind_name: str, table: Table, *, dry_run: bool = False,
+                       progress: Progress | None = None, reason: str = ChangeReason.OTHER,
+                       note: str | None = None, source: str = "") -> ImportResult:
+    """Check the whole table, then write every row in one transaction — or nothing."""
+    kind = kind_of(kind_name)
+    check_writer(actor, kind.writers)
+    reason = checked_choice(reason, "grid_change.reason", ChangeReason)
+    mapping, problems = map_header(kind, table.header, table.header_row)
+    if problems:
+        raise ImportProblems(problems)
+    total = len(table.rows)
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress and (done % 1000 < n or done >= 2 * total):
+            progress(min(done, 2 * total), 2 * total)
+
+    if progress:
+        progress(0, 2 * total)
+    now = store.now()
+    result = None
+    try:
+        async with store.db.session(write=True) as s:
+            job = Job(store, actor, s, now, today(store), reason, note, source)
+            rows = []
+            for n, cells in table.rows:
+                values = {col.name: (table.header[i], cells[i] if i < len(cells) else "") for i, col in mapping.items()}
+                rows.append(Row(n, values, job.problems))
+            await kind.prepare(job, rows)
+            parsed = []
+            for r in rows:
+                p = kind.check(job, r)
+                if p is not None:
+                    parsed.append((r, p))
+                step(1)
+            kind.check_all(job, parsed)
+            if job.problems:
+                job.problems.sort(key=lambda x: x[0])
+                raise ImportProblems(job.problems)
+            # a dry run writes too — so its counts are the real ones — and then rolls back
+            counts = await kind.write(job, [p for _r, p in parsed], step)
+            await records.feed(s, kind.entity, None, "imported", now, actor.jurisdiction or None)
+            await records.audit(s, actor, f"import.{kind.name}", kind.entity, source[-64:] or None, now,
+                                {"rows": total, "created": counts.created, "updated": counts.updated,
+                                 "unchanged": counts.unchanged, "encoding": table.encoding})
+            result = ImportResult(kind.name, total, counts.created, counts.updated, counts.unchanged,
+                                  dry_run, table.encoding)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    if progress:
+        progress(2 * total, 2 * total)
+    assert result is not None
+    return result
+
+
+def kind_of(name: str) -> Kind:
+    kind = KINDS.get(name)
+    if kind is None:
+        raise Invalid("error.unknown_value", field="kind", value=name, choices=" | ".join(KINDS))
+    return kind()
+
+
+async def export_table(store: Store, actor: Actor, kind_name: str) -> tuple[list[str], list[list[Any]]]:
+    kind = kind_of(kind_name)
+    async with store.db.session() as s:
+        return kind.header, await kind.export(s, actor, store)
