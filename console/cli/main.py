@@ -3,6 +3,9 @@
 Each module in `AREAS` exposes `register(subparsers)`; a subcommand's handler is
 `async def handler(ctx: Ctx, args) -> int` (the exit code). Handlers never touch SQL: they call
 store functions with `ctx.store` and `await ctx.actor()`.
+
+Start-up order: config, language, parser; then the log file (`console/logs.py`), so that
+nothing a command or the console logs reaches the terminal; then the command.
 """
 
 from __future__ import annotations
@@ -10,11 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from griddesk.console import logs
 from griddesk.store import config, i18n
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
@@ -61,6 +66,9 @@ def eprint(*parts: object) -> None:
     print(*parts, file=sys.stderr)
 
 
+log = logging.getLogger(__name__)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="griddesk", description=t("cli.description"))
     p.add_argument("--db", metavar="URL", help=t("cli.opt_db"))
@@ -99,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     lang = _pre_lang(argv, settings)
     i18n.set_lang(lang)
     parser = build_parser()
+    try:
+        logs.setup()
+    except ValueError as e:
+        eprint(t("cli.error", message=t("cli.log.bad_level", env=logs.LEVEL_ENV, value=str(e),
+                                        levels=", ".join(logs.LEVELS))))
+        return 2
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
@@ -123,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `griddesk tickets list | head`: the reader has gone, that is fine
         sys.stderr.close()
         return 0
+    except Exception:  # a bug: the traceback goes to the terminal as before, and into the log
+        log.exception("griddesk %s failed", args.command or "console")
+        raise
 
 
 if __name__ == "__main__":
