@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import importlib.metadata
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -69,8 +70,29 @@ def eprint(*parts: object) -> None:
 log = logging.getLogger(__name__)
 
 
+def version() -> str:
+    """The installed distribution's version (`importlib.metadata`)."""
+    try:
+        return importlib.metadata.version("griddesk")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return t("cli.version_unknown")
+
+
+class _VersionAction(argparse.Action):
+    """`--version`: like argparse's own, but reads the metadata only when asked (start-up time)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"griddesk {version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="griddesk", description=t("cli.description"))
+    p.add_argument("--version", action=_VersionAction, help=t("cli.opt_version"))
     p.add_argument("--db", metavar="URL", help=t("cli.opt_db"))
     p.add_argument("--lang", choices=i18n.LANGS, help=t("cli.opt_lang"))
     p.add_argument("--as", dest="as_operator", metavar="OPERATOR", help=t("cli.opt_as"))
