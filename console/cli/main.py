@@ -27,7 +27,8 @@ from griddesk.store.context import Store
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
 
-AREAS = [f"griddesk.console.cli.{name}" for name in ("demo", "tickets", "act", "roster", "supervise", "wall")]
+AREAS = [f"griddesk.console.cli.{name}" for name in
+         ("demo", "tickets", "act", "roster", "supervise", "wall", "info")]
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 
