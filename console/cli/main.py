@@ -4,7 +4,8 @@ Each module in `AREAS` exposes `register(subparsers)`; a subcommand's handler is
 `async def handler(ctx: Ctx, args) -> int` (the exit code). Handlers never touch SQL: they call
 store functions with `ctx.store` and `await ctx.actor()`.
 
-Start-up order: config, language, parser; then the log file (`console/logs.py`), so that
+Start-up order: config, language, parser; then shell completion (argcomplete answers and exits
+when the shell's Tab asked, `_ARGCOMPLETE` set); then the log file (`console/logs.py`), so that
 nothing a command or the console logs reaches the terminal; then the command.
 """
 
@@ -15,6 +16,7 @@ import asyncio
 import importlib
 import importlib.metadata
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,7 +30,7 @@ from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
 
 AREAS = [f"griddesk.console.cli.{name}" for name in
-         ("demo", "tickets", "act", "roster", "supervise", "wall", "info")]
+         ("demo", "tickets", "act", "roster", "supervise", "wall", "info", "completion")]
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 
@@ -130,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     lang = _pre_lang(argv, settings)
     i18n.set_lang(lang)
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell's Tab: print the candidates and exit
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     try:
         logs.setup()
     except ValueError as e:
