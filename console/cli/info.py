@@ -4,7 +4,7 @@ it; the password hidden), the log file, the theme folders and the years the holi
 know. Nothing is opened or written but the folders themselves (as any command makes them).
 
 The JSON keys are a stable interface: `version`, `config_file`, `config_exists`, `data_dir`,
-`database` (`url`, `source`: option|env|config|default, `file`, `exists`), `log_file`,
+`database` (`url`, `source`: option|env|config|default, `file`, `exists`), `demo_db`, `log_file`,
 `log_level`, `themes_dirs`, `calendar` (`library`, `library_version`, `library_years`, `file`,
 `file_years`).
 """
@@ -15,6 +15,7 @@ import argparse
 import importlib.metadata
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich.cells import cell_len
@@ -80,6 +81,7 @@ def collect(ctx: Any) -> dict[str, Any]:
         "data_dir": str(paths.data_dir()),
         "database": {"url": db.url, "source": db.source, "file": str(db.file) if db.file else None,
                      "exists": db.file.exists() if db.file else None},
+        "demo_db": str(paths.demo_db()),
         "log_file": str(log),
         "log_level": logs.level_name(),
         "themes_dirs": [str(themes.DIR)],
@@ -106,6 +108,7 @@ def lines(info: dict[str, Any]) -> list[tuple[str, str]]:
         (t("cli.info.config_file"), f"{info['config_file']}  {_exists(info['config_exists'])}"),
         (t("cli.info.data_dir"), info["data_dir"]),
         (t("cli.info.database"), db_text),
+        (t("cli.info.demo_db"), f"{info['demo_db']}  {_exists(Path(info['demo_db']).exists())}"),
         (t("cli.info.log_file"), f"{info['log_file']}  {t('cli.info.log_level', level=info['log_level'])}"),
         (t("cli.info.themes_dirs"), "\n".join(info["themes_dirs"])),
         (t("cli.info.calendar"), cal_text),

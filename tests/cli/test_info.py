@@ -32,6 +32,7 @@ def test_info_defaults(home: Path) -> None:
     assert info["data_dir"] == str(home / "data")
     assert info["database"] == {"url": f"sqlite+aiosqlite:///{home / 'data' / 'griddesk.db'}", "source": "default",
                                 "file": str(home / "data" / "griddesk.db"), "exists": False}
+    assert info["demo_db"] == str(home / "data" / "demo.db")
     assert info["log_file"] == str(home / "data" / "logs" / "griddesk.log") and info["log_level"] == "WARNING"
     assert Path(info["themes_dirs"][0], "griddesk.toml").is_file()
     cal = info["calendar"]
@@ -71,7 +72,8 @@ def test_info_follows_config_env_and_option(home: Path, tmp_path: Path) -> None:
 def test_info_in_english(home: Path) -> None:
     r = griddesk(home, "--lang", "en", "info")
     assert r.returncode == 0, r.stderr
-    for label in ("config file", "data directory", "database", "log file", "theme folders", "holiday calendar"):
+    for label in ("config file", "data directory", "database", "demo database", "log file", "theme folders",
+                  "holiday calendar"):
         assert label in r.stdout
     assert str(home / "data" / "logs" / "griddesk.log") in r.stdout
 
