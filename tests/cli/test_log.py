@@ -74,3 +74,24 @@ def test_bad_log_level_exits_2(home: Path) -> None:
     r = griddesk(home, "units", "list", GRIDDESK_LOG_LEVEL="loud")
     assert r.returncode == 2 and "GRIDDESK_LOG_LEVEL" in r.stderr and "loud" in r.stderr
     assert "Traceback" not in r.stderr and r.stdout == ""
+
+
+A_BUG = """
+import sys
+from griddesk.console.cli import info
+from griddesk.console.cli.main import main
+
+def broken(ctx):
+    raise ZeroDivisionError("a bug in a command")
+
+info.collect = broken
+sys.exit(main(["info"]))
+"""
+
+
+def test_a_bug_in_a_command_is_logged(home: Path) -> None:
+    r = python(home, A_BUG)
+    assert r.returncode == 1 and "ZeroDivisionError" in r.stderr  # the traceback, as before
+    text = (home / "data" / "logs" / "griddesk.log").read_text(encoding="utf-8")
+    assert "ERROR griddesk.console.cli.main: griddesk info failed" in text
+    assert "ZeroDivisionError: a bug in a command" in text and "Traceback" in text
