@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 from textual.screen import Screen
 
+from griddesk.console.logs import details_hint
 from griddesk.console.screens.dialogs import CLOSE, STAY, ChoiceDialog, ConfirmDialog, Field, TextForm
 from griddesk.store import tickets, timefmt, views, workflow
 from griddesk.store.actor import Actor
@@ -399,8 +400,8 @@ async def _run(r: ActionRun) -> None:
         r.fail(e)
     except Exception as e:  # a bug or a lost database must not take the console down
         log.exception("action %s on %s failed", r.action.name, r.number)
-        r.app.notify(t("desk.failed", reason=str(e).splitlines()[0][:200] if str(e) else type(e).__name__),
-                     severity="error", timeout=15)
+        r.app.notify(t("desk.failed", reason=str(e).splitlines()[0][:200] if str(e) else type(e).__name__)
+                     + details_hint(), severity="error", timeout=15)
 
 
 class TicketKeys:

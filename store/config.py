@@ -6,6 +6,7 @@ silently, because a wrong working-hours setting would move every deadline.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import time
@@ -59,7 +60,7 @@ def parse(data: dict[str, Any], source: str = "config.toml") -> Settings:
         if key == "work_hours":
             if not isinstance(value, list) or not value:
                 raise Invalid("error.config_value", key=key, reason="[\"08:30-12:00\", \"14:00-17:30\"]", source=source)
-            periods = []
+            periods: list[tuple[time, time]] = []
             for item in value:
                 try:
                     a, b = str(item).split("-")
@@ -98,3 +99,29 @@ def load(path: Path | None = None) -> Settings:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise Invalid("error.config_broken", path=str(path), reason=str(e)) from None
     return parse(data, str(path))
+
+
+DB_ENV = "GRIDDESK_DB"
+
+
+@dataclass(frozen=True)
+class DatabaseChoice:
+    """The database a command would open, and what chose it (`griddesk info`)."""
+
+    url: str  # normalized, password hidden
+    source: str  # "option" (--db), "env" (GRIDDESK_DB), "config" (config.toml) or "default"
+    file: Path | None  # the SQLite file, None for PostgreSQL or :memory:
+
+
+def database(explicit: str | None, settings: Settings) -> DatabaseChoice:
+    """The same order as `Store.open`: --db, then GRIDDESK_DB, then `db` in config.toml, then the
+    default file in the data directory. A URL that is not SQLite or PostgreSQL raises `StoreError`."""
+    from sqlalchemy.engine import make_url
+
+    from griddesk.store.db import default_url, normalize_url, sqlite_path
+
+    named = [(source, value) for source, value in
+             (("option", explicit), ("env", os.environ.get(DB_ENV)), ("config", settings.db)) if value]
+    source, value = named[0] if named else ("default", default_url())
+    url = normalize_url(value)
+    return DatabaseChoice(make_url(url).render_as_string(hide_password=True), source, sqlite_path(url))

@@ -1,6 +1,7 @@
 """Where GridDesk keeps its files: XDG directories via platformdirs.
 
 `GRIDDESK_HOME` puts everything under one folder instead (tests, a portable install).
+`griddesk info` prints each of these.
 """
 
 from __future__ import annotations
@@ -38,3 +39,14 @@ def config_file() -> Path:
 
 def demo_db() -> Path:
     return data_dir() / "demo.db"
+
+
+def log_dir() -> Path:
+    """`<data dir>/logs`, readable by its owner only (tracebacks may quote tickets)."""
+    path = data_dir() / "logs"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def log_file() -> Path:
+    return log_dir() / "griddesk.log"

@@ -3,6 +3,10 @@
 Each module in `AREAS` exposes `register(subparsers)`; a subcommand's handler is
 `async def handler(ctx: Ctx, args) -> int` (the exit code). Handlers never touch SQL: they call
 store functions with `ctx.store` and `await ctx.actor()`.
+
+Start-up order: config, language, parser; then shell completion (argcomplete answers and exits
+when the shell's Tab asked, `_ARGCOMPLETE` set); then the log file (`console/logs.py`), so that
+nothing a command or the console logs reaches the terminal; then the command.
 """
 
 from __future__ import annotations
@@ -10,18 +14,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import importlib.metadata
+import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from griddesk.console import logs
 from griddesk.store import config, i18n
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
 
-AREAS = [f"griddesk.console.cli.{name}" for name in ("demo", "tickets", "act", "roster", "supervise", "wall")]
+AREAS = [f"griddesk.console.cli.{name}" for name in
+         ("demo", "tickets", "act", "roster", "supervise", "wall", "info", "completion")]
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 
@@ -61,8 +70,32 @@ def eprint(*parts: object) -> None:
     print(*parts, file=sys.stderr)
 
 
+log = logging.getLogger(__name__)
+
+
+def version() -> str:
+    """The installed distribution's version (`importlib.metadata`)."""
+    try:
+        return importlib.metadata.version("griddesk")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return t("cli.version_unknown")
+
+
+class _VersionAction(argparse.Action):
+    """`--version`: like argparse's own, but reads the metadata only when asked (start-up time)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"griddesk {version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="griddesk", description=t("cli.description"))
+    p.add_argument("--version", action=_VersionAction, help=t("cli.opt_version"))
     p.add_argument("--db", metavar="URL", help=t("cli.opt_db"))
     p.add_argument("--lang", choices=i18n.LANGS, help=t("cli.opt_lang"))
     p.add_argument("--as", dest="as_operator", metavar="OPERATOR", help=t("cli.opt_as"))
@@ -99,6 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     lang = _pre_lang(argv, settings)
     i18n.set_lang(lang)
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell's Tab: print the candidates and exit
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
+    try:
+        logs.setup()
+    except ValueError as e:
+        eprint(t("cli.error", message=t("cli.log.bad_level", env=logs.LEVEL_ENV, value=str(e),
+                                        levels=", ".join(logs.LEVELS))))
+        return 2
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
@@ -123,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `griddesk tickets list | head`: the reader has gone, that is fine
         sys.stderr.close()
         return 0
+    except Exception:  # a bug: the traceback goes to the terminal as before, and into the log
+        log.exception("griddesk %s failed", args.command or "console")
+        raise
 
 
 if __name__ == "__main__":
