@@ -4,12 +4,11 @@ and the working calendar, determinism, and the live feed."""
 from __future__ import annotations
 
 import asyncio
-import random
 import re
 import shutil
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -260,34 +259,9 @@ async def test_the_workflow_carries_on_from_every_open_state(town: Store) -> Non
     assert (await workflow.dispatch(town, op, received.number, "POLICE")).to_status == Status.DISPATCHED
 
 
-# --- the calendar twin --------------------------------------------------------------------------
-
-
-async def test_the_fast_calendar_agrees_with_store_sla(town: Store) -> None:
-    line = demo._WorkLine(town, date(2026, 9, 1))
-    line.checks = 0
-    rng = random.Random(3)
-    cal = town.calendar
-    start0 = int(datetime(2026, 9, 15, tzinfo=UTC).timestamp())
-    limits = [(2, "work_hours"), (4, "work_hours"), (1, "work_days"), (3, "work_days"), (20, "work_days"),
-              (24, "natural_hours"), (30, "natural_minutes"), (0, "work_days")]
-    for _ in range(1500):
-        # starts on whole seconds, some exactly on the opening, lunch and closing boundaries
-        t = start0 + rng.randrange(40 * 86400)
-        if rng.random() < 0.2:
-            local = cal.local(demo._dt(t))
-            hh, mm = rng.choice([(8, 30), (12, 0), (14, 0), (17, 30)])
-            t = int(local.replace(hour=hh, minute=mm, second=0).timestamp())
-        value, unit = rng.choice(limits)
-        start = demo._dt(t)
-        due = line.due(t, value, unit)
-        assert demo._dt(due) == sla.due_at(cal, start, value, unit), (start, value, unit)
-        assert demo._dt(line.warn(value, unit, t, due)) == clocks.warn_at(town, value, unit, start, demo._dt(due))
-        secs = rng.choice([0, 1, 1800, 12600, 25200, 100000, -3600, -30000])
-        assert demo._dt(line.add_work(t, secs)) == cal.add_work_seconds(start, secs), (start, secs)
-        other = t + rng.randrange(-10 * 86400, 10 * 86400)
-        assert line.basis("work_hours", t, other) == cal.work_seconds_between(start, demo._dt(other))
-        assert demo._dt(line.extend(due, 3, unit)) == sla.extend_days(cal, demo._dt(due), 3, unit)
+# --- the calendar ------------------------------------------------------------------------------
+# The demo has no calendar of its own any more: tests/store/test_calendar_line.py checks the
+# store's fast path against walking day by day.
 
 
 # --- determinism, options, other towns ---------------------------------------------------------
