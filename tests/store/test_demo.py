@@ -4,6 +4,7 @@ and the working calendar, determinism, and the live feed."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 from collections import Counter
@@ -14,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from griddesk.store import clocks, compliance, config, demo, queue, sla, tickets, views, workflow
+from griddesk.store import clocks, compliance, config, demo, loop, queue, sla, tickets, views, workflow
 from griddesk.store.context import Store
-from griddesk.store.enums import ClockName, ClockState, GridType, Status
+from griddesk.store.enums import ClockName, ClockState, GridType, LimitUnit, Status
 from griddesk.store.errors import Conflict, Invalid
 from griddesk.store.models import (
     Area,
@@ -257,6 +258,86 @@ async def test_the_workflow_carries_on_from_every_open_state(town: Store) -> Non
     assert (await workflow.close(town, op, tks[Status.VISITED].number)).to_status == Status.CLOSED
     received = tks[Status.RECEIVED]
     assert (await workflow.dispatch(town, op, received.number, "POLICE")).to_status == Status.DISPATCHED
+
+
+async def test_the_history_is_the_core_s_loop_replayed(town: Store) -> None:
+    """Re-applying `store.loop` along every demo ticket's timeline (params read back from the
+    entries) reaches its stored status, version and clocks, entry by entry."""
+    async with town.db.session() as s:
+        entries: dict[int, list[TimelineEntry]] = {}
+        for e in (await s.execute(select(TimelineEntry).order_by(TimelineEntry.id))).scalars():
+            entries.setdefault(e.ticket_id, []).append(e)
+        stored: dict[int, list[TicketClock]] = {}
+        for c in (await s.execute(select(TicketClock).order_by(TicketClock.id))).scalars():
+            stored.setdefault(c.ticket_id, []).append(c)
+        matters = {m.id: m for m in (await s.execute(select(Matter))).scalars()}
+    units = {u.code: u.id for u in await _all(town, Unit)}
+    replayed = 0
+    for t in await _all(town, Ticket):
+        es = entries[t.id]
+        if t.resolved_on_spot:
+            continue
+        value, unit = clocks.handling_limit(matters.get(t.matter_id), t.urgency)  # type: ignore[arg-type]
+        mem = loop.LoopTicket(Status(es[0].to_status), reporter_name=t.reporter_name,
+                              reporter_phone=t.reporter_phone, handle_limit=(value, LimitUnit(unit)))
+        # intake's clocks: the handling one, and the report upward of an emergency
+        loop.start_clock(mem, town, ClockName.HANDLE, t.received_at, value, LimitUnit(unit))
+        if any(c.name == ClockName.ESCALATE for c in stored.get(t.id, [])):
+            loop.start_clock(mem, town, ClockName.ESCALATE, t.received_at, town.settings.escalate_limit_minutes,
+                             LimitUnit.NATURAL_MINUTES)
+        for e in es[1:]:
+            if e.action == demo.REPORT_UP:
+                report = mem.live(ClockName.ESCALATE)
+                assert report is not None
+                loop.finish(report, e.at)
+                continue
+            step = loop.apply(mem, e.action, _params(e, mem), e.at, town, units=units)
+            assert (step.from_status, step.to_status, step.note) == (e.from_status, e.to_status, e.note), t.number
+            assert (json.loads(json.dumps(step.data)) or None) == e.data, (t.number, e.action)
+            mem = step.ticket
+        assert (mem.status, mem.version) == (t.status, t.version), t.number
+        assert [(c.name, c.state, c.due_at, c.stopped_at) for c in mem.clocks] == \
+            [(c.name, c.state, c.due_at, c.stopped_at) for c in stored.get(t.id, [])], t.number
+        near = loop.nearest(mem.clocks)
+        assert (t.due_at, t.due_clock) == (near.due_at, near.due_clock), t.number
+        replayed += 1
+    assert replayed > N / 2
+
+
+def _params(e: TimelineEntry, mem: loop.LoopTicket) -> loop.Params:
+    """An action's params as its timeline entry recorded them."""
+    d = e.data or {}
+    a = e.action
+    if a == "dispatch":
+        return loop.Params(unit=d["unit"], co_units=tuple(d["co_units"]), note=e.note)
+    if a in ("return", "reject", "suspend", "reopen"):
+        return loop.Params(reason=e.note)
+    if a == "extend":
+        if "days" in d:
+            return loop.Params(reason=e.note, note=d["progress"], days=d["days"])
+        return loop.Params(reason=e.note, note=d["progress"], until=datetime.fromisoformat(d["until"]))
+    if a == "verify":
+        return loop.Params(passed=True, note=e.note) if d["passed"] else loop.Params(passed=False, reason=e.note)
+    if a == "visit":
+        return loop.Params(satisfaction=d["satisfaction"], note=e.note)
+    if a == "close" and mem.satisfaction == "dissatisfied":
+        return loop.Params(reason=e.note)
+    return loop.Params(note=e.note)
+
+
+async def test_the_decision_limit_setting_is_honoured(tmp_path: Path) -> None:
+    """Settings.decision_limit_days (config.toml) sets the centre's decision clocks the demo writes,
+    as it sets the workflow's."""
+    s = await Store.open(str(tmp_path / "d3.db"), config.Settings(decision_limit_days=3), now=fixed(NOW))
+    try:
+        await demo.build(s, tickets=80, days=6)
+        decisions = [c for c in await _all(s, TicketClock) if c.name == ClockName.EXTENSION]
+        assert decisions  # the demo keeps tickets at return_requested and extension_requested
+        for c in decisions:
+            assert (c.limit_value, c.limit_unit) == (3, "work_days")
+            assert c.due_at == sla.due_at(s.calendar, c.started_at, 3, "work_days")
+    finally:
+        await s.close()
 
 
 # --- the calendar ------------------------------------------------------------------------------
