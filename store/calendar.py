@@ -127,7 +127,7 @@ class WorkCalendar:
     # result falls in them, so a year no calendar knows is warned about only when it is reached.
 
     def _year_windows(self, y: int) -> list[tuple[int, int]]:
-        out = []
+        out: list[tuple[int, int]] = []
         d = date(y, 1, 1)
         while d.year == y:
             if self.is_workday(d):

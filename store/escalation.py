@@ -22,6 +22,7 @@ county's own list: what was reported up or handed to it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -217,7 +218,7 @@ def _rows_query():  # type: ignore[no-untyped-def]
             .where(Ticket.status.in_(OPEN_STATUSES)))
 
 
-def _rows(store: Store, found: list[Any]) -> list[EscalationRow]:
+def _rows(store: Store, found: Sequence[Any]) -> list[EscalationRow]:
     now = store.now()
     out = []
     for r in found:

@@ -252,18 +252,27 @@ def warn_at(rules: Clockwork, value: int, unit: str, start: datetime, due: datet
 
 
 class ClockLike(Protocol):
-    """A clock's columns: `LoopClock` and the ORM's `TicketClock` both have them."""
+    """A clock's columns: `LoopClock` and the ORM's `TicketClock` both have them. Read as
+    strings, written as the enums (the ORM's columns hold the enums' codes)."""
 
-    name: str
-    limit_value: int
-    limit_unit: str
-    started_at: datetime
+    @property
+    def name(self) -> str: ...
+    @property
+    def limit_value(self) -> int: ...
+    @property
+    def limit_unit(self) -> str: ...
+    @property
+    def started_at(self) -> datetime: ...
     due_at: datetime
-    warn_at: datetime | None
-    state: str
+    warn_at: datetime
     paused_at: datetime | None
     remaining_s: int | None
     stopped_at: datetime | None
+
+    @property
+    def state(self) -> str: ...
+    @state.setter
+    def state(self, value: ClockState) -> None: ...
 
 
 @dataclass(slots=True)
@@ -273,7 +282,7 @@ class LoopClock:
     limit_unit: LimitUnit
     started_at: datetime
     due_at: datetime
-    warn_at: datetime | None
+    warn_at: datetime
     state: ClockState = ClockState.RUNNING
     paused_at: datetime | None = None
     remaining_s: int | None = None
@@ -449,15 +458,15 @@ def apply(ticket: LoopTicket, action: str, p: Params, now: datetime, rules: Cloc
             tk.co_unit_ids = ()
             to = S.PENDING_DISPATCH
         else:
-            until = tk.requested_until
-            if until is not None:
+            asked = tk.requested_until
+            if asked is not None:
                 handle = tk.live(ClockName.HANDLE)
                 if handle is None:
-                    mv.start(ClockName.HANDLE, *tk.handle_limit, due=until)
+                    mv.start(ClockName.HANDLE, *tk.handle_limit, due=asked)
                 else:
-                    move(handle, rules, until)
+                    move(handle, rules, asked)
                     mv._touch(handle)
-            data = {"request": "extension", "until": iso(until)}
+            data = {"request": "extension", "until": iso(asked)}
             to = tk.resume_status if tk.resume_status in row.to else S.SIGNED  # type: ignore[assignment]
         tk.resume_status = None
         tk.requested_until = None
@@ -508,7 +517,7 @@ def apply(ticket: LoopTicket, action: str, p: Params, now: datetime, rules: Cloc
     elif act == Action.VISIT:
         mv.stop(ClockName.VERIFY)
         mv.stop(ClockName.VISIT)
-        tk.satisfaction = Satisfaction(p.satisfaction)
+        tk.satisfaction = Satisfaction(str(p.satisfaction))  # param_problem checked it
         data = {"satisfaction": tk.satisfaction}
         to = S.VISITED
     elif act == Action.CLOSE:

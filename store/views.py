@@ -21,7 +21,6 @@ from griddesk.store.models import Grid, Matter, Ticket, TicketClock, TicketCoUni
 from griddesk.store.queue import QueueRow
 from griddesk.store.timefmt import iso
 
-
 LIVE_SHOWN = frozenset({ClockState.RUNNING, ClockState.PAUSED, ClockState.OVERDUE})
 
 

@@ -461,8 +461,8 @@ async def propose_units(store: Store, actor: Actor, number: str) -> list[Proposa
                 seen.add(default.id)
         area = grid.area_code
         prefixes = [area[:n] for n in (12, 9, 6, 4) if len(area) >= n]
-        rows = (await s.execute(select(Unit, UnitArea.area_code).join(UnitArea, UnitArea.unit_id == Unit.id)
-                                .where(UnitArea.area_code.in_(prefixes), Unit.active.is_(True)))).all()
+        rows = list((await s.execute(select(Unit, UnitArea.area_code).join(UnitArea, UnitArea.unit_id == Unit.id)
+                                     .where(UnitArea.area_code.in_(prefixes), Unit.active.is_(True)))).all())
     rows.sort(key=lambda r: (-len(r[1]), r[0].code))
     for unit, covered in rows:
         if unit.id in seen:

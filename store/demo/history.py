@@ -34,7 +34,7 @@ from griddesk.store.models import (
 
 REPORT_UP = "report_up"  # store.escalation's record of the report upward (YC 35, BH 21)
 # Relative ticket volume by grid category and matter class.
-CLASS_WEIGHTS = {
+CLASS_WEIGHTS: dict[str, dict[str, float]] = {
     "urban": {"A": 30, "B": 10, "C": 13, "D": 16, "E": 6, "F": 8, "G": 0.5, "H": 9, "J": 5, "K": 4},
     "rural": {"A": 20, "B": 14, "C": 10, "D": 10, "E": 3, "F": 13, "G": 3, "H": 9, "J": 6, "K": 4},
     "exclusive": {"A": 10, "B": 6, "C": 24, "D": 14, "E": 14, "F": 8, "G": 0, "H": 8, "J": 3, "K": 6},
@@ -47,7 +47,7 @@ HOUR_WEIGHTS = (0.15, 0.1, 0.08, 0.08, 0.1, 0.2, 0.5, 1.0, 1.6, 1.8, 1.7, 1.4, 0
                 1.6, 1.5, 1.3, 1.0, 0.9, 0.8, 0.6, 0.4, 0.25)
 OUT_OF_LIST_TITLES = ("咨询个人所得税汇算清缴办理流程", "反映小区宠物犬夜间吠叫扰民", "反映快递柜超时收费",
                       "咨询新能源汽车充电桩报装", "反映外卖骑手逆行", "咨询养老保险跨省转移")
-DESCRIPTIONS = {
+DESCRIPTIONS: dict[str, str] = {
     Source.PATROL: "网格员巡查发现：{title}。",
     Source.HOTLINE: "市民来电反映：{title}，希望尽快处理。",
     Source.PLATFORM: "群众通过{platform}反映：{title}。",
@@ -233,7 +233,8 @@ class _History:
             creator = t.gw_label.get(g.worker or 0) or self.op(t0).label
         else:
             reporter_name, reporter_phone = t.names.any(), _phone(r)
-            creator = {Source.HOTLINE: self.feed, Source.REFERRAL: self.county}.get(source) or self.op(t0).label
+            by: dict[str, str] = {Source.HOTLINE: self.feed, Source.REFERRAL: self.county}
+            creator = by.get(source) or self.op(t0).label
         limit = (3, LimitUnit.WORK_DAYS) if m is None else m.limits[urgency]
         emergency = urgency == Urgency.EMERGENCY or (m is not None and m.escalate)
         fast = force is not None
