@@ -104,6 +104,8 @@ TRANSITIONS: tuple[Transition, ...] = (
 
 ACTIONS: tuple[str, ...] = tuple(a.value for a in Action)
 _ROWS: dict[str, list[Transition]] = {a.value: [r for r in TRANSITIONS if r.action == a] for a in Action}
+# (action, from status) → its row: the demo asks this millions of times
+_RULE: dict[tuple[str, str], Transition] = {(r.action.value, s.value): r for r in TRANSITIONS for s in r.sources}
 
 
 def rows_for(action: str) -> list[Transition]:
@@ -111,7 +113,7 @@ def rows_for(action: str) -> list[Transition]:
 
 
 def rule_for(action: str, status: str) -> Transition | None:
-    return next((r for r in _ROWS.get(action, ()) if status in r.sources), None)
+    return _RULE.get((action, status))
 
 
 def action_name(code: str, lang: str | None = None) -> str:
@@ -341,9 +343,11 @@ class _Move:
     def __init__(self, tk: LoopTicket, rules: Clockwork, now: datetime):
         self.tk, self.rules, self.now = tk, rules, now
         self.touched: list[LoopClock] = []
+        self._seen: set[int] = set()
 
     def _touch(self, c: LoopClock) -> None:
-        if not any(x is c for x in self.touched):
+        if id(c) not in self._seen:
+            self._seen.add(id(c))
             self.touched.append(c)
 
     def start(self, name: ClockName, value: int | None = None, unit: LimitUnit | None = None,
@@ -404,7 +408,7 @@ def apply(ticket: LoopTicket, action: str, p: Params, now: datetime, rules: Cloc
         row = found
     tk = ticket if in_place else ticket.copy()
     mv = _Move(tk, rules, now)
-    act = Action(action)
+    act = action if type(action) is Action else Action(action)
     note = _join(p.reason, p.note)
     data: dict[str, Any] = {}
     from_status = tk.status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -190,12 +191,14 @@ class _History:
     # --- the loop, as store.workflow takes it ---
 
     def act(self, tk: _Live, at: datetime, actor: Actor, action: loop.Action, **params: Any) -> loop.Step:
-        """One step of the real loop (`store.loop.apply`, permission included), unless it would
-        happen after now or past the status this ticket is kept at."""
+        """One step of the real loop (`store.loop.apply`), unless it would happen after now or
+        past the status this ticket is kept at."""
         if at > self.now or tk.state.status == tk.force:
             raise _Stop
-        step = loop.apply(tk.state, action, loop.Params(**params), at, self.store, actor=actor,
-                          units=self.unit_ids, in_place=True)
+        # the actor is the one the rule names (op, unit, grid worker); permit() is not asked again
+        # here: it would cost a tenth of the build, and tests/store/test_demo.py checks the steps
+        step = loop.apply(tk.state, action, loop.Params(**params), at, self.store, units=self.unit_ids,
+                          in_place=True)
         tk.timeline.append((at, actor.label, action.value, step.from_status, step.to_status, step.note,
                             step.data or None))
         tk.updated_at, tk.updated_by = at, actor.label
@@ -409,7 +412,17 @@ class _History:
              reporter_name: str | None, reporter_phone: str | None, creator: str, on_spot: bool) -> None:
         # rows are tuples in the column order of TICKET_COLS, CLOCK_COLS, TIMELINE_COLS, CO_UNIT_COLS;
         # the drivers take the enums as the strings they are
-        dt, js = self.out.time, self.out.json
+        js = self.out.json
+        memo: dict[int, Any] = {}  # the same moment is a step's time and its clocks' start or stop
+
+        def dt(at: datetime | None, time: Callable[[datetime | None], Any] = self.out.time) -> Any:
+            if at is None:
+                return None
+            got = memo.get(id(at))
+            if got is None:
+                got = memo[id(at)] = time(at)
+            return got
+
         st = tk.state
         near = loop.nearest(st.clocks)
         town = g.code[:9]

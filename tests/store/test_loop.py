@@ -7,6 +7,7 @@ and never reads the database."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from griddesk.store import clocks, loop, tickets, workflow
 from griddesk.store.enums import ClockName, LimitUnit, Status
+from griddesk.store.errors import NotAllowed
 from griddesk.store.models import Matter, Ticket, TicketClock, TimelineEntry
 from tests.fixtures_town import Town
 
@@ -160,3 +162,24 @@ async def test_the_core_leaves_its_input_alone_unless_told(town: Town) -> None:
     assert mem.status == Status.PENDING_DISPATCH and _clocks(mem.clocks) == before and mem.version == 1
     assert step.ticket.status == Status.SUSPENDED and step.ticket.clocks[0].state == "paused"
     assert [c.name for c in step.touched] == ["handle"]
+
+
+@dataclass
+class _Shown:
+    """A console-style plain view of a ticket: only the attributes `permit` reads."""
+
+    status: str
+    lead_unit_id: int | None
+    reporter_name: str | None
+    reporter_phone: str | None
+    satisfaction: str | None = None
+
+
+def test_permit_takes_a_plain_dataclass(town: Town) -> None:
+    unit, op = town.actors["u-urban"], town.actors["op01"]
+    signed = _Shown("signed", unit.unit_id, "李明", None)
+    assert workflow.actions_for(unit, signed) == ["return", "extend", "feedback"]
+    assert workflow.permit(op, _Shown("visited", 2, "李明", None), "close").action == "close"
+    with pytest.raises(NotAllowed):
+        workflow.permit(op, _Shown("feedback", 2, "李明", None), "close")  # visit first (BH 20)
+    assert workflow.needs("close", _Shown("visited", 2, "李明", None, "dissatisfied")) == ("reason",)
