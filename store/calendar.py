@@ -14,7 +14,8 @@ console and CLI can show a warning instead of guessing silently.
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime, time, timedelta
+from bisect import bisect_left, bisect_right
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,10 @@ import chinese_calendar
 
 from griddesk.store.errors import Invalid
 
-MAX_IDLE_DAYS = 366  # a year with no working time at all means the calendar is wrong
+US = 1_000_000  # the line counts whole microseconds, as datetime does: no rounding drift
+ONE_DAY = timedelta(days=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
 
 
 class WorkCalendar:
@@ -38,6 +42,12 @@ class WorkCalendar:
         self.file_years: dict[int, tuple[set[date], set[date]]] = {}
         self.unknown_years: set[int] = set()
         self._cache: dict[date, bool] = {}
+        self._years: list[int] = []  # the first and last local year the line covers
+        self._lo = self._hi = 0  # the covered span in epoch microseconds
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._cum: list[int] = []
+        self._cumend: list[int] = []
         if calendar_file:
             self._load_file(Path(calendar_file))
 
@@ -110,74 +120,110 @@ class WorkCalendar:
     def _at(self, d: date, t: time) -> datetime:
         return datetime.combine(d, t, self.tz)
 
-    def _day_windows(self, d: date) -> list[tuple[datetime, datetime]]:
-        if not self.is_workday(d):
-            return []
-        return [(self._at(d, a), self._at(d, b)) for a, b in self.periods]
+    # Working time is kept as positions on a line: window i (a working period of a working day)
+    # spans [starts[i], ends[i]) in epoch microseconds and has cum[i] working microseconds before
+    # it. Adding working time is then a bisect instead of a walk day by day (the demo asks this
+    # millions of times). The line covers whole local years, loaded only when a moment or a
+    # result falls in them, so a year no calendar knows is warned about only when it is reached.
+
+    def _year_windows(self, y: int) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        d = date(y, 1, 1)
+        while d.year == y:
+            if self.is_workday(d):
+                out.extend((_us(self._at(d, a)), _us(self._at(d, b))) for a, b in self.periods)
+            d += ONE_DAY
+        if not out:
+            # a whole year without working time: the calendar (file) is wrong
+            raise Invalid("error.calendar_no_workdays")
+        return out
+
+    def _rebuild(self, windows: list[tuple[int, int]]) -> None:
+        self._starts, self._ends, self._cum, self._cumend = [], [], [], []
+        self._append(windows)
+
+    def _append(self, windows: list[tuple[int, int]]) -> None:
+        c = self._cumend[-1] if self._cumend else 0
+        for s, e in windows:
+            self._starts.append(s)
+            self._ends.append(e)
+            self._cum.append(c)
+            c += e - s
+            self._cumend.append(c)
+
+    def _cover(self, at: datetime) -> int:
+        """Make the line cover `at`'s local year (and every year between); `at` in microseconds."""
+        t = _us(at)
+        if self._lo <= t < self._hi:
+            return t
+        y = self.local(at).year
+        if not self._years:
+            self._years = [y, y]
+            self._rebuild(self._year_windows(y))
+        while y > self._years[1]:
+            self._grow_up()
+        while y < self._years[0]:
+            self._grow_down()
+        self._lo = _us(self._at(date(self._years[0], 1, 1), time(0, 0)))
+        self._hi = _us(self._at(date(self._years[1] + 1, 1, 1), time(0, 0)))
+        return t
+
+    def _grow_up(self) -> None:
+        self._years[1] += 1
+        self._append(self._year_windows(self._years[1]))
+        self._hi = _us(self._at(date(self._years[1] + 1, 1, 1), time(0, 0)))
+
+    def _grow_down(self) -> None:
+        # positions are relative to the line's first window, so they are all worked out again
+        self._years[0] -= 1
+        self._rebuild(self._year_windows(self._years[0]) + list(zip(self._starts, self._ends, strict=True)))
+        self._lo = _us(self._at(date(self._years[0], 1, 1), time(0, 0)))
+
+    def _pos(self, t: int) -> int:
+        """Working microseconds from the line's start to `t` (a moment on the covered years)."""
+        i = bisect_right(self._starts, t) - 1
+        if i < 0:
+            return 0
+        s = self._starts[i]
+        return self._cum[i] + min(t - s, self._ends[i] - s)
+
+    def _moment(self, t: int) -> datetime:
+        # exact: a double holds any epoch microsecond of these centuries to well under 0.5 µs
+        return datetime.fromtimestamp(t / US, self.tz)
 
     def add_work_seconds(self, start: datetime, seconds: float) -> datetime:
         """The moment `seconds` of working time after `start` (working time only counts).
 
         Negative `seconds` count back (a clock resumed while already overdue keeps its debt).
-        Landing exactly on a period's end gives that end (12:00), not the next opening.
+        Landing exactly on a period's end gives that end (12:00), not the next opening; counting
+        back, landing on a period's start gives that start.
         """
-        if seconds < 0:
-            return self._sub_work_seconds(start, -seconds)
-        cur = self.local(start)
-        left = float(seconds)
-        d = cur.date()
-        idle = 0  # days in a row without working time: a guard against a calendar with none
-        while idle < MAX_IDLE_DAYS:
-            windows = self._day_windows(d)
-            idle = 0 if windows else idle + 1
-            for a, b in windows:
-                if cur >= b:
-                    continue
-                s = max(cur, a)
-                room = (b - s).total_seconds()
-                if left <= room:
-                    return s + timedelta(seconds=left)
-                left -= room
-                cur = b
-            d += timedelta(days=1)
-            cur = self._at(d, time(0, 0))
-        raise Invalid("error.calendar_no_workdays")
-
-    def _sub_work_seconds(self, end: datetime, seconds: float) -> datetime:
-        cur = self.local(end)
-        left = float(seconds)
-        d = cur.date()
-        idle = 0
-        while idle < MAX_IDLE_DAYS:
-            windows = self._day_windows(d)
-            idle = 0 if windows else idle + 1
-            for a, b in reversed(windows):
-                if cur <= a:
-                    continue
-                e = min(cur, b)
-                room = (e - a).total_seconds()
-                if left <= room:
-                    return e - timedelta(seconds=left)
-                left -= room
-                cur = a
-            cur = self._at(d, time(0, 0))
-            d -= timedelta(days=1)
-        raise Invalid("error.calendar_no_workdays")
+        t = self._cover(start)
+        if seconds == 0:  # `start` itself inside working hours, else the next opening
+            i = bisect_right(self._ends, t)
+            while i == len(self._ends):
+                self._grow_up()
+                i = bisect_right(self._ends, t)
+            return self._moment(max(t, self._starts[i]))
+        step = round(seconds * US)
+        if step > 0:
+            p = self._pos(t) + step
+            while self._cumend[-1] < p:
+                self._grow_up()
+            i = bisect_left(self._cumend, p)
+            return self._moment(self._starts[i] + (p - self._cum[i]))
+        p = self._pos(t) + step
+        while p < 0:
+            self._grow_down()
+            p = self._pos(t) + step
+        i = bisect_right(self._cum, p) - 1
+        return self._moment(self._starts[i] + (p - self._cum[i]))
 
     def work_seconds_between(self, a: datetime, b: datetime) -> float:
         """Working seconds from a to b; negative when b is before a."""
-        if b < a:
-            return -self.work_seconds_between(b, a)
-        a, b = self.local(a), self.local(b)
-        total = 0.0
-        d = a.date()
-        while d <= b.date():
-            for s, e in self._day_windows(d):
-                lo, hi = max(s, a), min(e, b)
-                if hi > lo:
-                    total += (hi - lo).total_seconds()
-            d += timedelta(days=1)
-        return total
+        ta, tb = self._cover(a), self._cover(b)
+        # positions are read after both are covered (covering b may move the line's start)
+        return (self._pos(tb) - self._pos(ta)) / US
 
     def next_work_moment(self, at: datetime) -> datetime:
         """`at` itself inside working hours, else the next opening."""
@@ -208,6 +254,10 @@ class WorkCalendar:
     def years_unknown(self, *moments: datetime) -> set[int]:
         """Of the years these moments fall in, those no calendar covers."""
         return {y for y in {self.local(m).year for m in moments} if not self.knows(y)}
+
+
+def _us(at: datetime) -> int:
+    return (at - EPOCH) // _ONE_US
 
 
 def _secs(t: time) -> int:

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import sla
+from griddesk.store import loop, sla
 from griddesk.store.context import Store
-from griddesk.store.enums import ClockName, ClockState, LimitUnit
+from griddesk.store.enums import ClockState, LimitUnit
 from griddesk.store.models import Matter, Ticket, TicketClock
 
 
@@ -28,20 +28,12 @@ def handling_limit(matter: Matter | None, urgency: str) -> tuple[int, str]:
 
 
 def default_limit(store: Store, name: str) -> tuple[int, str]:
-    s = store.settings
-    return {
-        ClockName.SIGN: (s.sign_limit_hours, LimitUnit.WORK_HOURS),
-        ClockName.VERIFY: (s.verify_limit_hours, LimitUnit.NATURAL_HOURS),
-        ClockName.VISIT: (s.visit_limit_days, LimitUnit.WORK_DAYS),
-    }[name]
+    return loop.default_limit(store.settings, name)
 
 
 def warn_at(store: Store, value: int, unit: str, start: datetime, due: datetime) -> datetime:
     """When a clock running from `start` to `due` has only the due-soon share of its limit left."""
-    cal = store.calendar
-    total = sla.basis_seconds(cal, unit, start, due)
-    lead = sla.limit_seconds(cal, value, unit) * store.settings.due_soon_fraction
-    return min(sla.add_basis(cal, unit, start, max(total - lead, 0)), due)
+    return loop.warn_at(store, value, unit, start, due)
 
 
 def make_clock(store: Store, ticket_id: int, name: str, start: datetime, value: int, unit: str,
@@ -72,12 +64,7 @@ async def running(s: AsyncSession, ticket_id: int) -> list[TicketClock]:
     return list((await s.execute(q)).scalars())
 
 
-def _finish(c: TicketClock, at: datetime) -> None:
-    # a paused clock's due_at is stale: what it had left when paused decides met or missed
-    late = (c.remaining_s or 0) < 0 if c.state == ClockState.PAUSED else at > c.due_at
-    c.state = ClockState.MISSED if late else ClockState.MET
-    c.stopped_at = at
-    c.paused_at = None
+_finish = loop.finish  # the loop's rule, on ORM rows
 
 
 async def stop(s: AsyncSession, store: Store, ticket: Ticket, name: str, at: datetime) -> None:
@@ -99,20 +86,13 @@ async def pause_all(s: AsyncSession, store: Store, ticket: Ticket, at: datetime,
     """
     for c in await running(s, ticket.id):
         if c.state == ClockState.RUNNING and c.name not in keep:
-            c.remaining_s = int(sla.basis_seconds(store.calendar, c.limit_unit, at, c.due_at))
-            c.paused_at = at
-            c.state = ClockState.PAUSED
+            loop.pause(c, store.calendar, at)
 
 
 async def resume_all(s: AsyncSession, store: Store, ticket: Ticket, at: datetime) -> None:
-    cal = store.calendar
     for c in await running(s, ticket.id):
         if c.state == ClockState.PAUSED:
-            c.due_at = sla.add_basis(cal, c.limit_unit, at, c.remaining_s or 0)
-            c.warn_at = warn_at(store, c.limit_value, c.limit_unit, at, c.due_at)
-            c.state = ClockState.RUNNING
-            c.paused_at = None
-            c.remaining_s = None
+            loop.resume(c, store, at)
 
 
 async def last(s: AsyncSession, ticket_id: int, name: str) -> TicketClock | None:
@@ -132,8 +112,7 @@ async def continue_stopped(s: AsyncSession, store: Store, ticket: Ticket, name: 
     prev = await last(s, ticket.id, name)
     if prev is None or prev.stopped_at is None:
         return prev
-    left = sla.basis_seconds(store.calendar, prev.limit_unit, prev.stopped_at, prev.due_at)
-    due = sla.add_basis(store.calendar, prev.limit_unit, at, left)
+    due = loop.continued_due(prev, store.calendar, at)
     return await start(s, store, ticket, name, at, prev.limit_value, prev.limit_unit, due)
 
 
@@ -141,18 +120,15 @@ async def move(s: AsyncSession, store: Store, ticket: Ticket, name: str, due: da
     """An approved extension: the clock keeps its start and gets a new deadline."""
     for c in await running(s, ticket.id):
         if c.name == name:
-            c.due_at = due
-            c.warn_at = warn_at(store, c.limit_value, c.limit_unit, c.started_at, due)
+            loop.move(c, store, due)
 
 
 async def refresh_nearest(s: AsyncSession, ticket: Ticket) -> None:
     """Copy the nearest running deadline onto the ticket row (paused clocks do not count)."""
-    clocks = [c for c in await running(s, ticket.id) if c.state == ClockState.RUNNING]
-    if not clocks:
-        ticket.due_at = ticket.due_clock = ticket.warn_at = None
-    else:
-        c = min(clocks, key=lambda c: c.due_at)
-        ticket.due_at, ticket.due_clock, ticket.warn_at = c.due_at, c.name, c.warn_at
-    handle = [c for c in clocks if c.name == ClockName.HANDLE]
-    if handle:
-        ticket.handle_due_at = handle[0].due_at
+    set_nearest(ticket, loop.nearest(await running(s, ticket.id)))
+
+
+def set_nearest(ticket: Ticket, n: loop.Nearest) -> None:
+    ticket.due_at, ticket.due_clock, ticket.warn_at = n.due_at, n.due_clock, n.warn_at
+    if n.handle_due_at is not None:
+        ticket.handle_due_at = n.handle_due_at

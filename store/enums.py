@@ -128,6 +128,7 @@ class ClockState(StrEnum):
     PAUSED = "paused"
     MET = "met"
     MISSED = "missed"  # stopped after its deadline had passed
+    OVERDUE = "overdue"  # shown only, never stored: a running clock past its deadline
 
 
 class Escalation(StrEnum):

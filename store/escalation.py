@@ -13,7 +13,7 @@ None of these moves the loop's `status`. Flagging and reporting are annotations,
 supervision: they do not bump `version`, so a unit's concurrent action on the loop never fails
 because the centre recorded a phone call upward. Handing to the county and back changes who
 holds the ticket, so those do bump `version`: they take `expected_version` and raise the same
-`Conflict` as the workflow (its loader and conflict message are reused), and their timeline
+`Conflict` as the workflow (the workflow's loader; the guard is `store.versions`), and their timeline
 entries carry the unchanged status as from/to so they read as moves of the ticket.
 
 County centres see their towns' tickets by jurisdiction prefix anyway; `county_queue` is the
@@ -22,15 +22,15 @@ county's own list: what was reported up or handed to it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
-from griddesk.store import clocks, permissions, records, sla
+from griddesk.store import clocks, permissions, records, sla, versions
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import OPEN_STATUSES, URGENCY_RANK, ClockName, ClockState, Escalation, LimitUnit, Status
@@ -39,7 +39,7 @@ from griddesk.store.i18n import code_name
 from griddesk.store.models import Grid, Matter, Ticket, TicketClock
 from griddesk.store.scope import in_town
 from griddesk.store.timefmt import iso
-from griddesk.store.workflow import conflict, load_ticket
+from griddesk.store.workflow import load_ticket
 
 FLAGGED, REPORTED, COUNTY, RETURNED = Escalation.FLAGGED, Escalation.REPORTED, Escalation.COUNTY, Escalation.RETURNED
 STATES = tuple(Escalation)
@@ -129,24 +129,6 @@ async def flag(store: Store, actor: Actor, number: str, reason: str) -> Result:
     return Result(tk.number, "flag", tk.escalation, tk.held_by, tk.version, now)
 
 
-async def _bump(s: AsyncSession, store: Store, actor: Actor, tk: Ticket, seen: int, now: datetime) -> int:
-    # the workflow's final guard, the same way: the row must still have the version read
-    res = await s.execute(update(Ticket).where(Ticket.id == tk.id, Ticket.version == seen)
-                          .values(version=seen + 1, updated_at=now, updated_by=actor.label)
-                          .execution_options(synchronize_session=False))
-    if res.rowcount != 1:
-        raise await conflict(s, store, tk, seen)
-    for name, value in (("version", seen + 1), ("updated_at", now), ("updated_by", actor.label)):
-        set_committed_value(tk, name, value)
-    return seen + 1
-
-
-async def _seen(s: AsyncSession, store: Store, tk: Ticket, expected_version: int | None) -> int:
-    if expected_version is not None and expected_version != tk.version:
-        raise await conflict(s, store, tk, expected_version)
-    return tk.version
-
-
 async def hand_to_county(store: Store, actor: Actor, number: str, reason: str,
                          expected_version: int | None = None) -> Result:
     """A town hands a ticket it cannot settle to its county centre (BH 5)."""
@@ -155,7 +137,7 @@ async def hand_to_county(store: Store, actor: Actor, number: str, reason: str,
     now = store.now()
     async with store.db.session(write=True) as s:
         tk = await _load(s, actor, number)
-        seen = await _seen(s, store, tk, expected_version)
+        seen = await versions.check(s, store, tk, expected_version)
         if tk.status == Status.CLOSED:
             raise NotAllowed("escalation.error.closed", number=number)
         county = tk.town_code[:6]
@@ -164,7 +146,7 @@ async def hand_to_county(store: Store, actor: Actor, number: str, reason: str,
         town = tk.held_by or tk.town_code
         await clocks.stop(s, store, tk, ClockName.ESCALATE, now)  # handing up is reporting up
         tk.held_by, tk.escalation = county, COUNTY
-        version = await _bump(s, store, actor, tk, seen, now)
+        version = await versions.bump(s, store, actor, tk, seen, now)
         await _finish(s, store, actor, tk, "hand_to_county", now, text,
                       {"escalation": COUNTY, "from": town, "to": county}, True)
     return Result(tk.number, "hand_to_county", COUNTY, county, version, now)
@@ -178,7 +160,7 @@ async def hand_back(store: Store, actor: Actor, number: str, reason: str,
     now = store.now()
     async with store.db.session(write=True) as s:
         tk = await _load(s, actor, number)
-        seen = await _seen(s, store, tk, expected_version)
+        seen = await versions.check(s, store, tk, expected_version)
         county = tk.town_code[:6]
         if tk.held_by != county:
             raise Invalid("escalation.error.not_with_county", number=number)
@@ -186,7 +168,7 @@ async def hand_back(store: Store, actor: Actor, number: str, reason: str,
             # a town's operators cannot take back what they handed up: the county decides
             raise NotAllowed("escalation.error.county_only", number=number)
         tk.held_by, tk.escalation = tk.town_code, RETURNED
-        version = await _bump(s, store, actor, tk, seen, now)
+        version = await versions.bump(s, store, actor, tk, seen, now)
         await _finish(s, store, actor, tk, "hand_back", now, text,
                       {"escalation": RETURNED, "from": county, "to": tk.town_code}, True)
     return Result(tk.number, "hand_back", RETURNED, tk.town_code, version, now)
@@ -236,7 +218,7 @@ def _rows_query():  # type: ignore[no-untyped-def]
             .where(Ticket.status.in_(OPEN_STATUSES)))
 
 
-def _rows(store: Store, found: list[Any]) -> list[EscalationRow]:
+def _rows(store: Store, found: Sequence[Any]) -> list[EscalationRow]:
     now = store.now()
     out = []
     for r in found:

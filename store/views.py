@@ -21,12 +21,14 @@ from griddesk.store.models import Grid, Matter, Ticket, TicketClock, TicketCoUni
 from griddesk.store.queue import QueueRow
 from griddesk.store.timefmt import iso
 
+LIVE_SHOWN = frozenset({ClockState.RUNNING, ClockState.PAUSED, ClockState.OVERDUE})
+
 
 @dataclass
 class Clock:
     name: str
     due_at: datetime
-    state: str  # running / paused / met / missed / overdue
+    state: ClockState  # running / paused / met / missed, or overdue when running late
     left_s: float
     multiple: float
     limit_value: int
@@ -70,7 +72,7 @@ class TicketDetail:
 
     @property
     def running(self) -> list[Clock]:
-        return [c for c in self.clocks if c.state in ("running", "paused", "overdue")]
+        return [c for c in self.clocks if c.state in LIVE_SHOWN]
 
     def json(self) -> dict[str, Any]:
         tk = self.ticket
@@ -97,9 +99,9 @@ class TicketDetail:
 
 def clock_of(store: Store, c: TicketClock, now: datetime) -> Clock:
     v = sla.view(store.calendar, c.name, c.limit_value, c.limit_unit, c.due_at, c.state, now, c.remaining_s)
-    state = c.state
+    state = ClockState(c.state)
     if state == ClockState.RUNNING and v.overdue:
-        state = "overdue"
+        state = ClockState.OVERDUE
     left = v.left_s if c.state in (ClockState.RUNNING, ClockState.PAUSED) else \
         sla.basis_seconds(store.calendar, c.limit_unit, c.stopped_at or now, c.due_at)
     mult = -left / v.limit_s if left < 0 else 0.0

@@ -1,14 +1,16 @@
 """The ticket's closed loop: its states and transitions, written once (DESIGN.md, HH 21, JM 17,
 YC 34–35, BH 16–21). The console's keys, the CLI's `ticket act` and scripts all come here.
 
-`TRANSITIONS` is the whole loop. Each row says from which statuses an action may be taken, where
-it leads, who may take it and what it needs:
+`TRANSITIONS` (kept in `store.loop`, whose `apply` computes each next state) is the whole loop,
+and this module takes it through the database: one action, one short transaction. Each row
+says from which statuses an action may be taken, where it leads, who may take it and what it
+needs:
 
     action    from                               to                            who
     dispatch  received, pending_dispatch         dispatched                    centre
     sign      dispatched                         signed                        lead unit
     return    dispatched, signed                 return_requested              lead unit  (reason)
-    extend    signed                             extension_requested           lead unit  (reason, progress note, --until/--days)
+    extend    signed                             extension_requested           lead unit  (reason, progress, until/days)
     approve   return_requested                   pending_dispatch              centre
     approve   extension_requested                signed (the status before)    centre
     reject    return_requested                   dispatched / signed (before)  centre     (reason)
@@ -63,111 +65,41 @@ Rules where the regulations are silent or leave a choice, and where they come fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime, timedelta
-from enum import StrEnum
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
-from griddesk.store import clocks, permissions, records, sla
+from griddesk.store import clocks, loop, records, versions
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.enums import ClockName, LimitUnit, Role, Satisfaction, Status, UnitKind
-from griddesk.store.errors import Conflict, Invalid, NotAllowed, NotFound
-from griddesk.store.i18n import code_name, has, t
-from griddesk.store.models import Grid, Matter, Ticket, TicketCoUnit, TimelineEntry, Unit, UnitArea
-from griddesk.store.timefmt import iso
-
-
-class Action(StrEnum):
-    """Stable action names: the CLI's ACTION, timeline entries and change-feed kinds."""
-
-    DISPATCH = "dispatch"
-    SIGN = "sign"
-    RETURN = "return"
-    EXTEND = "extend"
-    APPROVE = "approve"
-    REJECT = "reject"
-    SUSPEND = "suspend"
-    RESUME = "resume"
-    FEEDBACK = "feedback"
-    VERIFY = "verify"
-    VISIT = "visit"
-    CLOSE = "close"
-    REOPEN = "reopen"
-
-
-CENTRE, SUPERVISORS = permissions.CENTRE, permissions.SUPERVISORS
-LEAD_UNIT, GRID_WORKER = permissions.LEAD_UNIT, permissions.GRID_WORKERS
-
-S = Status
-MAX_TEXT = 2000
-MAX_DAYS = 365
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    to: tuple[str, ...]  # every status it may lead to; the first is the usual one
-    roles: frozenset[Role]
-    needs: tuple[str, ...] = ()  # params that must be given
-    takes: tuple[str, ...] = ("note",)  # params that may be given
-    lead_only: bool = False  # a unit account acts only on tickets its unit leads
-    article: str = ""
-
-
-def _row(action: Action, sources: tuple[str, ...], to: tuple[str, ...], roles: frozenset[Role],
-         needs: tuple[str, ...] = (), takes: tuple[str, ...] = ("note",), lead_only: bool = False,
-         article: str = "") -> Transition:
-    return Transition(action, frozenset(sources), to, roles, needs, takes, lead_only, article)
-
-
-TRANSITIONS: tuple[Transition, ...] = (
-    _row(Action.DISPATCH, (S.RECEIVED, S.PENDING_DISPATCH), (S.DISPATCHED,), CENTRE,
-         needs=("unit",), takes=("co_units", "note"), article="BH 17, BH 18"),
-    _row(Action.SIGN, (S.DISPATCHED,), (S.SIGNED,), LEAD_UNIT, lead_only=True, article="HH 21"),
-    _row(Action.RETURN, (S.DISPATCHED, S.SIGNED), (S.RETURN_REQUESTED,), LEAD_UNIT,
-         needs=("reason",), lead_only=True, article="JM 17, BH 18"),
-    _row(Action.EXTEND, (S.SIGNED,), (S.EXTENSION_REQUESTED,), LEAD_UNIT,
-         needs=("reason", "note"), takes=("until", "days"), lead_only=True, article="BH 18, BH 19"),
-    _row(Action.APPROVE, (S.RETURN_REQUESTED,), (S.PENDING_DISPATCH,), CENTRE, article="BH 18"),
-    _row(Action.APPROVE, (S.EXTENSION_REQUESTED,), (S.SIGNED,), CENTRE, article="BH 19"),
-    _row(Action.REJECT, (S.RETURN_REQUESTED,), (S.DISPATCHED, S.SIGNED), CENTRE,
-         needs=("reason",), article="BH 18"),
-    _row(Action.REJECT, (S.EXTENSION_REQUESTED,), (S.SIGNED,), CENTRE,
-         needs=("reason",), article="BH 19"),
-    _row(Action.SUSPEND, (S.PENDING_DISPATCH, S.DISPATCHED, S.SIGNED), (S.SUSPENDED,), CENTRE,
-         needs=("reason",), article="BH 19"),
-    _row(Action.RESUME, (S.SUSPENDED,), (S.PENDING_DISPATCH, S.DISPATCHED, S.SIGNED), CENTRE,
-         article="BH 19"),
-    _row(Action.FEEDBACK, (S.SIGNED,), (S.FEEDBACK,), LEAD_UNIT, needs=("note",), takes=(),
-         lead_only=True, article="HH 21, BH 19"),
-    _row(Action.VERIFY, (S.FEEDBACK,), (S.VERIFIED, S.SIGNED), GRID_WORKER,
-         needs=("passed",), takes=("reason", "note"), article="HH 21"),
-    _row(Action.VISIT, (S.FEEDBACK, S.VERIFIED, S.VISITED), (S.VISITED,), CENTRE,
-         needs=("satisfaction",), article="BH 20"),
-    _row(Action.CLOSE, (S.FEEDBACK, S.VERIFIED, S.VISITED), (S.CLOSED,), CENTRE,
-         takes=("reason", "note"), article="HH 21, BH 20"),
-    _row(Action.REOPEN, (S.VISITED,), (S.DISPATCHED, S.PENDING_DISPATCH), CENTRE,
-         needs=("reason",), article="BH 20"),
-    _row(Action.REOPEN, (S.CLOSED,), (S.DISPATCHED, S.PENDING_DISPATCH), SUPERVISORS,
-         needs=("reason",), article="BH 20, BH 23"),
+from griddesk.store.enums import ClockState, LimitUnit, Satisfaction, Status, UnitKind
+from griddesk.store.errors import Invalid, NotAllowed, NotFound
+from griddesk.store.i18n import t
+from griddesk.store.loop import (
+    ACTIONS,
+    TRANSITIONS,
+    Action,
+    LoopClock,
+    LoopTicket,
+    Params,
+    TicketLike,
+    Transition,
+    action_name,
+    actions_for,
+    permit,
+    rows_for,
+    rule_for,
 )
+from griddesk.store.models import Grid, Matter, Ticket, TicketClock, TicketCoUnit, TimelineEntry, Unit, UnitArea
+from griddesk.store.timefmt import iso
+from griddesk.store.versions import LastChange, conflict
 
-ACTIONS: tuple[str, ...] = tuple(a.value for a in Action)
+MAX_TEXT = 2000
+MAX_DAYS = loop.MAX_DAYS
 PARAMS = ("unit", "co_units", "reason", "note", "until", "days", "passed", "satisfaction")
-
-
-def rows_for(action: str) -> list[Transition]:
-    return [r for r in TRANSITIONS if r.action == action]
-
-
-def rule_for(action: str, status: str) -> Transition | None:
-    return next((r for r in TRANSITIONS if r.action == action and status in r.sources), None)
 
 
 def params_of(action: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -176,7 +108,7 @@ def params_of(action: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return row.needs, row.takes
 
 
-def needs(action: str, ticket: Ticket | None = None) -> tuple[str, ...]:
+def needs(action: str, ticket: TicketLike | None = None) -> tuple[str, ...]:
     """What a form for this action must ask for on this ticket (a dialog will not submit without).
 
     Beyond the table: closing over a dissatisfied return visit needs a reason (BH 20). A failed
@@ -192,41 +124,11 @@ def needs(action: str, ticket: Ticket | None = None) -> tuple[str, ...]:
 CONFIRM = frozenset({"approve", "reject", "close", "reopen"})
 
 
-# --- names people read ----------------------------------------------------------------------
+# Steps that cannot be undone by the one who takes them: the console asks to confirm these.
+CONFIRM = frozenset({Action.APPROVE, Action.REJECT, Action.CLOSE, Action.REOPEN})
 
 
-def action_name(code: str, lang: str | None = None) -> str:
-    """An action (or any timeline entry's action) as a verb: 分拨, dispatch."""
-    for key in (f"workflow.verb.{code}", f"action.{code}"):
-        if has(key, lang):
-            return t(key, lang)
-    return code
-
-
-def _status_name(code: str) -> str:
-    return code_name("status", code)
-
-
-def _role_name(role: str) -> str:
-    return code_name("role", role)
-
-
-# --- parameters -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Params:
-    unit: str | None = None
-    co_units: tuple[str, ...] = ()
-    reason: str | None = None
-    note: str | None = None
-    until: datetime | date | None = None  # extension: a moment, or a day (close of business)
-    days: int | None = None  # extension: working days after the current deadline
-    passed: bool | None = None
-    satisfaction: str | None = None
-
-    def given(self) -> set[str]:
-        return {f.name for f in fields(self) if getattr(self, f.name) not in (None, ())}
+# --- parameters -------------------------------------------------------------------------------
 
 
 def _clean(p: Params) -> Params:
@@ -276,74 +178,6 @@ _NEED_KEY = {
 }
 
 
-# --- who may do what now ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LastChange:
-    """The latest timeline entry: who did what when, for refusal and conflict messages."""
-
-    who: str
-    what: str
-    at: datetime
-
-    def when(self, store: Store) -> str:
-        return store.calendar.local(self.at).strftime("%m-%d %H:%M:%S")
-
-
-def permit(actor: Actor, ticket: Ticket, action: str) -> Transition:
-    """The transition `actor` may take on `ticket` with `action` now, or raise why not.
-
-    Pure: reads only the actor and the ticket's columns, so the console can ask it for every
-    key and the tests can ask it for every (status, action, role).
-    """
-    if actor.read_only:
-        raise NotAllowed("error.read_only")
-    rows = rows_for(action)
-    if not rows:
-        raise Invalid("workflow.unknown_action", field="action", action=action, choices=" | ".join(ACTIONS))
-    verb = action_name(action)
-    if not any(actor.role in r.roles for r in rows):
-        raise NotAllowed("workflow.refused_role", role=_role_name(actor.role), action=verb)
-    row = rule_for(action, ticket.status)
-    if row is None:
-        if ticket.status == Status.CLOSED:
-            raise NotAllowed("workflow.refused_closed", action=verb)
-        raise NotAllowed("workflow.refused_state", status=_status_name(ticket.status), action=verb)
-    if actor.role not in row.roles:
-        raise NotAllowed("workflow.refused_role_state", role=_role_name(actor.role), action=verb,
-                         status=_status_name(ticket.status))
-    if row.lead_only and actor.role == Role.UNIT and (
-            actor.unit_id is None or actor.unit_id != ticket.lead_unit_id):
-        raise NotAllowed("workflow.not_lead_unit", action=verb)
-    if action == Action.CLOSE and ticket.status != Status.VISITED and _has_reporter(ticket):
-        # BH 20: whoever asked is visited before the case is closed
-        raise NotAllowed("workflow.visit_first")
-    return row
-
-
-def _has_reporter(ticket: Ticket) -> bool:
-    return bool(ticket.reporter_name or ticket.reporter_phone)
-
-
-def actions_for(actor: Actor, ticket: Ticket) -> list[str]:
-    """The actions `actor` may take on `ticket` now, in loop order (for key hints)."""
-    out = []
-    for action in ACTIONS:
-        try:
-            permit(actor, ticket, action)
-        except (NotAllowed, Invalid):
-            continue
-        out.append(action)
-    return out
-
-
-async def available(store: Store, actor: Actor, number: str) -> list[str]:
-    async with store.db.session() as s:
-        tk, _ = await load_ticket(s, actor, number, lock=False)
-    return actions_for(actor, tk)
-
-
 # --- the dispatcher -------------------------------------------------------------------------
 
 
@@ -363,20 +197,10 @@ class Outcome:
                 "calendar_unknown_years": list(self.unknown_years)}
 
 
-@dataclass
-class _Step:
-    """What one action is working on inside its transaction."""
-
-    s: AsyncSession
-    store: Store
-    actor: Actor
-    ticket: Ticket
-    row: Transition
-    p: Params
-    now: datetime
-    to: str | None = None
-    note: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
+async def available(store: Store, actor: Actor, number: str) -> list[str]:
+    async with store.db.session() as s:
+        tk, _ = await load_ticket(s, actor, number, lock=False)
+    return actions_for(actor, tk)
 
 
 async def act(store: Store, actor: Actor, number: str, action: str, params: Params | None = None,
@@ -384,7 +208,8 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
     """Take `action` on ticket `number` in one write transaction, or raise and write nothing.
 
     `expected_version` is the version the operator saw; when someone changed the ticket since,
-    this raises `Conflict` naming who did what and when.
+    this raises `Conflict` naming who did what and when. The next state is `loop.apply`'s: this
+    loads the ticket into a `LoopTicket`, applies, and writes back what changed.
     """
     if params is None:
         if "co_units" in kw and kw["co_units"] is not None:
@@ -400,15 +225,13 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
     now = store.now()
     async with store.db.session(write=True) as s:
         tk, _ = await load_ticket(s, actor, number, lock=True)
-        seen = tk.version
-        if expected_version is not None and expected_version != seen:
-            raise await conflict(s, store, tk, expected_version)
+        seen = await versions.check(s, store, tk, expected_version)
         try:
-            row = permit(actor, tk, action)
+            permit(actor, tk, action)
         except NotAllowed as e:
             if e.key == "workflow.refused_state":
                 # name who put it in this state: usually the answer to "why can't I?"
-                last = await _last_change(s, tk)
+                last = await versions.last_change(s, tk)
                 if last is not None:
                     raise NotAllowed("workflow.refused_state_by", status=e.params["status"],
                                      action=e.params["action"], who=last.who, what=last.what,
@@ -417,34 +240,20 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
         problem = param_problem(action, p)
         if problem is not None:
             raise problem
-        step = _Step(s, store, actor, tk, row, p, now, note=_join(p.reason, p.note))
-        from_status = tk.status
-        await HANDLERS[action](step)
-        assert step.to in row.to, (action, from_status, step.to)
-        tk.status = step.to
-        await clocks.refresh_nearest(s, tk)
-        # the final guard: the row still has the version read above (PostgreSQL's FOR UPDATE and
-        # SQLite's IMMEDIATE transaction make this hold; the check keeps it true by itself)
-        res = await s.execute(
-            update(Ticket).where(Ticket.id == tk.id, Ticket.version == seen)
-            .values(version=seen + 1, updated_at=now, updated_by=actor.label)
-            .execution_options(synchronize_session=False))
-        if res.rowcount != 1:
-            raise await conflict(s, store, tk, seen)
-        for name, value in (("version", seen + 1), ("updated_at", now), ("updated_by", actor.label)):
-            set_committed_value(tk, name, value)
-        await records.timeline(s, tk.id, actor, action, now, from_status, step.to, step.note,
+        units = await _units(s, p) if action == Action.DISPATCH else None
+        state, rows = await _state(s, tk)
+        co_before = state.co_unit_ids
+        step = loop.apply(state, action, p, now, store, actor=actor, units=units, in_place=True)
+        await _save(s, tk, step, rows, co_before)
+        await versions.bump(s, store, actor, tk, seen, now)
+        await records.timeline(s, tk.id, actor, action, now, step.from_status, step.to_status, step.note,
                                step.data or None)
         await records.feed(s, "ticket", tk.id, action, now, tk.town_code)
         await records.audit(s, actor, f"ticket.{action}", "ticket", tk.number, now,
-                            {"from": from_status, "to": step.to, "version": seen + 1, **step.data})
-        years = await _unknown_years(s, store, tk, now)
-    return Outcome(tk.number, str(action), str(from_status), str(step.to), seen + 1, now, years)
-
-
-def _join(*parts: str | None) -> str | None:
-    got = [x for x in parts if x]
-    return "\n".join(got) if got else None
+                            {"from": step.from_status, "to": step.to_status, "version": seen + 1, **step.data})
+        moments = [now] + [c.due_at for c in step.ticket.clocks if c.live]
+        years = tuple(sorted(store.calendar.years_unknown(*moments)))
+    return Outcome(tk.number, str(action), str(step.from_status), str(step.to_status), seen + 1, now, years)
 
 
 async def load_ticket(s: AsyncSession, actor: Actor, number: str, lock: bool) -> tuple[Ticket, Grid]:
@@ -463,31 +272,15 @@ async def load_ticket(s: AsyncSession, actor: Actor, number: str, lock: bool) ->
     return tk, grid
 
 
-async def _last_change(s: AsyncSession, tk: Ticket) -> LastChange | None:
-    # the last change of state: annotations (supervision, report-up) don't bump the version
-    e = (await s.execute(select(TimelineEntry).where(TimelineEntry.ticket_id == tk.id,
-                                                     TimelineEntry.to_status.is_not(None))
-                         .order_by(TimelineEntry.id.desc()).limit(1))).scalar_one_or_none()
-    if e is None:
-        return None
-    return LastChange(e.actor, action_name(e.action), e.at)
-
-
-async def conflict(s: AsyncSession, store: Store, tk: Ticket, seen: int) -> Conflict:
-    await s.refresh(tk)
-    last = await _last_change(s, tk)
-    who, what, at = (last.who, last.what, last.at) if last else (tk.updated_by, "", tk.updated_at)
-    return Conflict("workflow.conflict", who=who, what=what,
-                    when=store.calendar.local(at).strftime("%m-%d %H:%M:%S"),
-                    version=tk.version, seen=seen, number=tk.number)
-
-
-async def _unknown_years(s: AsyncSession, store: Store, tk: Ticket, now: datetime) -> tuple[int, ...]:
-    moments = [now] + [c.due_at for c in await clocks.running(s, tk.id)]
-    return tuple(sorted(store.calendar.years_unknown(*moments)))
-
-
-# --- one function per action ------------------------------------------------------------------
+async def _units(s: AsyncSession, p: Params) -> dict[str, int]:
+    """The dispatch's lead and co-units by code, checked: active, and no co-unit is the lead."""
+    lead = await _unit(s, p.unit or "", "unit")
+    found = {lead.code: lead.id}
+    for code in p.co_units:
+        if code == lead.code:
+            raise Invalid("workflow.co_unit_is_lead", field="co_units", code=code)
+        found[code] = (await _unit(s, code, "co_units")).id
+    return found
 
 
 async def _unit(s: AsyncSession, code: str, field_name: str) -> Unit:
@@ -497,214 +290,65 @@ async def _unit(s: AsyncSession, code: str, field_name: str) -> Unit:
     return u
 
 
-async def _set_co_units(s: AsyncSession, ticket_id: int, unit_ids: list[int]) -> None:
-    await s.execute(delete(TicketCoUnit).where(TicketCoUnit.ticket_id == ticket_id))
-    if unit_ids:
-        await s.execute(insert(TicketCoUnit), [{"ticket_id": ticket_id, "unit_id": u} for u in unit_ids])
+async def _state(s: AsyncSession, tk: Ticket) -> tuple[LoopTicket, dict[int, TicketClock]]:
+    """The ticket as the loop reads it, and its clock rows by id (to write the moves back)."""
+    rows = list((await s.execute(select(TicketClock).where(TicketClock.ticket_id == tk.id)
+                                 .order_by(TicketClock.id))).scalars())
+    lead = await s.get(Unit, tk.lead_unit_id) if tk.lead_unit_id is not None else None
+    co = tuple((await s.execute(select(TicketCoUnit.unit_id).where(TicketCoUnit.ticket_id == tk.id)
+                                .order_by(TicketCoUnit.unit_id))).scalars())
+    matter = await s.get(Matter, tk.matter_id) if tk.matter_id else None
+    value, unit = clocks.handling_limit(matter, tk.urgency)
+    until = None
+    if tk.status == Status.EXTENSION_REQUESTED:
+        req = (await s.execute(select(TimelineEntry).where(TimelineEntry.ticket_id == tk.id,
+                                                           TimelineEntry.action == Action.EXTEND)
+                               .order_by(TimelineEntry.id.desc()).limit(1))).scalar_one_or_none()
+        if req is not None and req.data and req.data.get("until"):
+            until = datetime.fromisoformat(req.data["until"])
+    state = LoopTicket(
+        status=Status(tk.status), version=tk.version, lead_unit_id=tk.lead_unit_id,
+        lead_unit_code=lead.code if lead else None, co_unit_ids=co,
+        resume_status=Status(tk.resume_status) if tk.resume_status else None,
+        satisfaction=Satisfaction(tk.satisfaction) if tk.satisfaction else None, closed_at=tk.closed_at,
+        reporter_name=tk.reporter_name, reporter_phone=tk.reporter_phone,
+        handle_limit=(value, LimitUnit(unit)), requested_until=until,
+        clocks=[LoopClock(c.name, c.limit_value, c.limit_unit, c.started_at, c.due_at, c.warn_at,  # type: ignore[arg-type]
+                          ClockState(c.state), c.paused_at, c.remaining_s, c.stopped_at, c.id) for c in rows])
+    return state, {c.id: c for c in rows}
 
 
-async def _dispatch(st: _Step) -> None:
-    lead = await _unit(st.s, st.p.unit or "", "unit")
-    co = []
-    for code in st.p.co_units:
-        if code == lead.code:
-            raise Invalid("workflow.co_unit_is_lead", field="co_units", code=code)
-        co.append(await _unit(st.s, code, "co_units"))
-    st.ticket.lead_unit_id = lead.id
-    await _set_co_units(st.s, st.ticket.id, [u.id for u in co])
-    await clocks.start(st.s, st.store, st.ticket, ClockName.SIGN, st.now)
-    st.data = {"unit": lead.code, "co_units": [u.code for u in co]}
-    st.to = Status.DISPATCHED
+_CLOCK_COLS = ("name", "limit_value", "limit_unit", "started_at", "due_at", "warn_at", "state", "paused_at",
+               "remaining_s", "stopped_at")
 
 
-async def _sign(st: _Step) -> None:
-    await clocks.stop(st.s, st.store, st.ticket, ClockName.SIGN, st.now)
-    st.to = Status.SIGNED
-
-
-def _decision_limit(store: Store) -> tuple[int, str]:
-    # the centre answers a return or extension request by close of the next working day
-    return store.settings.decision_limit_days, LimitUnit.WORK_DAYS
-
-
-async def _return(st: _Step) -> None:
-    await clocks.stop(st.s, st.store, st.ticket, ClockName.SIGN, st.now)
-    value, unit = _decision_limit(st.store)
-    await clocks.start(st.s, st.store, st.ticket, ClockName.EXTENSION, st.now, value, unit)
-    st.ticket.resume_status = st.ticket.status
-    st.data = {"unit": await _unit_code(st.s, st.ticket.lead_unit_id)}
-    st.to = Status.RETURN_REQUESTED
-
-
-async def _unit_code(s: AsyncSession, unit_id: int | None) -> str | None:
-    if unit_id is None:
-        return None
-    return (await s.execute(select(Unit.code).where(Unit.id == unit_id))).scalar_one_or_none()
-
-
-async def _extend(st: _Step) -> None:
-    p, cal = st.p, st.store.calendar
-    handle = next((c for c in await clocks.running(st.s, st.ticket.id) if c.name == ClockName.HANDLE), None)
-    current = handle.due_at if handle else st.now
-    unit = handle.limit_unit if handle else LimitUnit.WORK_DAYS
-    if p.days is not None:
-        if isinstance(p.days, bool) or not isinstance(p.days, int) or not 1 <= p.days <= MAX_DAYS:
-            raise Invalid("workflow.days_range", field="days", max=MAX_DAYS)
-        until = sla.extend_days(cal, current, p.days, unit)
-    else:
-        until = until_moment(st.store, p.until)  # type: ignore[arg-type]
-        if until - current > timedelta(days=MAX_DAYS):
-            raise Invalid("workflow.until_too_far", field="until", max=MAX_DAYS)
-    if until <= current or until <= st.now:
-        raise Invalid("workflow.extend_not_later", field="until" if p.until is not None else "days",
-                      until=_local(st.store, until), due=_local(st.store, max(current, st.now)))
-    value, dunit = _decision_limit(st.store)
-    await clocks.start(st.s, st.store, st.ticket, ClockName.EXTENSION, st.now, value, dunit)
-    st.ticket.resume_status = st.ticket.status
-    st.note = p.reason
-    st.data = {"until": iso(until), "progress": p.note}
-    if p.days is not None:
-        st.data["days"] = p.days
-    st.to = Status.EXTENSION_REQUESTED
+async def _save(s: AsyncSession, tk: Ticket, step: loop.Step, rows: dict[int, TicketClock],
+                co_before: tuple[int, ...]) -> None:
+    """Write the loop's result onto the ticket row, its clocks and co-units."""
+    new = step.ticket
+    for c in step.touched:
+        if c.row_id is None:
+            s.add(TicketClock(ticket_id=tk.id, **{k: getattr(c, k) for k in _CLOCK_COLS}))
+        else:
+            row = rows[c.row_id]
+            for k in _CLOCK_COLS:
+                setattr(row, k, getattr(c, k))
+    if new.co_unit_ids != co_before:
+        await s.execute(delete(TicketCoUnit).where(TicketCoUnit.ticket_id == tk.id))
+        if new.co_unit_ids:
+            await s.execute(insert(TicketCoUnit), [{"ticket_id": tk.id, "unit_id": u} for u in new.co_unit_ids])
+    tk.status = new.status
+    tk.lead_unit_id = new.lead_unit_id
+    tk.resume_status = new.resume_status
+    tk.satisfaction = new.satisfaction
+    tk.closed_at = new.closed_at
+    clocks.set_nearest(tk, loop.nearest(c for c in new.clocks if c.live))
+    await s.flush()
 
 
 def until_moment(store: Store, until: datetime | date) -> datetime:
     """An extension's new deadline: a moment as given, a day as its close of business."""
-    if isinstance(until, datetime):
-        return until if until.tzinfo else until.replace(tzinfo=store.calendar.tz)
-    if not store.calendar.is_workday(until):
-        raise Invalid("workflow.not_workday", field="until", day=until.isoformat(),
-                      next=store.calendar.next_workday(until).isoformat())
-    return store.calendar.close_of(until)
-
-
-def _local(store: Store, at: datetime) -> str:
-    return store.calendar.local(at).strftime("%Y-%m-%d %H:%M")
-
-
-async def _request(st: _Step) -> TimelineEntry | None:
-    """The pending request's timeline entry (its data holds the deadline asked for)."""
-    action = Action.RETURN if st.ticket.status == Status.RETURN_REQUESTED else Action.EXTEND
-    q = (select(TimelineEntry).where(TimelineEntry.ticket_id == st.ticket.id, TimelineEntry.action == action)
-         .order_by(TimelineEntry.id.desc()).limit(1))
-    return (await st.s.execute(q)).scalar_one_or_none()
-
-
-async def _approve(st: _Step) -> None:
-    tk = st.ticket
-    await clocks.stop(st.s, st.store, tk, ClockName.EXTENSION, st.now)
-    if tk.status == Status.RETURN_REQUESTED:
-        st.data = {"request": "return", "unit": await _unit_code(st.s, tk.lead_unit_id)}
-        await clocks.stop(st.s, st.store, tk, ClockName.SIGN, st.now)
-        tk.lead_unit_id = None
-        await _set_co_units(st.s, tk.id, [])
-        st.to = Status.PENDING_DISPATCH
-    else:
-        req = await _request(st)
-        until = datetime.fromisoformat(req.data["until"]) if req and req.data else None
-        if until is not None:
-            handle = next((c for c in await clocks.running(st.s, tk.id) if c.name == ClockName.HANDLE), None)
-            if handle is None:
-                matter = await st.s.get(Matter, tk.matter_id) if tk.matter_id else None
-                value, unit = clocks.handling_limit(matter, tk.urgency)
-                await clocks.start(st.s, st.store, tk, ClockName.HANDLE, st.now, value, unit, until)
-            else:
-                await clocks.move(st.s, st.store, tk, ClockName.HANDLE, until)
-        st.data = {"request": "extension", "until": iso(until)}
-        st.to = tk.resume_status if tk.resume_status in st.row.to else Status.SIGNED
-    tk.resume_status = None
-
-
-async def _reject(st: _Step) -> None:
-    tk = st.ticket
-    await clocks.stop(st.s, st.store, tk, ClockName.EXTENSION, st.now)
-    kind = "return" if tk.status == Status.RETURN_REQUESTED else "extension"
-    back = tk.resume_status if tk.resume_status in st.row.to else st.row.to[-1]
-    if back == Status.DISPATCHED:
-        # the unit had not signed: it now has to, on a fresh sign-for clock
-        await clocks.start(st.s, st.store, tk, ClockName.SIGN, st.now)
-    tk.resume_status = None
-    st.data = {"request": kind}
-    st.to = back
-
-
-async def _suspend(st: _Step) -> None:
-    await clocks.pause_all(st.s, st.store, st.ticket, st.now, keep=(ClockName.ESCALATE,))
-    st.ticket.resume_status = st.ticket.status
-    st.to = Status.SUSPENDED
-
-
-async def _resume(st: _Step) -> None:
-    tk = st.ticket
-    await clocks.resume_all(st.s, st.store, tk, st.now)
-    back = tk.resume_status if tk.resume_status in st.row.to else (
-        Status.PENDING_DISPATCH if tk.lead_unit_id is None else Status.SIGNED)
-    tk.resume_status = None
-    st.to = back
-
-
-async def _feedback(st: _Step) -> None:
-    tk = st.ticket
-    await clocks.stop(st.s, st.store, tk, ClockName.HANDLE, st.now)
-    await clocks.stop(st.s, st.store, tk, ClockName.SIGN, st.now)
-    await clocks.start(st.s, st.store, tk, ClockName.VERIFY, st.now)  # 24 natural hours, HH 21
-    st.to = Status.FEEDBACK
-
-
-async def _verify(st: _Step) -> None:
-    tk, passed = st.ticket, bool(st.p.passed)
-    await clocks.stop(st.s, st.store, tk, ClockName.VERIFY, st.now)
-    st.data = {"passed": passed}
-    if passed:
-        await clocks.start(st.s, st.store, tk, ClockName.VISIT, st.now)
-        st.to = Status.VERIFIED
-    else:
-        await clocks.continue_stopped(st.s, st.store, tk, ClockName.HANDLE, st.now)
-        st.to = Status.SIGNED
-
-
-async def _visit(st: _Step) -> None:
-    sat = st.p.satisfaction
-    await clocks.stop(st.s, st.store, st.ticket, ClockName.VERIFY, st.now)
-    await clocks.stop(st.s, st.store, st.ticket, ClockName.VISIT, st.now)
-    st.ticket.satisfaction = sat
-    st.data = {"satisfaction": sat}
-    st.to = Status.VISITED
-
-
-async def _close(st: _Step) -> None:
-    tk = st.ticket
-    if tk.satisfaction == Satisfaction.DISSATISFIED and not st.p.reason:
-        raise Invalid("workflow.close_dissatisfied", field="reason")
-    await clocks.stop_all(st.s, st.store, tk, st.now)
-    tk.closed_at = st.now
-    st.to = Status.CLOSED
-
-
-async def _reopen(st: _Step) -> None:
-    tk = st.ticket
-    st.data = {"satisfaction": tk.satisfaction} if tk.satisfaction else {}
-    tk.closed_at = None
-    tk.satisfaction = None
-    tk.resume_status = None
-    for name in (ClockName.VERIFY, ClockName.VISIT):
-        await clocks.stop(st.s, st.store, tk, name, st.now)
-    matter = await st.s.get(Matter, tk.matter_id) if tk.matter_id else None
-    value, unit = clocks.handling_limit(matter, tk.urgency)
-    await clocks.start(st.s, st.store, tk, ClockName.HANDLE, st.now, value, unit)
-    if tk.lead_unit_id is None:
-        st.to = Status.PENDING_DISPATCH
-    else:
-        await clocks.start(st.s, st.store, tk, ClockName.SIGN, st.now)
-        st.to = Status.DISPATCHED
-
-
-HANDLERS = {
-    Action.DISPATCH: _dispatch, Action.SIGN: _sign, Action.RETURN: _return, Action.EXTEND: _extend,
-    Action.APPROVE: _approve, Action.REJECT: _reject, Action.SUSPEND: _suspend,
-    Action.RESUME: _resume, Action.FEEDBACK: _feedback, Action.VERIFY: _verify,
-    Action.VISIT: _visit, Action.CLOSE: _close, Action.REOPEN: _reopen,
-}
+    return loop.until_moment(store.calendar, until)
 
 
 # --- one named function per action, for callers that prefer them ---------------------------
@@ -817,8 +461,8 @@ async def propose_units(store: Store, actor: Actor, number: str) -> list[Proposa
                 seen.add(default.id)
         area = grid.area_code
         prefixes = [area[:n] for n in (12, 9, 6, 4) if len(area) >= n]
-        rows = (await s.execute(select(Unit, UnitArea.area_code).join(UnitArea, UnitArea.unit_id == Unit.id)
-                                .where(UnitArea.area_code.in_(prefixes), Unit.active.is_(True)))).all()
+        rows = list((await s.execute(select(Unit, UnitArea.area_code).join(UnitArea, UnitArea.unit_id == Unit.id)
+                                     .where(UnitArea.area_code.in_(prefixes), Unit.active.is_(True)))).all())
     rows.sort(key=lambda r: (-len(r[1]), r[0].code))
     for unit, covered in rows:
         if unit.id in seen:
@@ -846,7 +490,7 @@ def parse_until(text: str, tz: Any) -> datetime | date:
 
 
 __all__ = [
-    "ACTIONS", "CONFIRM", "Action", "Outcome", "Params", "Proposal", "TRANSITIONS", "Transition", "act",
-    "actions_for", "available", "needs", "param_problem", "params_of", "permit", "propose_units", "rule_for",
-    "rows_for",
+    "ACTIONS", "CONFIRM", "Action", "LastChange", "Outcome", "Params", "Proposal", "TRANSITIONS", "Transition", "act",
+    "action_name", "actions_for", "available", "conflict", "needs", "param_problem", "params_of", "permit",
+    "propose_units", "rule_for", "rows_for",
 ]

@@ -19,7 +19,6 @@ from typing import Any
 
 from griddesk.console.cli.tickets import global_options
 from griddesk.store import demo, paths
-from griddesk.store.db import normalize_url, sqlite_path
 from griddesk.store.errors import Invalid, NotFound, StoreError
 from griddesk.store.i18n import t
 
@@ -88,8 +87,8 @@ def _target(ctx: Any) -> tuple[str, bool]:
     """The demo's database URL, and whether it is the demo's own file (not one named by the user)."""
     named = ctx.args.db or os.environ.get("GRIDDESK_DB")
     if named:
-        return normalize_url(named), False
-    return normalize_url(str(paths.demo_db())), True
+        return demo.database_url(named), False
+    return demo.database_url(str(paths.demo_db())), True
 
 
 def _use(ctx: Any, url: str) -> None:
@@ -98,7 +97,7 @@ def _use(ctx: Any, url: str) -> None:
 
 async def _fresh(ctx: Any, url: str, own: bool) -> int:
     """Remove what the demo built before, so it can be built again. Refuses a real database."""
-    path = sqlite_path(url)
+    path = demo.database_file(url)
     if path is not None and own:
         _remove_sqlite(path)
         return 0

@@ -4,20 +4,20 @@ and the working calendar, determinism, and the live feed."""
 from __future__ import annotations
 
 import asyncio
-import random
+import json
 import re
 import shutil
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from griddesk.store import clocks, compliance, config, demo, queue, sla, tickets, views, workflow
+from griddesk.store import clocks, compliance, config, demo, loop, queue, sla, tickets, views, workflow
 from griddesk.store.context import Store
-from griddesk.store.enums import ClockName, ClockState, GridType, Status
+from griddesk.store.enums import ClockName, ClockState, GridType, LimitUnit, Status
 from griddesk.store.errors import Conflict, Invalid
 from griddesk.store.models import (
     Area,
@@ -260,34 +260,89 @@ async def test_the_workflow_carries_on_from_every_open_state(town: Store) -> Non
     assert (await workflow.dispatch(town, op, received.number, "POLICE")).to_status == Status.DISPATCHED
 
 
-# --- the calendar twin --------------------------------------------------------------------------
+async def test_the_history_is_the_core_s_loop_replayed(town: Store) -> None:
+    """Re-applying `store.loop` along every demo ticket's timeline (params read back from the
+    entries) reaches its stored status, version and clocks, entry by entry."""
+    async with town.db.session() as s:
+        entries: dict[int, list[TimelineEntry]] = {}
+        for e in (await s.execute(select(TimelineEntry).order_by(TimelineEntry.id))).scalars():
+            entries.setdefault(e.ticket_id, []).append(e)
+        stored: dict[int, list[TicketClock]] = {}
+        for c in (await s.execute(select(TicketClock).order_by(TicketClock.id))).scalars():
+            stored.setdefault(c.ticket_id, []).append(c)
+        matters = {m.id: m for m in (await s.execute(select(Matter))).scalars()}
+    units = {u.code: u.id for u in await _all(town, Unit)}
+    replayed = 0
+    for t in await _all(town, Ticket):
+        es = entries[t.id]
+        if t.resolved_on_spot:
+            continue
+        value, unit = clocks.handling_limit(matters.get(t.matter_id), t.urgency)  # type: ignore[arg-type]
+        mem = loop.LoopTicket(Status(es[0].to_status), reporter_name=t.reporter_name,
+                              reporter_phone=t.reporter_phone, handle_limit=(value, LimitUnit(unit)))
+        # intake's clocks: the handling one, and the report upward of an emergency
+        loop.start_clock(mem, town, ClockName.HANDLE, t.received_at, value, LimitUnit(unit))
+        if any(c.name == ClockName.ESCALATE for c in stored.get(t.id, [])):
+            loop.start_clock(mem, town, ClockName.ESCALATE, t.received_at, town.settings.escalate_limit_minutes,
+                             LimitUnit.NATURAL_MINUTES)
+        for e in es[1:]:
+            if e.action == demo.REPORT_UP:
+                report = mem.live(ClockName.ESCALATE)
+                assert report is not None
+                loop.finish(report, e.at)
+                continue
+            step = loop.apply(mem, e.action, _params(e, mem), e.at, town, units=units)
+            assert (step.from_status, step.to_status, step.note) == (e.from_status, e.to_status, e.note), t.number
+            assert (json.loads(json.dumps(step.data)) or None) == e.data, (t.number, e.action)
+            mem = step.ticket
+        assert (mem.status, mem.version) == (t.status, t.version), t.number
+        assert [(c.name, c.state, c.due_at, c.stopped_at) for c in mem.clocks] == \
+            [(c.name, c.state, c.due_at, c.stopped_at) for c in stored.get(t.id, [])], t.number
+        near = loop.nearest(mem.clocks)
+        assert (t.due_at, t.due_clock) == (near.due_at, near.due_clock), t.number
+        replayed += 1
+    assert replayed > N / 2
 
 
-async def test_the_fast_calendar_agrees_with_store_sla(town: Store) -> None:
-    line = demo._WorkLine(town, date(2026, 9, 1))
-    line.checks = 0
-    rng = random.Random(3)
-    cal = town.calendar
-    start0 = int(datetime(2026, 9, 15, tzinfo=UTC).timestamp())
-    limits = [(2, "work_hours"), (4, "work_hours"), (1, "work_days"), (3, "work_days"), (20, "work_days"),
-              (24, "natural_hours"), (30, "natural_minutes"), (0, "work_days")]
-    for _ in range(1500):
-        # starts on whole seconds, some exactly on the opening, lunch and closing boundaries
-        t = start0 + rng.randrange(40 * 86400)
-        if rng.random() < 0.2:
-            local = cal.local(demo._dt(t))
-            hh, mm = rng.choice([(8, 30), (12, 0), (14, 0), (17, 30)])
-            t = int(local.replace(hour=hh, minute=mm, second=0).timestamp())
-        value, unit = rng.choice(limits)
-        start = demo._dt(t)
-        due = line.due(t, value, unit)
-        assert demo._dt(due) == sla.due_at(cal, start, value, unit), (start, value, unit)
-        assert demo._dt(line.warn(value, unit, t, due)) == clocks.warn_at(town, value, unit, start, demo._dt(due))
-        secs = rng.choice([0, 1, 1800, 12600, 25200, 100000, -3600, -30000])
-        assert demo._dt(line.add_work(t, secs)) == cal.add_work_seconds(start, secs), (start, secs)
-        other = t + rng.randrange(-10 * 86400, 10 * 86400)
-        assert line.basis("work_hours", t, other) == cal.work_seconds_between(start, demo._dt(other))
-        assert demo._dt(line.extend(due, 3, unit)) == sla.extend_days(cal, demo._dt(due), 3, unit)
+def _params(e: TimelineEntry, mem: loop.LoopTicket) -> loop.Params:
+    """An action's params as its timeline entry recorded them."""
+    d = e.data or {}
+    a = e.action
+    if a == "dispatch":
+        return loop.Params(unit=d["unit"], co_units=tuple(d["co_units"]), note=e.note)
+    if a in ("return", "reject", "suspend", "reopen"):
+        return loop.Params(reason=e.note)
+    if a == "extend":
+        if "days" in d:
+            return loop.Params(reason=e.note, note=d["progress"], days=d["days"])
+        return loop.Params(reason=e.note, note=d["progress"], until=datetime.fromisoformat(d["until"]))
+    if a == "verify":
+        return loop.Params(passed=True, note=e.note) if d["passed"] else loop.Params(passed=False, reason=e.note)
+    if a == "visit":
+        return loop.Params(satisfaction=d["satisfaction"], note=e.note)
+    if a == "close" and mem.satisfaction == "dissatisfied":
+        return loop.Params(reason=e.note)
+    return loop.Params(note=e.note)
+
+
+async def test_the_decision_limit_setting_is_honoured(tmp_path: Path) -> None:
+    """Settings.decision_limit_days (config.toml) sets the centre's decision clocks the demo writes,
+    as it sets the workflow's."""
+    s = await Store.open(str(tmp_path / "d3.db"), config.Settings(decision_limit_days=3), now=fixed(NOW))
+    try:
+        await demo.build(s, tickets=80, days=6)
+        decisions = [c for c in await _all(s, TicketClock) if c.name == ClockName.EXTENSION]
+        assert decisions  # the demo keeps tickets at return_requested and extension_requested
+        for c in decisions:
+            assert (c.limit_value, c.limit_unit) == (3, "work_days")
+            assert c.due_at == sla.due_at(s.calendar, c.started_at, 3, "work_days")
+    finally:
+        await s.close()
+
+
+# --- the calendar ------------------------------------------------------------------------------
+# The demo has no calendar of its own any more: tests/store/test_calendar_line.py checks the
+# store's fast path against walking day by day.
 
 
 # --- determinism, options, other towns ---------------------------------------------------------

@@ -14,7 +14,7 @@ from griddesk.store import io as roster_io
 from griddesk.store import matters, roster
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.demo_catalog import GIVEN_CHARS, SURNAMES
+from griddesk.store.demo.catalog import GIVEN_CHARS, SURNAMES
 from griddesk.store.enums import Role
 from griddesk.store.errors import ImportProblems, NotAllowed
 from griddesk.store.i18n import set_lang

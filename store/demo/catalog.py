@@ -20,12 +20,14 @@ Conventions
 
 from __future__ import annotations
 
+from typing import Any
+
 # ---------------------------------------------------------------------------------------
 # 1. Linkage departments (联动部门) and grid service units (网格服务单位)
 # ---------------------------------------------------------------------------------------
 # JM 5, HH 4, YC 4: linkage departments; HH 4: service units (供水、排水、燃气、供热、供电、物业).
 # HH 11: professional grid workers are sent by these departments and units.
-UNITS = [
+UNITS: list[dict[str, Any]] = [
     # --- linkage departments -----------------------------------------------------------
     {"code": "POLICE", "name": "派出所", "name_en": "Police station",
      "kind": "department", "level": "town", "source": "JM 5; HH 4; YC 4"},
@@ -107,7 +109,7 @@ MATTER_CLASSES = {
 #    escalate=True: report at once to the town centre and upward (YC 35, BH 21).
 #    Admissions after 2025-01-01 and the withdrawals model the living list (HH 15, BH 13).
 # ---------------------------------------------------------------------------------------
-MATTERS = [
+MATTERS: list[dict[str, Any]] = [
     # --- A 城市管理 ------------------------------------------------------------------------
     {"code": "A001", "name": "暴露垃圾", "name_en": "Exposed rubbish", "class": "A",
      "default_unit": "URBAN", "limit": [4, "work_hours"], "urgent": [2, "work_hours"],

@@ -1,0 +1,108 @@
+"""Writing the history in bulk: executemany on SQLite, Core insert on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from griddesk.store.context import Store
+from griddesk.store.models import (
+    Ticket,
+    TicketClock,
+    TicketCoUnit,
+    TimelineEntry,
+)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_US = timedelta(microseconds=1)
+DAY_US = 86_400_000_000
+CHUNK = 5000  # tickets per write transaction
+BULK_CACHE_KIB = 131_072  # SQLite page cache while writing the history
+
+
+TICKET_COLS = ("id", "number", "source", "reporter_name", "reporter_phone", "grid_id", "town_code", "address",
+               "matter_id", "out_of_list", "urgency", "title", "description", "status", "lead_unit_id",
+               "received_at", "due_at", "due_clock", "warn_at", "handle_due_at", "closed_at",
+               "resolved_on_spot", "satisfaction", "supervise_level", "escalation", "held_by",
+               "resume_status", "created_by", "updated_at", "updated_by", "version")
+CLOCK_COLS = ("ticket_id", "name", "limit_value", "limit_unit", "started_at", "due_at", "warn_at", "state",
+              "paused_at", "remaining_s", "stopped_at")
+TIMELINE_COLS = ("ticket_id", "at", "actor", "action", "from_status", "to_status", "note", "data")
+CO_UNIT_COLS = ("ticket_id", "unit_id")
+BULK_COLS: dict[Any, tuple[str, ...]] = {Ticket: TICKET_COLS, TicketClock: CLOCK_COLS,
+                                         TimelineEntry: TIMELINE_COLS, TicketCoUnit: CO_UNIT_COLS}
+
+
+class Out:
+    """How the history's rows reach the big tables: the one backend-specific part of the demo.
+
+    On SQLite, rows go to the driver's executemany as tuples with times already in the text
+    form SQLAlchemy's SQLite DateTime stores (UTC, "YYYY-MM-DD HH:MM:SS.ffffff") and JSON as
+    text — SQLAlchemy's per-row, per-value processing would otherwise be most of the cost.
+    The models read these rows back as usual (store/models.py's UTCDateTime takes that text).
+    On PostgreSQL the same rows go through Core `insert(table)` executemany as dicts with real
+    datetimes, which asyncpg wants.
+    """
+
+    def __init__(self, dialect: str):
+        self.sqlite = dialect == "sqlite"
+        self._days: dict[int, str] = {}
+        self._clock = [f"{h:02d}:{m:02d}:{x:02d}.000000" for h in range(24) for m in range(60)
+                       for x in range(60)] if self.sqlite else []
+
+    def time(self, at: datetime | None) -> Any:
+        if at is None or not self.sqlite:
+            return at
+        ts = at.timestamp()
+        whole = int(ts)
+        if whole != ts:
+            return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        day, rest = divmod(whole, 86400)
+        prefix = self._days.get(day)
+        if prefix is None:
+            prefix = self._days[day] = (EPOCH + timedelta(days=day)).strftime("%Y-%m-%d ")
+        return prefix + self._clock[rest]
+
+    def json(self, data: dict[str, Any]) -> Any:
+        return json.dumps(data) if self.sqlite else data
+
+    async def prepare(self, conn: AsyncConnection) -> None:
+        if self.sqlite:
+            # the indexes of millions of rows fit a bigger page cache (~10 % faster at 600,000
+            # tickets); build() closes these connections afterwards, giving the memory back
+            await conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+
+    async def write(self, conn: AsyncConnection, model: Any, rows: list[tuple[Any, ...]]) -> None:
+        cols = BULK_COLS[model]
+        if self.sqlite:
+            sql = f"INSERT INTO {model.__tablename__} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+            await conn.exec_driver_sql(sql, rows)
+        else:
+            await conn.execute(insert(model), [dict(zip(cols, r, strict=True)) for r in rows])
+
+
+async def write(store: Store, out: Out, batch: list[tuple[Any, list[tuple[Any, ...]]]]) -> None:
+    """One chunk of tickets with their clocks, timelines and co-units: one transaction."""
+    async with store.db.connect(write=True) as conn:
+        await out.prepare(conn)
+        for model, rows in batch:
+            if rows:
+                await out.write(conn, model, rows)
+
+
+
+async def fix_sequences(conn: AsyncConnection) -> None:
+    """We gave ids ourselves; PostgreSQL's sequences must learn the highest. (SQLite's
+    INTEGER PRIMARY KEY takes max(id) + 1 by itself.)"""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in ("grids", "units", "matters", "people", "operators", "tickets"):
+        await conn.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"))
+
+
