@@ -426,8 +426,8 @@ class _Town:
             n_build = r.randint(3, 5)
             for b in range(1, n_build + 1):
                 head = self.person(PersonRole.BUILDING_HEAD, g.area)
-                self.add(MicroGrid, grid_id=g.id, code=f"{g.code}{b:03d}", name=f"{estate}{b}栋", kind=MicroGridKind.BUILDING,
-                         head_person_id=head, households=g.households // n_build)
+                self.add(MicroGrid, grid_id=g.id, code=f"{g.code}{b:03d}", name=f"{estate}{b}栋",
+                         kind=MicroGridKind.BUILDING, head_person_id=head, households=g.households // n_build)
             for u in (1, 2):
                 head = self.person(PersonRole.UNIT_HEAD, g.area)
                 self.add(MicroGrid, grid_id=g.id, code=f"{g.code}{n_build + u:03d}", name=f"{estate}1栋{u}单元",
