@@ -39,7 +39,7 @@ from griddesk.store.actor import Actor
 from griddesk.store.enums import Satisfaction, Status
 from griddesk.store.errors import Conflict, Invalid, NotAllowed, StoreError
 from griddesk.store.i18n import code_name, has, t
-from griddesk.store.models import Ticket
+from griddesk.store.views import TicketView
 
 if TYPE_CHECKING:
     from griddesk.console.app import GridDeskApp
@@ -55,7 +55,7 @@ class ActionRun:
     action: TicketAction
     number: str
     version: int | None  # the version on screen: a change since then is a Conflict
-    ticket: Ticket | None  # the ticket as last read (None when not read yet)
+    ticket: TicketView | None  # the ticket as last read (None when not read yet)
     summary: str | None = None  # what the dialogs say about it, when the caller knows better
     request: str = ""  # approve / reject: the unit's pending request, as it put it
 
@@ -305,8 +305,8 @@ async def _dispatch(r: ActionRun) -> None:
     await r.ask(DispatchDialog(r.number, submit, summary=r.intro()))
 
 
-def _may(name: str) -> Callable[[Actor, Ticket], bool]:
-    def allowed(actor: Actor, ticket: Ticket) -> bool:
+def _may(name: str) -> Callable[[Actor, TicketView], bool]:
+    def allowed(actor: Actor, ticket: TicketView) -> bool:
         try:
             workflow.permit(actor, ticket, name)
         except (NotAllowed, Invalid):
@@ -323,7 +323,7 @@ class TicketAction:
     name: str  # the binding runs ticket_act('<name>'); for the loop's steps, the workflow action
     label_key: str  # translation key of its footer label
     run: Callable[[ActionRun], Awaitable[None]]
-    allowed: Callable[[Actor, Ticket], bool]  # shown and usable only when true for this ticket
+    allowed: Callable[[Actor, TicketView], bool]  # shown and usable only when true for this ticket
 
 
 def _wf(key: str, name: str, run: Callable[[ActionRun], Awaitable[None]]) -> TicketAction:
@@ -376,13 +376,13 @@ def may_create(actor: Actor) -> bool:
     return True
 
 
-def allowed_names(actor: Actor, ticket: Ticket | None) -> frozenset[str]:
+def allowed_names(actor: Actor, ticket: TicketView | None) -> frozenset[str]:
     if ticket is None:
         return frozenset()
     return frozenset(a.name for a in ACTIONS if a.allowed(actor, ticket))
 
 
-def start(app: GridDeskApp, name: str, number: str, version: int | None, ticket: Ticket | None,
+def start(app: GridDeskApp, name: str, number: str, version: int | None, ticket: TicketView | None,
           on: Any = None, summary: str | None = None) -> None:
     """Run action `name` on ticket `number` in a worker (of `on`, a screen, else the app)."""
     action = find(name)
@@ -410,13 +410,13 @@ class TicketKeys:
     `set_ticket(ticket)` whenever it has read the current ticket (or None when there is none).
     """
 
-    _keys_ticket: Ticket | None = None
+    _keys_ticket: TicketView | None = None
     _keys_allowed: frozenset[str] = frozenset()
 
     def current_ticket(self) -> tuple[str, int | None] | None:
         raise NotImplementedError
 
-    def set_ticket(self, ticket: Ticket | None) -> None:
+    def set_ticket(self, ticket: TicketView | None) -> None:
         allowed = allowed_names(self.app.actor, ticket)  # type: ignore[attr-defined]
         self._keys_ticket = ticket
         if allowed != self._keys_allowed:

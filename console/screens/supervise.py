@@ -35,7 +35,7 @@ from griddesk.store.actor import Actor
 from griddesk.store.enums import EscalationMode, Status
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, current, t
-from griddesk.store.models import Ticket
+from griddesk.store.views import TicketView
 
 if TYPE_CHECKING:
     from griddesk.console.app import GridDeskApp
@@ -415,15 +415,15 @@ def open_export(app: GridDeskApp, number: str, summary: str = "") -> None:
     app.push_screen(ExportDialog(number, summary=summary))
 
 
-def may_supervise(actor: Actor, tk: Ticket) -> bool:
+def may_supervise(actor: Actor, tk: TicketView) -> bool:
     return not actor.read_only and actor.role in supervision.WHO and tk.status != Status.CLOSED
 
 
-def may_escalate(actor: Actor, tk: Ticket) -> bool:
+def may_escalate(actor: Actor, tk: TicketView) -> bool:
     return bool(modes_for(actor, tk))
 
 
-def may_export(actor: Actor, tk: Ticket) -> bool:
+def may_export(actor: Actor, tk: TicketView) -> bool:
     return actor.role in formal_notice.WHO
 
 
