@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 from textual.screen import Screen
 
-from griddesk.console.screens.dialogs import CLOSE, STAY, ChoiceDialog, ConfirmDialog, Field, TextForm
+from griddesk.console.widgets.dialogs import CLOSE, STAY, ChoiceDialog, ConfirmDialog, Field, TextForm
 from griddesk.store import tickets, timefmt, views, workflow
 from griddesk.store.actor import Actor
 from griddesk.store.enums import Satisfaction, Status

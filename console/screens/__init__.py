@@ -214,7 +214,7 @@ SCREENS: list[ScreenEntry] = [
                 factory=lambda arg: __import__("griddesk.console.screens.cards", fromlist=["_"]).CardsScreen(arg),
                 help_key="console_roster.screen.cards_help"),
     ScreenEntry("changes", "console_roster.screen.changes", aliases=("filing",),
-                factory=lambda arg: __import__("griddesk.console.screens.grid_change", fromlist=["_"]).ChangesScreen(arg),
+                factory=lambda arg: __import__("griddesk.console.screens.changes", fromlist=["_"]).ChangesScreen(arg),
                 help_key="console_roster.screen.changes_help"),
 ]
 

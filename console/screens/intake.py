@@ -35,7 +35,8 @@ from textual.widgets.option_list import Option
 
 from griddesk.console import actions
 from griddesk.console.screens import GridScreen
-from griddesk.console.screens.dialogs import ChoiceBar, ConfirmDialog, error_reason
+from griddesk.console.widgets.choice_bar import ChoiceBar
+from griddesk.console.widgets.dialogs import ConfirmDialog, error_reason
 from griddesk.store import pickers, tickets, workflow
 from griddesk.store.enums import Role, Source, Urgency
 from griddesk.store.errors import StoreError

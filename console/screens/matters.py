@@ -30,10 +30,10 @@ from textual.widgets import DataTable, Static
 
 from griddesk.console.messages import RecordsChanged
 from griddesk.console.screens import GridScreen
-from griddesk.console.screens import grid_change as gc
-from griddesk.console.screens.dialogs import STAY, Field
-from griddesk.console.screens.grid_change import Pick, RosterForm, ask, confirm, field_label, parse_date, wrote
-from griddesk.store import matters, roster
+from griddesk.console.widgets.dialogs import STAY, Field, ask, confirm, wrote
+from griddesk.console.widgets.form import Pick, RosterForm, field_label, parse_date
+from griddesk.store import matters, permissions, roster
+from griddesk.store.compliance import cite
 from griddesk.store.enums import LimitUnit, Urgency
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import code_name, t
@@ -164,7 +164,7 @@ async def withdraw_flow(app: GridDeskApp, m: matters.MatterRow) -> str | None:
                   placeholder=t("console_roster.matters.requested_hint")),
             Field("matter.note", field_label("matter.note"), required=False)]
     intro = t("console_roster.matters.withdraw_intro", name=m.name, code=m.code,
-              source=gc.cite("BH 13", short=True))
+              source=cite("BH 13", short=True))
     if not await ask(app, RosterForm(t("console_roster.matters.withdraw_title", name=m.name), rows, submit, intro)):
         return None
     wrote(app, t("console_roster.matters.withdrawn", code=m.code))
@@ -174,7 +174,7 @@ async def withdraw_flow(app: GridDeskApp, m: matters.MatterRow) -> str | None:
 class MattersScreen(GridScreen):
     ENTRY = "matters"
     TITLE_KEY = "console_roster.screen.matters"
-    CSS_PATH = gc.CSS_PATH
+    CSS_PATH = "../styles/roster.tcss"
     BINDINGS = [
         Binding("w", "shown", "console_roster.key.shown"),
         Binding("n", "admit", "console_roster.key.admit"),
@@ -314,7 +314,7 @@ class MattersScreen(GridScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.WRITES:
-            if self.gd.actor.read_only or self.gd.actor.role not in roster.FILERS:
+            if not permissions.may_write(self.gd.actor, permissions.SUPERVISORS):
                 return False
             if action == "admit" or not self.is_mounted:
                 return True

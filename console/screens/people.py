@@ -30,11 +30,10 @@ from textual.widgets import DataTable, Input, Static
 
 from griddesk.console.messages import RecordsChanged
 from griddesk.console.screens import GridScreen
-from griddesk.console.screens import grid_change as gc
-from griddesk.console.screens.dialogs import STAY, ChoiceDialog, Field
-from griddesk.console.screens.grid_change import Pick, RosterForm, ask, confirm, field_label, parse_date, wrote
 from griddesk.console.screens.search import HitPicker
-from griddesk.store import roster, search
+from griddesk.console.widgets.dialogs import STAY, ChoiceDialog, Field, ask, confirm, wrote
+from griddesk.console.widgets.form import Pick, RosterForm, field_label, parse_date
+from griddesk.store import permissions, roster, search
 from griddesk.store.compliance import cite
 from griddesk.store.enums import PersonRole, PersonStatus
 from griddesk.store.errors import StoreError
@@ -242,7 +241,7 @@ async def review_flow(app: GridDeskApp, p: roster.PersonRow) -> int | None:
 class PeopleScreen(GridScreen):
     ENTRY = "people"
     TITLE_KEY = "console_roster.screen.people"
-    CSS_PATH = gc.CSS_PATH
+    CSS_PATH = "../styles/roster.tcss"
     BINDINGS = [
         Binding("slash", "filter", "console_roster.key.filter"),
         Binding("o", "role", "console_roster.key.role"),
@@ -431,7 +430,7 @@ class PeopleScreen(GridScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.WRITES:
-            if not gc.may_write(self.gd):
+            if not permissions.may_write(self.gd.actor, permissions.CENTRE):
                 return False
             if action == "create" or not self.is_mounted:
                 return True
@@ -458,11 +457,11 @@ class PeopleScreen(GridScreen):
 
     def _with_person(self, make: Any) -> None:
         p = self.current()
-        if p is not None and p.status == PersonStatus.ACTIVE and gc.may_write(self.gd):
+        if p is not None and p.status == PersonStatus.ACTIVE and permissions.may_write(self.gd.actor, permissions.CENTRE):
             self._flow(make(p))
 
     def action_create(self) -> None:
-        if gc.may_write(self.gd):
+        if permissions.may_write(self.gd.actor, permissions.CENTRE):
             self._flow(create_person_flow(self.gd))
 
     def action_edit(self) -> None:

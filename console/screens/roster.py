@@ -31,7 +31,8 @@ from textual.widgets.tree import TreeNode
 from griddesk.console.messages import RecordsChanged
 from griddesk.console.screens import GridScreen
 from griddesk.console.screens import grid_change as gc
-from griddesk.store import roster
+from griddesk.console.screens.changes import ChangesScreen
+from griddesk.store import permissions, roster
 from griddesk.store.enums import FilingStatus, GridStatus, Level, PersonRole
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
@@ -75,7 +76,7 @@ class RosterScreen(GridScreen):
     ENTRY = "roster"
     READ_FAILED_KEY = "console_roster.read_failed"
     TITLE_KEY = "console_roster.screen.roster"
-    CSS_PATH = gc.CSS_PATH
+    CSS_PATH = "../styles/roster.tcss"
     BINDINGS = [
         Binding("n", "create", "console_roster.key.create"),
         Binding("e", "adjust", "console_roster.key.adjust"),
@@ -433,9 +434,9 @@ class RosterScreen(GridScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in GRID_WRITES:
             g = self.current_grid() if self.is_mounted else None
-            return gc.may_write(self.gd) and g is not None and g.status == GridStatus.ACTIVE
+            return permissions.may_write(self.gd.actor, permissions.CENTRE) and g is not None and g.status == GridStatus.ACTIVE
         if action == "create":
-            return gc.may_write(self.gd) and (not self.is_mounted or self.current_village() is not None)
+            return permissions.may_write(self.gd.actor, permissions.CENTRE) and (not self.is_mounted or self.current_village() is not None)
         if action == "card":
             return not self.is_mounted or self.current_grid() is not None or self.current_village() is not None
         if action == "changes":
@@ -457,12 +458,12 @@ class RosterScreen(GridScreen):
 
     def action_create(self) -> None:
         v = self.current_village()
-        if v is not None and gc.may_write(self.gd):
+        if v is not None and permissions.may_write(self.gd.actor, permissions.CENTRE):
             self._flow(gc.create_flow(self.gd, v.code, v.name))
 
     def _grid_action(self, make: Any) -> None:
         g = self.current_grid()
-        if g is not None and g.status == GridStatus.ACTIVE and gc.may_write(self.gd):
+        if g is not None and g.status == GridStatus.ACTIVE and permissions.may_write(self.gd.actor, permissions.CENTRE):
             self._flow(make(g))
 
     def action_adjust(self) -> None:
@@ -508,7 +509,7 @@ class RosterScreen(GridScreen):
     def action_changes(self) -> None:
         g = self.current_grid()
         if g is not None:
-            self.app.push_screen(gc.ChangesScreen(g.code))
+            self.app.push_screen(ChangesScreen(g.code))
 
     def action_retired(self) -> None:
         self.show_retired = not self.show_retired

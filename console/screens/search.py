@@ -27,9 +27,9 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from griddesk.console.screens import GridScreen
-from griddesk.console.screens import grid_change as gc
-from griddesk.console.screens.dialogs import DIALOG_CSS, hint
 from griddesk.console.widgets import localize_bindings
+from griddesk.console.widgets.dialogs import DIALOG_CSS, hint
+from griddesk.console.widgets.form import FORM_CSS
 from griddesk.store import search
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
@@ -84,7 +84,7 @@ def open_hit(app: GridDeskApp, h: search.Hit) -> None:
 class SearchScreen(GridScreen):
     ENTRY = "search"
     TITLE_KEY = "console_roster.screen.search"
-    CSS_PATH = gc.CSS_PATH
+    CSS_PATH = "../styles/roster.tcss"
     BINDINGS = [
         Binding("slash", "edit", "console_roster.key.edit_search"),
         Binding("down", "to_list", "console_roster.key.to_list", show=False),
@@ -225,7 +225,7 @@ class HitPicker(ModalScreen["search.Hit | None"]):
     """Choose one person or grid by typing: ↑↓ move, Enter takes, Esc cancels."""
 
     DEFAULT_CSS = DIALOG_CSS
-    CSS_PATH = gc.CSS_PATH
+    CSS_PATH = ["../styles/roster.tcss", FORM_CSS]  # its backdrop is the forms' `roster-dialog`
     BINDINGS = [
         Binding("down", "move(1)", "console_roster.key.next", show=False),
         Binding("up", "move(-1)", "console_roster.key.prev", show=False),

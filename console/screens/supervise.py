@@ -28,8 +28,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from griddesk.console.screens.dialogs import ChoiceBar
 from griddesk.console.widgets import localize_bindings
+from griddesk.console.widgets.choice_bar import ChoiceBar
 from griddesk.store import escalation, formal_notice, permissions, supervision, views, warnings
 from griddesk.store.actor import Actor
 from griddesk.store.enums import EscalationMode, Status

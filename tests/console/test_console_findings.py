@@ -7,7 +7,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from griddesk.console.screens.findings import FindingsScreen
-from griddesk.console.screens.grid_change import RosterForm
+from griddesk.console.widgets.form import RosterForm
 from griddesk.console.screens.people import PeopleScreen
 from griddesk.console.screens.roster import RosterScreen
 from griddesk.console.screens.search import HitPicker
