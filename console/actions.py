@@ -17,9 +17,8 @@ the field and stays open. A Conflict (someone changed the ticket first) shows th
 message naming who did what and when; nothing was written.
 
 Adding an action (supervise, escalate, export a notice …): write `async def run(r: ActionRun)`
-and an `allowed(actor, ticket)` test, and add one `TicketAction` row to `ACTIONS` (or call
-`register()` before the screens are imported). No screen changes: they build their keys and
-their footer from this table.
+and an `allowed(actor, ticket)` test, and add one `TicketAction` row to `ACTIONS`. No screen
+changes: they build their keys and their footer from this table.
 """
 
 from __future__ import annotations
@@ -33,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 from textual.screen import Screen
 
+from griddesk.console.screens import supervise
+from griddesk.console.screens.dispatch import DispatchDialog
 from griddesk.console.widgets.dialogs import CLOSE, STAY, ChoiceDialog, ConfirmDialog, Field, TextForm
 from griddesk.store import tickets, timefmt, views, workflow
 from griddesk.store.actor import Actor
@@ -42,7 +43,7 @@ from griddesk.store.i18n import code_name, has, t
 from griddesk.store.views import TicketView
 
 if TYPE_CHECKING:
-    from griddesk.console.app import GridDeskApp
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 class ActionRun:
     """One run of an action on one ticket, as the operator saw it when pressing the key."""
 
-    app: GridDeskApp
+    app: Shell
     action: TicketAction
     number: str
     version: int | None  # the version on screen: a change since then is a Conflict
@@ -290,8 +291,6 @@ async def _close(r: ActionRun) -> None:
 
 
 async def _dispatch(r: ActionRun) -> None:
-    from griddesk.console.screens.dispatch import DispatchDialog
-
     async def submit(lead: str, co: tuple[str, ...], note: str | None) -> Any:
         e = await r.write("dispatch", workflow.Params(unit=lead, co_units=co, note=note), in_form=True)
         if e is STAY_ERROR:
@@ -330,6 +329,13 @@ def _wf(key: str, name: str, run: Callable[[ActionRun], Awaitable[None]]) -> Tic
     return TicketAction(key, name, f"desk.act.{name}", run, _may(name))
 
 
+def _dialog(dialog: type[supervise.Dialog]) -> Callable[[ActionRun], Awaitable[None]]:
+    """Supervise / escalate / export a notice: their own dialog does the rest."""
+    async def run(r: ActionRun) -> None:
+        await r.ask(dialog(r.number, summary=r.ticket.title if r.ticket is not None else ""))  # type: ignore[call-arg]
+    return run
+
+
 # The key table, in loop order (the footer's order). Keys must not clash with the screens'
 # own (queue: / 0–5 o [ ] esc n; detail: r home end esc n) or the app's (? : ctrl+…).
 ACTIONS: list[TicketAction] = [
@@ -346,15 +352,12 @@ ACTIONS: list[TicketAction] = [
     _wf("i", "visit", _visit),
     _wf("c", "close", _close),
     _wf("u", "reopen", _with_reason),
+    # the supervision area's S 督办 / E 上报 / X 导出通知书
+    *(TicketAction(key, name, label, _dialog(dialog), allowed)
+      for key, name, label, dialog, allowed in supervise.TICKET_KEYS),
 ]
 
 INTAKE_KEY = "n"
-
-
-def register(action: TicketAction) -> None:
-    """Add or replace an action (by name). Screens read the table when their module is
-    imported, so register before importing them; editing `ACTIONS` above is the plain way."""
-    ACTIONS[:] = [a for a in ACTIONS if a.name != action.name] + [action]
 
 
 def find(name: str) -> TicketAction | None:
@@ -382,7 +385,7 @@ def allowed_names(actor: Actor, ticket: TicketView | None) -> frozenset[str]:
     return frozenset(a.name for a in ACTIONS if a.allowed(actor, ticket))
 
 
-def start(app: GridDeskApp, name: str, number: str, version: int | None, ticket: TicketView | None,
+def start(app: Shell, name: str, number: str, version: int | None, ticket: TicketView | None,
           on: Any = None, summary: str | None = None) -> None:
     """Run action `name` on ticket `number` in a worker (of `on`, a screen, else the app)."""
     action = find(name)
@@ -445,5 +448,3 @@ class TicketKeys:
         ticket = self._keys_ticket if self._keys_ticket is not None and self._keys_ticket.number == number else None
         start(self.app, name, number, version, ticket, on=self)  # type: ignore[attr-defined]
 
-# the supervision area adds S 督办 / E 上报 / X 导出通知书 to the same table
-import griddesk.console.screens.supervise  # noqa: E402,F401

@@ -15,7 +15,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import fields
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,10 +25,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 
-from griddesk import themes
 from griddesk.console import screens
-from griddesk.console.alerts import Alerts, escalations_label_key, header_counts
+from griddesk.console.alerts import Alerts
+from griddesk.console.coalesce import Coalesced
 from griddesk.console.commands import ActionCommands, ScreenCommands
+from griddesk.console.counts import escalations_label_key, header_counts
 from griddesk.console.live import ChangeFeed, FeedNews, Poller
 from griddesk.console.messages import (
     CountsChanged,
@@ -40,6 +40,7 @@ from griddesk.console.messages import (
     TicketsChanged,
 )
 from griddesk.console.screens.command import APP_COMMANDS, CommandLine
+from griddesk.console.theming import install_themes
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.header import GridHeader, HeaderState
 from griddesk.store import i18n, permissions, places, timefmt
@@ -50,11 +51,6 @@ from griddesk.store.i18n import t
 log = logging.getLogger(__name__)
 
 STYLES = Path(__file__).parent / "styles"
-THEME_FIELDS = {f.name for f in fields(Theme)}
-
-
-def make_theme(data: dict) -> Theme:  # type: ignore[type-arg]
-    return Theme(**{k: v for k, v in data.items() if k in THEME_FIELDS})
 
 
 class GridDeskApp(App[None]):
@@ -86,12 +82,9 @@ class GridDeskApp(App[None]):
         self.poller = Poller(self, self.feed, poll_interval, self._on_news, self._on_feed_error)
         self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
         self.header_state.extra["escalations_key"] = escalations_label_key(actor)
-        self._counting = False
-        self._count_again = False
+        self._counts = Coalesced(self._read_counts)
         self._minute_timer = None
-        for data in themes.load_themes():
-            self.register_theme(make_theme(data))
-        self.theme = themes.DEFAULT
+        install_themes(self)
         self._localize()
 
     # --- start ---------------------------------------------------------------------------
@@ -163,24 +156,17 @@ class GridDeskApp(App[None]):
 
     async def refresh_counts(self) -> None:
         """Re-read the header counts; reads never overlap (one more after, if asked meanwhile)."""
-        if self._counting:
-            self._count_again = True
-            return
-        self._counting = True
         try:
-            while True:
-                self._count_again = False
-                counts = await header_counts(self.store, self.actor)
-                if counts != self.header_state.counts:
-                    self.header_state.counts = counts
-                    self.sync_headers()
-                    self.broadcast(lambda: CountsChanged(counts))
-                if not self._count_again:
-                    break
+            await self._counts()
         except Exception as e:
             log.warning("header counts failed: %s", e)
-        finally:
-            self._counting = False
+
+    async def _read_counts(self) -> None:
+        counts = await header_counts(self.store, self.actor)
+        if counts != self.header_state.counts:
+            self.header_state.counts = counts
+            self.sync_headers()
+            self.broadcast(lambda: CountsChanged(counts))
 
     # --- the minute ------------------------------------------------------------------------
 
@@ -307,7 +293,7 @@ class GridDeskApp(App[None]):
             if text:
                 self.run_command(text)
 
-        line = CommandLine()
+        line = CommandLine(screens.entries())
         self.push_screen(line, done)
         if prefill:
             def fill() -> None:
@@ -349,7 +335,7 @@ class GridDeskApp(App[None]):
         from griddesk.console.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(under=self.screen))
+            self.push_screen(HelpScreen(screens.entries(), under=self.screen))
 
     def action_command_line(self) -> None:
         self.open_command_line()

@@ -26,7 +26,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
 from griddesk.console.messages import RecordsChanged
-from griddesk.console.screens import GridScreen
+from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.choice_bar import ChoiceBar
 from griddesk.console.widgets.dialogs import ChoiceDialog, Field, ask, confirm, wrote
 from griddesk.console.widgets.form import Pick, RosterForm
@@ -36,7 +36,7 @@ from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import current, t
 
 if TYPE_CHECKING:
-    from griddesk.console.app import GridDeskApp
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class ExportForm(RosterForm):
                 break
 
 
-async def export_flow(app: GridDeskApp, cards: list[notice_cards.NoticeCard], code: str) -> Path | None:
+async def export_flow(app: Shell, cards: list[notice_cards.NoticeCard], code: str) -> Path | None:
     async def submit(v: dict[str, str | None]) -> Any:
         fmt = v.get("format") or "text"
         raw = (v.get("path") or "").strip()

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from griddesk.console.messages import RecordsChanged
-from griddesk.console.screens import GridScreen
+from griddesk.console.screens.base import GridScreen
 from griddesk.console.screens.grid_change import ChangeDialog, local_time, may_file
 from griddesk.console.widgets.dialogs import wrote
 from griddesk.store import roster

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from griddesk.console.messages import RecordsChanged
-from griddesk.console.screens import GridScreen
+from griddesk.console.screens.base import GridScreen
 from griddesk.store import compliance
 from griddesk.store.enums import PersonRole
 from griddesk.store.i18n import t

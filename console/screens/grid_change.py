@@ -34,19 +34,19 @@ from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
 
 if TYPE_CHECKING:
-    from griddesk.console.app import GridDeskApp
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
 REASON_ARTICLES = "YC 8; BH 6"  # where the list of reasons for a grid change comes from
 
 
-def may_file(app: GridDeskApp) -> bool:
+def may_file(app: Shell) -> bool:
     """Whether a recorded change may be filed (备案): the store decides, this hides the key."""
     return permissions.may_write(app.actor, permissions.SUPERVISORS)
 
 
-def local_time(app: GridDeskApp, at: Any) -> str:
+def local_time(app: Shell, at: Any) -> str:
     return at.astimezone(app.tz).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
@@ -74,7 +74,7 @@ def type_pick(value: str = GridType.COMPREHENSIVE) -> Pick:
 # --- the change as recorded ------------------------------------------------------------------------
 
 
-def change_table(app: GridDeskApp, c: roster.ChangeRow) -> Table:
+def change_table(app: Shell, c: roster.ChangeRow) -> Table:
     """A recorded change as label/value lines (CJK-aligned by Rich)."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
@@ -121,7 +121,7 @@ class ChangeDialog(ModalScreen[None]):
         self.change = change
 
     @property
-    def gd(self) -> GridDeskApp:
+    def gd(self) -> Shell:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -167,7 +167,7 @@ class ChangeDialog(ModalScreen[None]):
         self.dismiss(None)
 
 
-async def show_change(app: GridDeskApp, code: str, kind: str) -> roster.ChangeRow | None:
+async def show_change(app: Shell, code: str, kind: str) -> roster.ChangeRow | None:
     """Open the newest recorded change of `kind` touching grid `code` (just written)."""
     rows = [c for c in await roster.changes(app.store, app.actor, code) if c.kind == kind]
     if rows:
@@ -207,7 +207,7 @@ def _note() -> Field:
                  placeholder=t("console_roster.form.note_hint"))
 
 
-async def create_flow(app: GridDeskApp, village_code: str, village_name: str) -> str | None:
+async def create_flow(app: Shell, village_code: str, village_name: str) -> str | None:
     made: list[str] = []
 
     async def submit(v: dict[str, str | None]) -> Any:
@@ -226,7 +226,7 @@ async def create_flow(app: GridDeskApp, village_code: str, village_name: str) ->
     return made[0]
 
 
-async def adjust_flow(app: GridDeskApp, g: roster.GridRow) -> str | None:
+async def adjust_flow(app: Shell, g: roster.GridRow) -> str | None:
     diff: dict[str, Any] = {}
 
     async def submit(v: dict[str, str | None]) -> Any:
@@ -251,7 +251,7 @@ def _share(total: int, parts: int, i: int) -> int:
     return total // parts + (1 if i < total % parts else 0)
 
 
-async def split_flow(app: GridDeskApp, g: roster.GridRow) -> str | None:
+async def split_flow(app: Shell, g: roster.GridRow) -> str | None:
     made: list[str] = []
     names = [t("console_roster.split.part_name", grid=g.name, n=t(f"console_roster.split.n{i}")) for i in (1, 2, 3)]
 
@@ -291,7 +291,7 @@ async def split_flow(app: GridDeskApp, g: roster.GridRow) -> str | None:
     return made[0]
 
 
-async def merge_flow(app: GridDeskApp, g: roster.GridRow, siblings: list[roster.GridRow]) -> str | None:
+async def merge_flow(app: Shell, g: roster.GridRow, siblings: list[roster.GridRow]) -> str | None:
     others = [s for s in siblings if s.code != g.code]
     if not others:
         app.notify(t("console_roster.merge.alone", grid=g.name), severity="warning", timeout=6)
@@ -333,7 +333,7 @@ async def merge_flow(app: GridDeskApp, g: roster.GridRow, siblings: list[roster.
     return made[0]
 
 
-async def retire_flow(app: GridDeskApp, g: roster.GridRow) -> bool:
+async def retire_flow(app: Shell, g: roster.GridRow) -> bool:
     detail = await roster.grid(app.store, app.actor, g.code)
 
     async def submit(v: dict[str, str | None]) -> Any:

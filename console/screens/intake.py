@@ -34,7 +34,7 @@ from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from griddesk.console import actions
-from griddesk.console.screens import GridScreen
+from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.choice_bar import ChoiceBar
 from griddesk.console.widgets.dialogs import ConfirmDialog, error_reason
 from griddesk.store import pickers, tickets, workflow

@@ -29,7 +29,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from griddesk.console.messages import RecordsChanged
-from griddesk.console.screens import GridScreen
+from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.dialogs import STAY, Field, ask, confirm, wrote
 from griddesk.console.widgets.form import Pick, RosterForm, field_label, parse_date
 from griddesk.store import matters, permissions, roster
@@ -39,7 +39,7 @@ from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import code_name, t
 
 if TYPE_CHECKING:
-    from griddesk.console.app import GridDeskApp
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _limit_rows(m: matters.MatterRow | None) -> list[Field]:
     ]
 
 
-async def admit_flow(app: GridDeskApp) -> str | None:
+async def admit_flow(app: Shell) -> str | None:
     made: list[str] = []
 
     async def submit(v: dict[str, str | None]) -> Any:
@@ -119,7 +119,7 @@ async def admit_flow(app: GridDeskApp) -> str | None:
     return made[0]
 
 
-async def amend_flow(app: GridDeskApp, m: matters.MatterRow) -> str | None:
+async def amend_flow(app: Shell, m: matters.MatterRow) -> str | None:
     diff: dict[str, Any] = {}
 
     async def submit(v: dict[str, str | None]) -> Any:
@@ -145,7 +145,7 @@ async def amend_flow(app: GridDeskApp, m: matters.MatterRow) -> str | None:
     return m.code
 
 
-async def withdraw_flow(app: GridDeskApp, m: matters.MatterRow) -> str | None:
+async def withdraw_flow(app: Shell, m: matters.MatterRow) -> str | None:
     async def submit(v: dict[str, str | None]) -> Any:
         on = parse_date(v.get("matter.withdrawn_on"), "matter.withdrawn_on") or roster.today(app.store)
         if not (v.get("matter.requested_by") or "").strip():

@@ -28,7 +28,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
-from griddesk.console.screens import GridScreen
+from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
 from griddesk.store import overdue, supervision
 from griddesk.store.context import Store

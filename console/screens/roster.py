@@ -29,8 +29,8 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from griddesk.console.messages import RecordsChanged
-from griddesk.console.screens import GridScreen
 from griddesk.console.screens import grid_change as gc
+from griddesk.console.screens.base import GridScreen
 from griddesk.console.screens.changes import ChangesScreen
 from griddesk.store import permissions, roster
 from griddesk.store.enums import FilingStatus, GridStatus, Level, PersonRole
