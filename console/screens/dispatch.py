@@ -140,9 +140,6 @@ class DispatchDialog(ModalScreen[bool]):
     def _error(self, text: str) -> None:
         self.query_one("#dispatch-error", Static).update(text)
 
-    def error_text(self) -> str:
-        return str(self.query_one("#dispatch-error", Static).render())
-
     # --- keys ------------------------------------------------------------------------------
 
     @on(OptionList.OptionSelected, "#units")

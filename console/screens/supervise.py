@@ -32,7 +32,7 @@ from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.choice_bar import ChoiceBar
 from griddesk.store import escalation, formal_notice, permissions, supervision, views, warnings
 from griddesk.store.actor import Actor
-from griddesk.store.enums import EscalationMode, Status
+from griddesk.store.enums import Status
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, current, t
 from griddesk.store.views import TicketView
@@ -208,7 +208,6 @@ def held_name(actor: Actor, held: str) -> str:
     return held  # another town of this county: its code
 
 
-MODES = tuple(EscalationMode)  # in the order offered
 modes_for = permissions.escalation_modes
 
 
