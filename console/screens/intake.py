@@ -485,8 +485,8 @@ class IntakeScreen(GridScreen):
     def _after_create(self, number: str, new: tickets.NewTicket) -> None:
         """Give way to the new ticket, with the dispatch dialog open when this operator may."""
         app = self.gd
-        if app.screen is self:
-            app.pop_screen()
+        if self.app.screen is self:
+            self.app.pop_screen()
         app.open_ticket(number)
         can_dispatch = any(app.actor.role in r.roles for r in workflow.rows_for("dispatch"))
         if can_dispatch and not new.resolved_on_spot:

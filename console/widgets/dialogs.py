@@ -21,10 +21,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -34,6 +34,9 @@ from textual.widgets.option_list import Option
 from griddesk.console.widgets import localize_bindings
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
+
+if TYPE_CHECKING:
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -320,18 +323,18 @@ class ChoiceDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-async def ask(app: App[Any], dialog: ModalScreen[Any]) -> Any:
+async def ask(app: Shell, dialog: ModalScreen[Any]) -> Any:
     """Open a dialog and wait for its answer (call from a worker)."""
     return await app.push_screen(dialog, wait_for_dismiss=True)
 
 
-async def confirm(app: App[Any], title: str, message: str) -> bool:
+async def confirm(app: Shell, title: str, message: str) -> bool:
     return bool(await ask(app, ConfirmDialog(title, message)))
 
 
-def wrote(app: App[Any], message: str) -> None:
+def wrote(app: Shell, message: str) -> None:
     """After this console wrote: say what happened and read the feed at once."""
     app.notify(message, timeout=8, markup=False)
-    refresh = getattr(app, "refresh_now", None)  # the console's app; a test's bare App has none
+    refresh = getattr(app, "refresh_now", None)  # an app without the live feed has nothing to read
     if refresh is not None:
         refresh()
