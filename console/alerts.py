@@ -58,7 +58,7 @@ class Alerts:
         self.shown: list[str] = []  # texts of notices shown, newest last
         self.checks = 0  # checks completed (tests wait on it)
         self._checks = Coalesced(self._check_once)
-        self._timer = None
+        self._timer: Timer | None = None
         self._ladder_timer: Timer | None = None
         self._laddering = False
 
@@ -127,7 +127,10 @@ class Alerts:
         if len(fresh) > TOASTS + 1:
             rest = {n.kind for n in fresh[TOASTS:]}
             # where to read the rest: the overdue view for crossings, the escalations list for arrivals
-            which = "more_overdue" if rest == {notices.OVERDUE} else "more_arrived" if notices.OVERDUE not in rest else "more"
+            if rest == {notices.OVERDUE}:
+                which = "more_overdue"
+            else:
+                which = "more_arrived" if notices.OVERDUE not in rest else "more"
             text = t(f"console_supervise.alert.{which}", count=len(fresh) - TOASTS)
             self.shown.append(text)
             self.app.notify(text, severity="warning", timeout=12, markup=False)

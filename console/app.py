@@ -24,6 +24,7 @@ from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.timer import Timer
 
 from griddesk.console import screens
 from griddesk.console.alerts import Alerts
@@ -83,7 +84,7 @@ class GridDeskApp(App[None]):
         self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
         self.header_state.extra["escalations_key"] = escalations_label_key(actor)
         self._counts = Coalesced(self._read_counts)
-        self._minute_timer = None
+        self._minute_timer: Timer | None = None
         install_themes(self)
         self._localize()
 
@@ -99,9 +100,7 @@ class GridDeskApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # a read-only account has the wall: no command line, palette or screens to go to
-        if self.actor.read_only and action not in ("quit", "help_quit"):
-            return False
-        return True
+        return not (self.actor.read_only and action not in ("quit", "help_quit"))
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._on_theme)
@@ -258,12 +257,10 @@ class GridDeskApp(App[None]):
         if cmd == "bell":
             return None if rest and rest[0].lower() in ("on", "off") else t("console_supervise.bell.usage")
         if cmd in APP_COMMANDS or cmd == "q!":
-            if cmd == "lang":
-                if not rest or rest[0].lower() not in i18n.LANGS:
-                    return t("console.cmd.bad_lang", choices=" | ".join(i18n.LANGS))
-            if cmd == "theme":
-                if not rest or rest[0] not in self.available_themes:
-                    return t("console.cmd.bad_theme", choices=" | ".join(sorted(self.available_themes)))
+            if cmd == "lang" and (not rest or rest[0].lower() not in i18n.LANGS):
+                return t("console.cmd.bad_lang", choices=" | ".join(i18n.LANGS))
+            if cmd == "theme" and (not rest or rest[0] not in self.available_themes):
+                return t("console.cmd.bad_theme", choices=" | ".join(sorted(self.available_themes)))
             return None
         entry = screens.find(cmd)
         if entry is None:

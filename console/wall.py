@@ -27,6 +27,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Digits, Label, Static
 
 from griddesk.console.coalesce import Coalesced
@@ -268,7 +269,7 @@ class WallApp(App[None]):
         self.feed = ChangeFeed(store, actor)
         self.poller = Poller(self, self.feed, poll_interval, self._on_news)
         install_themes(self)  # the console's theme files, the same look
-        self._minute_timer = None
+        self._minute_timer: Timer | None = None
 
     def get_default_screen(self) -> Screen:
         return WallScreen(cycle=self.cycle)

@@ -29,7 +29,7 @@ from griddesk.console.messages import RecordsChanged
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.choice_bar import ChoiceBar
 from griddesk.console.widgets.dialogs import ChoiceDialog, Field, ask, confirm, wrote
-from griddesk.console.widgets.form import Pick, RosterForm
+from griddesk.console.widgets.form import Pick, RosterForm, Row
 from griddesk.store import notice_cards, permissions, roster
 from griddesk.store.enums import Level
 from griddesk.store.errors import Invalid, StoreError
@@ -71,7 +71,7 @@ async def export_flow(app: Shell, cards: list[notice_cards.NoticeCard], code: st
         raw = (v.get("path") or "").strip()
         if not raw:
             raise Invalid("error.required", field="path")
-        path = Path(raw).expanduser()
+        path = Path(raw).expanduser()  # noqa: ASYNC240  (no disk read: $HOME and the cwd)
         if not path.is_absolute():
             path = Path.cwd() / path
         text = notice_cards.render(cards, fmt, current(), printed=app.store.now())
@@ -81,7 +81,7 @@ async def export_flow(app: Shell, cards: list[notice_cards.NoticeCard], code: st
             raise Invalid("roster.io.cannot_write", field="path", path=str(path), reason=e.strerror or str(e)) from None
         return path
 
-    rows = [Pick("format", t("console_roster.cards.format"),
+    rows: list[Row] = [Pick("format", t("console_roster.cards.format"),
                  tuple((f, t(f"console_roster.cards.fmt_{f}")) for f in notice_cards.FORMATS), "html"),
             Field("path", t("console_roster.cards.path"), value=str(default_path(code, "html")))]
     intro = t("console_roster.cards.export_intro", n=len(cards))
@@ -200,7 +200,8 @@ class CardsScreen(GridScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "publish":
-            return permissions.may_write(self.gd.actor, permissions.CENTRE) and (not self.is_mounted or bool(self.cards))
+            return (permissions.may_write(self.gd.actor, permissions.CENTRE)
+                    and (not self.is_mounted or bool(self.cards)))
         if action == "export":
             return not self.is_mounted or bool(self.cards)
         if action == "scope":

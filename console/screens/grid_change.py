@@ -323,7 +323,7 @@ async def merge_flow(app: Shell, g: roster.GridRow, siblings: list[roster.GridRo
                 ((g.code, t("console_roster.merge.keep", name=g.name)),
                  (other.code, t("console_roster.merge.keep", name=other.name)),
                  ("new", t("console_roster.merge.new"))), g.code)
-    rows = [reason_pick(), keep,
+    rows: list[Row] = [reason_pick(), keep,
             Field("grid.name", t("console_roster.merge.new_name"), required=False, value=g.name), _note()]
     intro = t("console_roster.merge.intro", a=g.name, b=other.name)
     if not await ask(app, RosterForm(t("console_roster.merge.title", grid=g.name), rows, submit, intro)):

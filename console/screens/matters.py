@@ -31,7 +31,7 @@ from textual.widgets import DataTable, Static
 from griddesk.console.messages import RecordsChanged
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.dialogs import STAY, Field, ask, confirm, wrote
-from griddesk.console.widgets.form import Pick, RosterForm, field_label, parse_date
+from griddesk.console.widgets.form import Pick, RosterForm, Row, field_label, parse_date
 from griddesk.store import matters, permissions, roster
 from griddesk.store.compliance import cite
 from griddesk.store.enums import LimitUnit, Urgency
@@ -100,19 +100,21 @@ async def admit_flow(app: Shell) -> str | None:
             note=v.get("matter.note"))
         made.append(await matters.admit(app.store, app.actor, new))
 
-    rows = [Field("matter.code", field_label("matter.code"), placeholder=t("console_roster.matters.code_hint")),
-            Field("matter.name", field_label("matter.name")),
-            Field("matter.class_code", field_label("matter.class_code"), required=False,
-                  placeholder=t("console_roster.matters.class_hint")),
-            *_limit_rows(None),
-            Field("matter.default_unit", field_label("matter.default_unit"), required=False,
-                  placeholder=t("console_roster.person.unit_hint")),
-            Pick("escalate", t("console_roster.matters.escalate"),
-                 (("no", t("console_roster.matters.no")), ("yes", t("console_roster.matters.yes"))), "no"),
-            Field("matter.admitted_on", field_label("matter.admitted_on"), required=False,
-                  placeholder=t("console_roster.form.date_hint")),
-            Field("matter.requested_by", field_label("matter.requested_by"), required=False),
-            Field("matter.note", field_label("matter.note"), required=False)]
+    code = Field("matter.code", field_label("matter.code"), placeholder=t("console_roster.matters.code_hint"))
+    rows: list[Row] = [
+        code,
+        Field("matter.name", field_label("matter.name")),
+        Field("matter.class_code", field_label("matter.class_code"), required=False,
+              placeholder=t("console_roster.matters.class_hint")),
+        *_limit_rows(None),
+        Field("matter.default_unit", field_label("matter.default_unit"), required=False,
+              placeholder=t("console_roster.person.unit_hint")),
+        Pick("escalate", t("console_roster.matters.escalate"),
+             (("no", t("console_roster.matters.no")), ("yes", t("console_roster.matters.yes"))), "no"),
+        Field("matter.admitted_on", field_label("matter.admitted_on"), required=False,
+              placeholder=t("console_roster.form.date_hint")),
+        Field("matter.requested_by", field_label("matter.requested_by"), required=False),
+        Field("matter.note", field_label("matter.note"), required=False)]
     if not await ask(app, RosterForm(t("console_roster.matters.admit_title"), rows, submit)):
         return None
     wrote(app, t("console_roster.matters.admitted", code=made[0]))

@@ -32,7 +32,7 @@ from griddesk.console.coalesce import Coalesced
 from griddesk.console.messages import RecordsChanged
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.dialogs import STAY, ChoiceDialog, Field, ask, confirm, wrote
-from griddesk.console.widgets.form import Pick, RosterForm, field_label, parse_date
+from griddesk.console.widgets.form import Pick, RosterForm, Row, field_label, parse_date
 from griddesk.console.widgets.hit_picker import HitPicker
 from griddesk.store import permissions, roster, search
 from griddesk.store.compliance import cite
@@ -104,9 +104,11 @@ async def assign_flow(app: Shell, grid: roster.GridRow | None = None,
         await roster.assign(app.store, app.actor, p.id, g.code, v["assignment.role"] or "",
                             since=parse_date(v.get("since"), "since"))
 
-    rows = [role_pick("assignment.role", tuple(r.value for r in roster.GRID_ROLES), _default_role(g, p.role)),
-            Field("since", t("console_roster.assign.since"), required=False,
-                  placeholder=t("console_roster.form.date_hint"))]
+    role = role_pick("assignment.role", tuple(r.value for r in roster.GRID_ROLES), _default_role(g, p.role))
+    rows: list[Row] = [
+        role,
+        Field("since", t("console_roster.assign.since"), required=False,
+              placeholder=t("console_roster.form.date_hint"))]
     intro = t("console_roster.assign.intro", name=p.name, role=code_name("person_role", p.role), grid=g.name)
     if not await ask(app, RosterForm(t("console_roster.assign.title", grid=g.name), rows, submit, intro)):
         return None
@@ -212,7 +214,7 @@ async def leave_flow(app: Shell, p: roster.PersonRow) -> int | None:
         await roster.person_leaves(app.store, app.actor, p.id, v.get("person.left_reason") or "", on=on,
                                    note=v.get("person.left_note"))
 
-    rows = [Pick("person.left_reason", field_label("person.left_reason"), choices, default, notes=notes),
+    rows: list[Row] = [Pick("person.left_reason", field_label("person.left_reason"), choices, default, notes=notes),
             Field("left_on", t("console_roster.leave.on"), required=False,
                   placeholder=t("console_roster.form.date_hint")),
             Field("person.left_note", field_label("person.left_note"), required=False)]
@@ -452,7 +454,8 @@ class PeopleScreen(GridScreen):
 
     def _with_person(self, make: Any) -> None:
         p = self.current()
-        if p is not None and p.status == PersonStatus.ACTIVE and permissions.may_write(self.gd.actor, permissions.CENTRE):
+        writes = permissions.may_write(self.gd.actor, permissions.CENTRE)
+        if p is not None and p.status == PersonStatus.ACTIVE and writes:
             self._flow(make(p))
 
     def action_create(self) -> None:

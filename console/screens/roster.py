@@ -172,7 +172,7 @@ class RosterScreen(GridScreen):
             at = fallback if fallback in self.nodes else None
         if first or self.focus_code:
             # open the operator's own area down to its villages
-            for code, node in self.nodes.items():
+            for code in self.nodes:
                 if code[0] == "area" and self.gd.actor.jurisdiction.startswith(code[1]):
                     was_open.add(code)
         if at is not None:
@@ -404,7 +404,8 @@ class RosterScreen(GridScreen):
         self.detail_of = d
         parts: list[Any] = [Text("")]
         rows: list[tuple[str, str | Text]] = [
-            (t("console_roster.detail.tickets"), t("console_roster.detail.tickets_n", open=d.open_tickets, total=d.tickets)),
+            (t("console_roster.detail.tickets"),
+             t("console_roster.detail.tickets_n", open=d.open_tickets, total=d.tickets)),
             (t("console_roster.detail.micro"), str(len(d.grid.micro_grids)) if d.grid.micro_grids else "—"),
         ]
         pending = [c for c in d.changes if c.filing_status == FilingStatus.PENDING]
@@ -432,11 +433,13 @@ class RosterScreen(GridScreen):
     # --- keys -------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # the store decides; this hides what it would refuse anyway (a wall account, a unit)
+        writes = permissions.may_write(self.gd.actor, permissions.CENTRE)
         if action in GRID_WRITES:
             g = self.current_grid() if self.is_mounted else None
-            return permissions.may_write(self.gd.actor, permissions.CENTRE) and g is not None and g.status == GridStatus.ACTIVE
+            return writes and g is not None and g.status == GridStatus.ACTIVE
         if action == "create":
-            return permissions.may_write(self.gd.actor, permissions.CENTRE) and (not self.is_mounted or self.current_village() is not None)
+            return writes and (not self.is_mounted or self.current_village() is not None)
         if action == "card":
             return not self.is_mounted or self.current_grid() is not None or self.current_village() is not None
         if action == "changes":

@@ -345,7 +345,7 @@ class ExportDialog(Dialog):
 
     async def perform(self) -> Path:
         text = await formal_notice.render(self.gd.store, self.gd.actor, self.number, self.fmt, current())
-        path = Path(self.query_one("#ex-path", Input).value.strip()).expanduser()
+        path = Path(self.query_one("#ex-path", Input).value.strip()).expanduser()  # noqa: ASYNC240  (no disk read)
         if not path.is_absolute():
             path = Path.cwd() / path
         try:
