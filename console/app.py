@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from textual.app import App
@@ -48,6 +49,9 @@ from griddesk.store import i18n, permissions, places, timefmt
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.i18n import t
+
+if TYPE_CHECKING:
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -367,3 +371,8 @@ class GridDeskApp(App[None]):
                 await asyncio.wait_for(self.workers.wait_for_complete(mine), timeout=2.0)
             except Exception:  # TimeoutError: leave the rest to be cancelled
                 pass
+
+
+if TYPE_CHECKING:
+    def _is_a_shell(app: GridDeskApp) -> Shell:
+        return app  # the type checker holds GridDeskApp to the protocol screens rely on
