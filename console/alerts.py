@@ -8,8 +8,6 @@
   the poll interval) and every `interval` seconds (a deadline passes without anyone writing).
 - `Alerts.run_ladder()` writes the supervision ladder's due steps for the actor's jurisdiction,
   once a minute (`store.supervision.run_ladder` is idempotent: every console may run it).
-- `header_counts()` is the header's numbers; a county (or city) centre counts what its towns
-  reported up or handed over (`escalation.county_queue`), not the towns' own flags.
 
 Reads and writes run in workers; one check at a time (a check asked for while one runs is run
 once more after it).
@@ -18,12 +16,12 @@ once more after it).
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 
-from griddesk.store import escalation, notices, permissions, queue, supervision
+from griddesk.console.coalesce import Coalesced
+from griddesk.store import notices, permissions, supervision
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import Role, Urgency
@@ -38,10 +36,6 @@ log = logging.getLogger(__name__)
 TOASTS = 3  # more fresh notices than this at once: the rest are summed up in one toast
 
 
-def is_county(actor: Actor) -> bool:
-    return permissions.above_town(actor.jurisdiction)
-
-
 def watches(actor: Actor) -> bool:
     """Whether this account runs the ladder and counts escalations (the centre's own accounts)."""
     return permissions.may_write(actor, permissions.CENTRE)
@@ -51,22 +45,6 @@ def told(actor: Actor) -> bool:
     """Whether this account is told of crossings and arrivals: the centre's accounts, and a
     unit's (the store scopes a unit to the tickets it leads). Not the wall, not grid workers."""
     return actor.operator_id is not None and (watches(actor) or actor.role == Role.UNIT)
-
-
-async def header_counts(store: Store, actor: Actor) -> queue.Counts:
-    counts = await queue.counts(store, actor)
-    if is_county(actor) and watches(actor):
-        try:
-            arrived = await escalation.county_queue(store, actor)
-        except StoreError:
-            return counts
-        counts = replace(counts, escalations=len(arrived))
-    return counts
-
-
-def escalations_label_key(actor: Actor) -> str:
-    """The header's word for its escalation count: "to report" at a town, "arrived" at a county."""
-    return "console_supervise.header.arrived" if is_county(actor) else "console.header.escalations"
 
 
 LADDER_DELAY_S = 5.0  # first automatic ladder run after start-up
@@ -79,9 +57,8 @@ class Alerts:
         self.rung = 0  # bells rung (tests, and the `?` of a curious operator)
         self.shown: list[str] = []  # texts of notices shown, newest last
         self.checks = 0  # checks completed (tests wait on it)
-        self._checking = False
-        self._again = False
-        self._timer = None
+        self._checks = Coalesced(self._check_once)
+        self._timer: Timer | None = None
         self._ladder_timer: Timer | None = None
         self._laddering = False
 
@@ -123,25 +100,18 @@ class Alerts:
         """Claim and show what this operator has not been told yet (never two at once)."""
         if not self.active:
             return
-        if self._checking:
-            self._again = True
-            return
-        self._checking = True
         try:
-            while True:
-                self._again = False
-                if self.bell is None:
-                    self.bell = await notices.bell_on(self.store, self.actor)
-                fresh = await notices.claim(self.store, self.actor)
-                self.checks += 1
-                if fresh:
-                    self.show(fresh)
-                if not self._again:
-                    break
+            await self._checks()
         except Exception as e:  # the database is busy or gone: the next tick tries again
             log.warning("notices check failed: %s", e)
-        finally:
-            self._checking = False
+
+    async def _check_once(self) -> None:
+        if self.bell is None:
+            self.bell = await notices.bell_on(self.store, self.actor)
+        fresh = await notices.claim(self.store, self.actor)
+        self.checks += 1
+        if fresh:
+            self.show(fresh)
 
     def show(self, fresh: list[notices.Notice]) -> None:
         if self.bell:
@@ -157,7 +127,10 @@ class Alerts:
         if len(fresh) > TOASTS + 1:
             rest = {n.kind for n in fresh[TOASTS:]}
             # where to read the rest: the overdue view for crossings, the escalations list for arrivals
-            which = "more_overdue" if rest == {notices.OVERDUE} else "more_arrived" if notices.OVERDUE not in rest else "more"
+            if rest == {notices.OVERDUE}:
+                which = "more_overdue"
+            else:
+                which = "more_arrived" if notices.OVERDUE not in rest else "more"
             text = t(f"console_supervise.alert.{which}", count=len(fresh) - TOASTS)
             self.shown.append(text)
             self.app.notify(text, severity="warning", timeout=12, markup=False)
@@ -200,4 +173,4 @@ class Alerts:
             self._laddering = False
 
 
-__all__ = ["Alerts", "escalations_label_key", "header_counts", "is_county", "told", "watches"]
+__all__ = ["Alerts", "told", "watches"]

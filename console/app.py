@@ -15,8 +15,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from textual.app import App
@@ -25,11 +25,13 @@ from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.timer import Timer
 
-from griddesk import themes
 from griddesk.console import screens
-from griddesk.console.alerts import Alerts, escalations_label_key, header_counts
+from griddesk.console.alerts import Alerts
+from griddesk.console.coalesce import Coalesced
 from griddesk.console.commands import ActionCommands, ScreenCommands
+from griddesk.console.counts import escalations_label_key, header_counts
 from griddesk.console.live import ChangeFeed, FeedNews, Poller
 from griddesk.console.messages import (
     CountsChanged,
@@ -40,6 +42,7 @@ from griddesk.console.messages import (
     TicketsChanged,
 )
 from griddesk.console.screens.command import APP_COMMANDS, CommandLine
+from griddesk.console.theming import install_themes
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.header import GridHeader, HeaderState
 from griddesk.store import i18n, permissions, places, timefmt
@@ -47,14 +50,12 @@ from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.i18n import t
 
+if TYPE_CHECKING:
+    from griddesk.console.shell import Shell
+
 log = logging.getLogger(__name__)
 
 STYLES = Path(__file__).parent / "styles"
-THEME_FIELDS = {f.name for f in fields(Theme)}
-
-
-def make_theme(data: dict) -> Theme:  # type: ignore[type-arg]
-    return Theme(**{k: v for k, v in data.items() if k in THEME_FIELDS})
 
 
 class GridDeskApp(App[None]):
@@ -86,12 +87,9 @@ class GridDeskApp(App[None]):
         self.poller = Poller(self, self.feed, poll_interval, self._on_news, self._on_feed_error)
         self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
         self.header_state.extra["escalations_key"] = escalations_label_key(actor)
-        self._counting = False
-        self._count_again = False
-        self._minute_timer = None
-        for data in themes.load_themes():
-            self.register_theme(make_theme(data))
-        self.theme = themes.DEFAULT
+        self._counts = Coalesced(self._read_counts)
+        self._minute_timer: Timer | None = None
+        install_themes(self)
         self._localize()
 
     # --- start ---------------------------------------------------------------------------
@@ -106,9 +104,7 @@ class GridDeskApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # a read-only account has the wall: no command line, palette or screens to go to
-        if self.actor.read_only and action not in ("quit", "help_quit"):
-            return False
-        return True
+        return not (self.actor.read_only and action not in ("quit", "help_quit"))
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._on_theme)
@@ -163,24 +159,17 @@ class GridDeskApp(App[None]):
 
     async def refresh_counts(self) -> None:
         """Re-read the header counts; reads never overlap (one more after, if asked meanwhile)."""
-        if self._counting:
-            self._count_again = True
-            return
-        self._counting = True
         try:
-            while True:
-                self._count_again = False
-                counts = await header_counts(self.store, self.actor)
-                if counts != self.header_state.counts:
-                    self.header_state.counts = counts
-                    self.sync_headers()
-                    self.broadcast(lambda: CountsChanged(counts))
-                if not self._count_again:
-                    break
+            await self._counts()
         except Exception as e:
             log.warning("header counts failed: %s", e)
-        finally:
-            self._counting = False
+
+    async def _read_counts(self) -> None:
+        counts = await header_counts(self.store, self.actor)
+        if counts != self.header_state.counts:
+            self.header_state.counts = counts
+            self.sync_headers()
+            self.broadcast(lambda: CountsChanged(counts))
 
     # --- the minute ------------------------------------------------------------------------
 
@@ -272,12 +261,10 @@ class GridDeskApp(App[None]):
         if cmd == "bell":
             return None if rest and rest[0].lower() in ("on", "off") else t("console_supervise.bell.usage")
         if cmd in APP_COMMANDS or cmd == "q!":
-            if cmd == "lang":
-                if not rest or rest[0].lower() not in i18n.LANGS:
-                    return t("console.cmd.bad_lang", choices=" | ".join(i18n.LANGS))
-            if cmd == "theme":
-                if not rest or rest[0] not in self.available_themes:
-                    return t("console.cmd.bad_theme", choices=" | ".join(sorted(self.available_themes)))
+            if cmd == "lang" and (not rest or rest[0].lower() not in i18n.LANGS):
+                return t("console.cmd.bad_lang", choices=" | ".join(i18n.LANGS))
+            if cmd == "theme" and (not rest or rest[0] not in self.available_themes):
+                return t("console.cmd.bad_theme", choices=" | ".join(sorted(self.available_themes)))
             return None
         entry = screens.find(cmd)
         if entry is None:
@@ -307,7 +294,7 @@ class GridDeskApp(App[None]):
             if text:
                 self.run_command(text)
 
-        line = CommandLine()
+        line = CommandLine(screens.entries())
         self.push_screen(line, done)
         if prefill:
             def fill() -> None:
@@ -349,7 +336,7 @@ class GridDeskApp(App[None]):
         from griddesk.console.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(under=self.screen))
+            self.push_screen(HelpScreen(screens.entries(), under=self.screen))
 
     def action_command_line(self) -> None:
         self.open_command_line()
@@ -384,3 +371,8 @@ class GridDeskApp(App[None]):
                 await asyncio.wait_for(self.workers.wait_for_complete(mine), timeout=2.0)
             except Exception:  # TimeoutError: leave the rest to be cancelled
                 pass
+
+
+if TYPE_CHECKING:
+    def _is_a_shell(app: GridDeskApp) -> Shell:
+        return app  # the type checker holds GridDeskApp to the protocol screens rely on

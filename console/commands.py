@@ -82,7 +82,7 @@ class ActionCommands(Provider):
         out: list[tuple[str, object, str | None]] = []
         seen: set[str] = set()
         for node, bindings in self.screen._binding_chain:
-            for key, binding in bindings:
+            for _key, binding in bindings:
                 if binding.system or not binding.description or binding.action in seen:
                     continue
                 if binding.action in ("command_palette", "app.command_palette"):

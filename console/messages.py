@@ -73,11 +73,3 @@ class ThemeChanged(Message):
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
-
-
-class OpenTicket(Message):
-    """Ask the app to open a ticket's detail (from the queue, the palette or `:ticket`)."""
-
-    def __init__(self, number: str) -> None:
-        super().__init__()
-        self.number = number

@@ -27,13 +27,15 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Digits, Label, Static
 
-from griddesk import themes
-from griddesk.console.alerts import escalations_label_key, header_counts
+from griddesk.console.coalesce import Coalesced
+from griddesk.console.counts import escalations_label_key, header_counts
 from griddesk.console.live import ChangeFeed, FeedNews, Poller
 from griddesk.console.messages import MinuteTick, TicketsChanged
 from griddesk.console.screens.overdue import group_line, late_text, multiple_text, stage_name
+from griddesk.console.theming import install_themes
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.queue_table import Palette
 from griddesk.store import i18n, overdue, places, timefmt
@@ -73,8 +75,7 @@ class WallScreen(Screen):
         self.loads = 0
         self.error: str | None = None
         self.centre = ""
-        self._loading = False
-        self._again = False
+        self._reads = Coalesced(self._read_once)
 
     @property
     def store(self) -> Store:
@@ -122,30 +123,24 @@ class WallScreen(Screen):
     # --- loading (reads only) --------------------------------------------------------------
 
     def reload(self) -> None:
-        if self._loading:
-            self._again = True
-            return
-        self._loading = True
-        self.run_worker(self._load(), group="wall-load", exit_on_error=False)
+        if self._reads.ask():
+            self.run_worker(self._load(), group="wall-load", exit_on_error=False)
 
     async def _load(self) -> None:
         try:
-            while True:
-                self._again = False
-                self.counts = await header_counts(self.store, self.actor)
-                self.rows = await overdue.rows(self.store, self.actor)
-                self.error = None
-                self.loads += 1
-                self._paginate()
-                self.render_all()
-                if not self._again:
-                    break
+            await self._reads.run()
         except Exception as e:  # the database is away: keep showing the last numbers, say so
             log.warning("wall read failed: %s", e)
             self.error = t("console.header.offline")
             self.render_status()
-        finally:
-            self._loading = False
+
+    async def _read_once(self) -> None:
+        self.counts = await header_counts(self.store, self.actor)
+        self.rows = await overdue.rows(self.store, self.actor)
+        self.error = None
+        self.loads += 1
+        self._paginate()
+        self.render_all()
 
     def on_tickets_changed(self, message: TicketsChanged) -> None:
         self.reload()
@@ -273,12 +268,8 @@ class WallApp(App[None]):
         self.cycle = cycle
         self.feed = ChangeFeed(store, actor)
         self.poller = Poller(self, self.feed, poll_interval, self._on_news)
-        from griddesk.console.app import make_theme  # the console's theme files, the same look
-
-        for data in themes.load_themes():
-            self.register_theme(make_theme(data))
-        self.theme = themes.DEFAULT
-        self._minute_timer = None
+        install_themes(self)  # the console's theme files, the same look
+        self._minute_timer: Timer | None = None
 
     def get_default_screen(self) -> Screen:
         return WallScreen(cycle=self.cycle)

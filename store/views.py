@@ -1,14 +1,15 @@
 """Read models: a ticket with everything about it, and the stable JSON shapes scripts read.
 
 The console's detail screen and `griddesk ticket show` both read `detail()`; the JSON keys are
-a public interface.
+a public interface. `detail()` hands out plain frozen dataclasses (TicketView, GridRef, …), not
+ORM rows, so the console never holds a session-bound object or imports the models.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import select
 
@@ -22,6 +23,83 @@ from griddesk.store.queue import QueueRow
 from griddesk.store.timefmt import iso
 
 LIVE_SHOWN = frozenset({ClockState.RUNNING, ClockState.PAUSED, ClockState.OVERDUE})
+
+
+class _Plain:
+    """Copy the same-named attributes off an ORM row: a plain value the console may keep and
+    read after the session closed (no lazy loads, no SQLAlchemy import in the console)."""
+
+    @classmethod
+    def of(cls, row: object) -> Self:
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class GridRef(_Plain):
+    id: int
+    code: str
+    name: str
+    area_code: str
+    town_code: str
+    type: str
+    status: str
+
+
+@dataclass(frozen=True)
+class MatterRef(_Plain):
+    id: int
+    code: str
+    name: str
+    name_en: str | None
+    class_code: str
+    escalate: bool
+
+
+@dataclass(frozen=True)
+class UnitRef(_Plain):
+    id: int
+    code: str
+    name: str
+    kind: str
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class TicketView(_Plain):
+    """A ticket's columns as read; `workflow.permit` / `needs` and `permissions.escalation_modes`
+    read only these attribute names, so they take a TicketView as they take the row."""
+
+    id: int
+    number: str
+    source: str
+    reporter_name: str | None
+    reporter_phone: str | None
+    grid_id: int
+    town_code: str
+    address: str | None
+    matter_id: int | None
+    out_of_list: bool
+    urgency: str
+    title: str
+    description: str | None
+    status: str
+    lead_unit_id: int | None
+    received_at: datetime
+    due_at: datetime | None
+    due_clock: str | None
+    warn_at: datetime | None
+    handle_due_at: datetime | None
+    closed_at: datetime | None
+    resolved_on_spot: bool
+    satisfaction: str | None
+    supervise_level: str | None
+    escalation: str | None
+    held_by: str | None
+    resume_status: str | None
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+    version: int
 
 
 @dataclass
@@ -59,11 +137,11 @@ class Event:
 
 @dataclass
 class TicketDetail:
-    ticket: Ticket
-    grid: Grid
-    matter: Matter | None
-    lead_unit: Unit | None
-    co_units: list[Unit]
+    ticket: TicketView
+    grid: GridRef
+    matter: MatterRef | None
+    lead_unit: UnitRef | None
+    co_units: list[UnitRef]
     clocks: list[Clock]  # running and paused first, then finished ones
     timeline: list[Event]
     reporter_name: str | None
@@ -135,7 +213,8 @@ async def detail(store: Store, actor: Actor, number: str) -> TicketDetail:
     done = [clock_of(store, c, now) for c in clock_rows if c.state not in (ClockState.RUNNING, ClockState.PAUSED)]
     active.sort(key=lambda c: c.due_at)
     return TicketDetail(
-        tk, grid, matter, lead, co, active + done,
+        TicketView.of(tk), GridRef.of(grid), MatterRef.of(matter) if matter else None,
+        UnitRef.of(lead) if lead else None, [UnitRef.of(u) for u in co], active + done,
         [Event(e.at, e.actor, e.action, e.from_status, e.to_status, e.note, e.data) for e in events],
         mask_name(tk.reporter_name, actor), mask_phone(tk.reporter_phone, actor))
 

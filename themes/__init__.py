@@ -7,7 +7,7 @@ queue's status and urgency symbols; a theme may leave them out and the console f
 theme's warning / error / success / primary colours.
 
 This package holds data only: it does not import Textual, so the store, the CLI or a test can
-read themes without a UI. `console.app` turns each dict into a `textual.theme.Theme`.
+read themes without a UI. `console.theming` turns each dict into a `textual.theme.Theme`.
 """
 
 from __future__ import annotations

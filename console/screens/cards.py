@@ -26,17 +26,17 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
 from griddesk.console.messages import RecordsChanged
-from griddesk.console.screens import GridScreen
-from griddesk.console.screens import grid_change as gc
-from griddesk.console.screens.dialogs import ChoiceBar, ChoiceDialog, Field
-from griddesk.console.screens.grid_change import Pick, RosterForm, ask, confirm, wrote
-from griddesk.store import notice_cards, roster
+from griddesk.console.screens.base import GridScreen
+from griddesk.console.widgets.choice_bar import ChoiceBar
+from griddesk.console.widgets.dialogs import ChoiceDialog, Field, ask, confirm, wrote
+from griddesk.console.widgets.form import Pick, RosterForm, Row
+from griddesk.store import notice_cards, permissions, roster
 from griddesk.store.enums import Level
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import current, t
 
 if TYPE_CHECKING:
-    from griddesk.console.app import GridDeskApp
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +65,13 @@ class ExportForm(RosterForm):
                 break
 
 
-async def export_flow(app: GridDeskApp, cards: list[notice_cards.NoticeCard], code: str) -> Path | None:
+async def export_flow(app: Shell, cards: list[notice_cards.NoticeCard], code: str) -> Path | None:
     async def submit(v: dict[str, str | None]) -> Any:
         fmt = v.get("format") or "text"
         raw = (v.get("path") or "").strip()
         if not raw:
             raise Invalid("error.required", field="path")
-        path = Path(raw).expanduser()
+        path = Path(raw).expanduser()  # noqa: ASYNC240  (no disk read: $HOME and the cwd)
         if not path.is_absolute():
             path = Path.cwd() / path
         text = notice_cards.render(cards, fmt, current(), printed=app.store.now())
@@ -81,7 +81,7 @@ async def export_flow(app: GridDeskApp, cards: list[notice_cards.NoticeCard], co
             raise Invalid("roster.io.cannot_write", field="path", path=str(path), reason=e.strerror or str(e)) from None
         return path
 
-    rows = [Pick("format", t("console_roster.cards.format"),
+    rows: list[Row] = [Pick("format", t("console_roster.cards.format"),
                  tuple((f, t(f"console_roster.cards.fmt_{f}")) for f in notice_cards.FORMATS), "html"),
             Field("path", t("console_roster.cards.path"), value=str(default_path(code, "html")))]
     intro = t("console_roster.cards.export_intro", n=len(cards))
@@ -91,7 +91,7 @@ async def export_flow(app: GridDeskApp, cards: list[notice_cards.NoticeCard], co
 class CardsScreen(GridScreen):
     ENTRY = "card"
     TITLE_KEY = "console_roster.screen.cards"
-    CSS_PATH = gc.CSS_PATH
+    CSS_PATH = "../styles/roster.tcss"
     BINDINGS = [
         Binding("x", "export", "console_roster.key.export"),
         Binding("p", "publish", "console_roster.key.publish"),
@@ -200,7 +200,8 @@ class CardsScreen(GridScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "publish":
-            return gc.may_write(self.gd) and (not self.is_mounted or bool(self.cards))
+            return (permissions.may_write(self.gd.actor, permissions.CENTRE)
+                    and (not self.is_mounted or bool(self.cards)))
         if action == "export":
             return not self.is_mounted or bool(self.cards)
         if action == "scope":
@@ -219,7 +220,7 @@ class CardsScreen(GridScreen):
             self.app.notify(t("console_roster.cards.written", path=str(path)), timeout=15, markup=False)
 
     def action_publish(self) -> None:
-        if self.cards and gc.may_write(self.gd):
+        if self.cards and permissions.may_write(self.gd.actor, permissions.CENTRE):
             self.run_worker(self._publish(), group="cards-publish", exclusive=True, exit_on_error=False)
 
     async def _publish(self) -> None:

@@ -1,11 +1,14 @@
 """`:` the k9s-style command line: `:queue`, `:ticket NUMBER`, `:lang en`, `:theme NAME`, `:q`.
 
-Commands come from the same screen registry as the palette (`console.screens.SCREENS`), plus
+Commands come from the same screen registry as the palette (`console.screens.SCREENS`, handed in by
+the app), plus
 the app's own (`lang`, `theme`, `quit`). A command that does not parse keeps the line open with
 the reason beside it; a good one closes the line and the app runs it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,16 +18,16 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
-from griddesk.console import screens
+from griddesk.console.screens.base import ScreenEntry
 from griddesk.console.widgets import localize_bindings
 from griddesk.store.i18n import LANGS, t
 
 APP_COMMANDS = ("lang", "theme", "quit", "q")
 
 
-def command_words(themes: list[str]) -> list[str]:
+def command_words(entries: Iterable[ScreenEntry], themes: list[str]) -> list[str]:
     words = []
-    for e in screens.entries():
+    for e in entries:
         words.append(e.name + (" " if e.arg else ""))
     words += [f"lang {lang}" for lang in LANGS]
     words += [f"theme {name}" for name in themes]
@@ -35,6 +38,10 @@ def command_words(themes: list[str]) -> list[str]:
 class CommandLine(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "console.key.close")]
 
+    def __init__(self, entries: Iterable[ScreenEntry]) -> None:
+        super().__init__()
+        self.entries = list(entries)  # the registry's screens, for completion
+
     def compose(self) -> ComposeResult:
         with Vertical(id="cmd-box"):
             yield Static(id="cmd-error")
@@ -42,7 +49,7 @@ class CommandLine(ModalScreen[str | None]):
                 yield Label(":", id="cmd-prompt")
                 themes = sorted(self.app.available_themes)
                 yield Input(id="cmd-input", placeholder=t("console.cmd.placeholder"),
-                            suggester=SuggestFromList(command_words(themes), case_sensitive=False))
+                            suggester=SuggestFromList(command_words(self.entries, themes), case_sensitive=False))
 
     def on_mount(self) -> None:
         localize_bindings(self)

@@ -19,12 +19,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from griddesk.console.alerts import is_county
 from griddesk.console.messages import MinuteTick, TicketsChanged
-from griddesk.console.screens import GridScreen
+from griddesk.console.screens.base import GridScreen
 from griddesk.console.screens.supervise import held_name
 from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
-from griddesk.store import escalation, overdue
+from griddesk.store import escalation, overdue, permissions
 from griddesk.store.enums import LimitUnit
 from griddesk.store.i18n import code_name, t
 from griddesk.store.numbers import short_number
@@ -48,7 +47,7 @@ class EscalationsScreen(GridScreen):
 
     @property
     def county(self) -> bool:
-        return is_county(self.gd.actor)
+        return permissions.above_town(self.gd.actor.jurisdiction)
 
     def where(self) -> str:
         which = "county" if self.county else "town"

@@ -27,8 +27,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from griddesk.console.screens.dialogs import DIALOG_CSS, STAY, hint
 from griddesk.console.widgets import localize_bindings
+from griddesk.console.widgets.dialogs import DIALOG_CSS, STAY, hint
 from griddesk.store import places, workflow
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
@@ -139,9 +139,6 @@ class DispatchDialog(ModalScreen[bool]):
 
     def _error(self, text: str) -> None:
         self.query_one("#dispatch-error", Static).update(text)
-
-    def error_text(self) -> str:
-        return str(self.query_one("#dispatch-error", Static).render())
 
     # --- keys ------------------------------------------------------------------------------
 

@@ -20,8 +20,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from griddesk.console.messages import RecordsChanged
-from griddesk.console.screens import GridScreen
-from griddesk.console.screens import grid_change as gc
+from griddesk.console.screens.base import GridScreen
 from griddesk.store import compliance
 from griddesk.store.enums import PersonRole
 from griddesk.store.i18n import t
@@ -38,7 +37,7 @@ class FindingsScreen(GridScreen):
     ENTRY = "findings"
     READ_FAILED_KEY = "console_roster.read_failed"
     TITLE_KEY = "console_roster.screen.findings"
-    CSS_PATH = gc.CSS_PATH
+    CSS_PATH = "../styles/roster.tcss"
     BINDINGS = [
         Binding("enter", "open", "console_roster.key.open_subject", priority=True),
         Binding("f", "rule", "console_roster.key.rule"),

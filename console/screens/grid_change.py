@@ -7,110 +7,47 @@ why, who, when, and its filing status. A supervisor files it (`f`) there or in t
 (`:changes`). Retire and merge ask for a y/n confirmation first; nothing here decides a rule —
 the store refuses, and its message comes back beside the field it names.
 
-This module also holds `RosterForm`, the roster area's modal form: the text rows of
-`console.screens.dialogs` (`Field`) plus choice rows (`Pick`, a `ChoiceBar` — a role, a reason,
-a grid type). `dialogs.TextForm` has text rows only; everything else (the look, the key hints,
-`ConfirmDialog`, `ChoiceDialog`, the bar itself) is reused from there.
+The flows are built from `widgets.form.RosterForm` and `widgets.dialogs`; the change record
+screen (`:changes`) is `screens.changes`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Static
 
-from griddesk.console.messages import RecordsChanged
-from griddesk.console.screens import GridScreen
-from griddesk.console.screens.dialogs import (
-    DIALOG_CSS,
-    STAY,
-    ChoiceBar,
-    ChoiceDialog,
-    ConfirmDialog,
-    Field,
-    error_reason,
-    hint,
-)
 from griddesk.console.widgets import localize_bindings
-from griddesk.store import roster
+from griddesk.console.widgets.dialogs import DIALOG_CSS, STAY, ChoiceDialog, Field, ask, confirm, hint, wrote
+from griddesk.console.widgets.form import FORM_CSS, Pick, RosterForm, Row, field_label, parse_int
+from griddesk.store import permissions, roster
 from griddesk.store.compliance import cite
-from griddesk.store.enums import ChangeReason, FilingStatus, GridType, Role
-from griddesk.store.errors import Invalid, StoreError
+from griddesk.store.enums import ChangeReason, FilingStatus, GridType
+from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
 
 if TYPE_CHECKING:
-    from griddesk.console.app import GridDeskApp
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
-CSS_PATH = "../styles/roster.tcss"
 REASON_ARTICLES = "YC 8; BH 6"  # where the list of reasons for a grid change comes from
-FILERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
-# --- small shared helpers ------------------------------------------------------------------------
+def may_file(app: Shell) -> bool:
+    """Whether a recorded change may be filed (备案): the store decides, this hides the key."""
+    return permissions.may_write(app.actor, permissions.SUPERVISORS)
 
 
-def field_label(name: str) -> str:
-    """A store field's name as a form label: "grid name" → "Grid name" (Chinese unchanged)."""
-    text = t(f"field.{name}")
-    return text[:1].upper() + text[1:]
-
-
-def wid(name: str) -> str:
-    """A store field name ("grid.name") as a widget id part ("grid-name")."""
-    return name.replace(".", "-").replace("_", "-")
-
-
-def may_write(app: GridDeskApp) -> bool:
-    """Whether the roster's write keys show: the store decides, this only hides what it would
-    refuse anyway (a wall account, a unit, a grid worker)."""
-    return not app.actor.read_only and app.actor.role in roster.WRITERS
-
-
-def may_file(app: GridDeskApp) -> bool:
-    return not app.actor.read_only and app.actor.role in FILERS
-
-
-def parse_int(value: str | None, fld: str, default: int = 0) -> int:
-    if value is None or not value.strip():
-        return default
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise Invalid("roster.error.not_count", field=fld, value=value) from None
-
-
-def parse_date(value: str | None, fld: str) -> date | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("roster.error.bad_date", field=fld, value=value) from None
-
-
-def local_time(app: GridDeskApp, at: Any) -> str:
+def local_time(app: Shell, at: Any) -> str:
     return at.astimezone(app.tz).strftime("%Y-%m-%d %H:%M") if at else ""
-
-
-def wrote(app: GridDeskApp, message: str) -> None:
-    """After this console wrote: say what happened and read the feed at once."""
-    app.notify(message, timeout=8, markup=False)
-    refresh = getattr(app, "refresh_now", None)
-    if refresh is not None:
-        refresh()
 
 
 def reason_choices() -> list[tuple[str, str]]:
@@ -134,189 +71,10 @@ def type_pick(value: str = GridType.COMPREHENSIVE) -> Pick:
                 tuple((g.value, code_name("grid_type", g.value)) for g in GridType), value)
 
 
-# --- the roster's form -------------------------------------------------------------------------------
-
-
-class Choices(ChoiceBar):
-    """`ChoiceBar` that wraps between choices, never inside one ("[1·网格长]  2·专职 …"), so a
-    row of roles or reasons stays readable at 80 columns."""
-
-    def render(self) -> Text:
-        out = Text()
-        for i, (value, label) in enumerate(self.choices, start=1):
-            if i > 1:
-                out.append(" ")
-            item = f"{i}·{label}".replace(" ", "\u00a0")
-            if value == self.value:
-                out.append(f"[{item}]", style="bold reverse")
-            else:
-                out.append(f" {item} ", style="dim")
-        return out
-
-
-@dataclass(frozen=True)
-class Pick:
-    """A choice row: one of a few stable codes, by ←/→ or its digit."""
-
-    name: str  # the store's field name, as with `Field`
-    label: str
-    choices: tuple[tuple[str, str], ...]  # (code, label)
-    value: str | None = None
-    required: bool = True
-    notes: dict[str, str] | None = None  # a line under the bar for the chosen code
-
-
-Row = Field | Pick
-Submit = Callable[[dict[str, str | None]], Awaitable[Any]]
-
-
-class RosterForm(ModalScreen[Any]):
-    """Text and choice rows and a submit coroutine.
-
-    The coroutine returns what the form is dismissed with (None → True), `STAY` to stay open
-    silently (a declined confirmation), or raises / returns a `StoreError`: shown beside the row
-    it names (store field names are row names; `alias` maps others), else under the rows. Esc
-    dismisses None.
-    """
-
-    DEFAULT_CSS = DIALOG_CSS
-    CSS_PATH = CSS_PATH
-    BINDINGS = [
-        Binding("ctrl+s", "submit", "console_roster.form.submit"),
-        Binding("escape", "cancel", "console_roster.form.cancel"),
-        Binding("enter", "next", "console_roster.form.next", show=False),
-    ]
-
-    def __init__(self, title: str, rows: Sequence[Row], submit: Submit, intro: str = "",
-                 alias: dict[str, str] | None = None) -> None:
-        super().__init__(classes="gd-dialog roster-dialog roster-form")
-        self.title_text = title
-        self.rows = list(rows)
-        self.submit = submit
-        self.intro = intro
-        self.alias = alias or {}
-        self.busy = False
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="gd-dialog-box") as box:
-            box.border_title = self.title_text
-            if self.intro:
-                yield Static(self.intro, classes="gd-dialog-intro", markup=False)
-            for row in self.rows:
-                with Horizontal(classes="gd-row"):
-                    label = Label(row.label + ("*" if row.required else ""), classes="gd-label")
-                    if row.required:
-                        label.add_class("-required")
-                    yield label
-                    if isinstance(row, Pick):
-                        yield Choices(row.choices, row.value, id=f"f-{wid(row.name)}")
-                    else:
-                        yield Input(value=row.value, placeholder=row.placeholder, id=f"f-{wid(row.name)}")
-                    yield Static("", id=f"e-{wid(row.name)}", classes="gd-field-error")
-                if isinstance(row, Pick) and row.notes:
-                    yield Static(row.notes.get(row.value or "", ""), id=f"n-{wid(row.name)}",
-                                 classes="roster-choice-note", markup=False)
-            yield Static("", id="form-error", classes="gd-dialog-error")
-            yield Static(hint(("Enter", t("console_roster.form.next")), ("ctrl+s", t("console_roster.form.submit")),
-                              ("←→ 1–9", t("console_roster.form.choose")), ("Esc", t("console_roster.form.cancel"))),
-                         classes="gd-dialog-hint")
-
-    def on_mount(self) -> None:
-        localize_bindings(self)
-        if self.rows:
-            self.widget(self.rows[0].name).focus()
-
-    def widget(self, name: str) -> Input | ChoiceBar:
-        return self.query_one(f"#f-{wid(name)}")  # type: ignore[return-value]
-
-    def error_of(self, name: str) -> str:
-        """The error beside a row ("" when none): for tests."""
-        return str(self.query_one(f"#e-{wid(name)}", Static).render())
-
-    @property
-    def form_error(self) -> str:
-        return str(self.query_one("#form-error", Static).render())
-
-    def values(self) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        for row in self.rows:
-            w = self.widget(row.name)
-            out[row.name] = w.value if isinstance(w, ChoiceBar) else (w.value.strip() or None)
-        return out
-
-    def show_error(self, e: StoreError | None) -> None:
-        for row in self.rows:
-            self.query_one(f"#e-{wid(row.name)}", Static).update("")
-        self.query_one("#form-error", Static).update("")
-        if e is None:
-            return
-        name = self.alias.get(e.field or "", e.field)
-        if name in {r.name for r in self.rows}:
-            self.query_one(f"#e-{wid(name)}", Static).update(Text(error_reason(e)))  # type: ignore[arg-type]
-            self.widget(name).focus()  # type: ignore[arg-type]
-        else:
-            self.query_one("#form-error", Static).update(Text(e.message()))
-
-    @on(ChoiceBar.Changed)
-    def _chosen(self, event: ChoiceBar.Changed) -> None:
-        row = next((r for r in self.rows if event.bar.id == f"f-{wid(r.name)}"), None)
-        if isinstance(row, Pick) and row.notes:
-            self.query_one(f"#n-{wid(row.name)}", Static).update(row.notes.get(event.value, ""))
-
-    @on(Input.Submitted)
-    def _enter(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_next()
-
-    def action_next(self) -> None:
-        names = [wid(r.name) for r in self.rows]
-        focused = self.focused.id[2:] if self.focused is not None and self.focused.id else None
-        at = names.index(focused) if focused in names else len(names) - 1
-        if at + 1 < len(names):
-            self.widget(self.rows[at + 1].name).focus()
-        else:
-            self.action_submit()
-
-    def action_submit(self) -> None:
-        if not self.busy:
-            self.busy = True
-            self.run_worker(self._submit(), group="roster-form", exit_on_error=False)
-
-    async def _submit(self) -> None:
-        try:
-            result = await self.submit(self.values())
-        except StoreError as e:
-            result = e
-        except Exception as e:  # a bug or a lost database: say so, keep what was typed
-            log.exception("roster form submit failed")
-            self.query_one("#form-error", Static).update(Text(str(e) or type(e).__name__))
-            return
-        finally:
-            self.busy = False
-        if result is STAY:
-            return
-        if isinstance(result, StoreError):
-            self.show_error(result)
-            return
-        self.dismiss(True if result is None else result)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-async def ask(app: GridDeskApp, dialog: ModalScreen[Any]) -> Any:
-    """Open a dialog and wait for its answer (call from a worker)."""
-    return await app.push_screen(dialog, wait_for_dismiss=True)
-
-
-async def confirm(app: GridDeskApp, title: str, message: str) -> bool:
-    return bool(await ask(app, ConfirmDialog(title, message)))
-
-
 # --- the change as recorded ------------------------------------------------------------------------
 
 
-def change_table(app: GridDeskApp, c: roster.ChangeRow) -> Table:
+def change_table(app: Shell, c: roster.ChangeRow) -> Table:
     """A recorded change as label/value lines (CJK-aligned by Rich)."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
@@ -352,7 +110,7 @@ class ChangeDialog(ModalScreen[None]):
     """One recorded grid change; `f` files it (supervisor), Esc / Enter closes."""
 
     DEFAULT_CSS = DIALOG_CSS
-    CSS_PATH = CSS_PATH
+    CSS_PATH = FORM_CSS
     BINDINGS = [
         Binding("f", "file", "console_roster.key.file"),
         Binding("escape,enter", "close", "console_roster.form.close"),
@@ -363,7 +121,7 @@ class ChangeDialog(ModalScreen[None]):
         self.change = change
 
     @property
-    def gd(self) -> GridDeskApp:
+    def gd(self) -> Shell:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -409,7 +167,7 @@ class ChangeDialog(ModalScreen[None]):
         self.dismiss(None)
 
 
-async def show_change(app: GridDeskApp, code: str, kind: str) -> roster.ChangeRow | None:
+async def show_change(app: Shell, code: str, kind: str) -> roster.ChangeRow | None:
     """Open the newest recorded change of `kind` touching grid `code` (just written)."""
     rows = [c for c in await roster.changes(app.store, app.actor, code) if c.kind == kind]
     if rows:
@@ -449,7 +207,7 @@ def _note() -> Field:
                  placeholder=t("console_roster.form.note_hint"))
 
 
-async def create_flow(app: GridDeskApp, village_code: str, village_name: str) -> str | None:
+async def create_flow(app: Shell, village_code: str, village_name: str) -> str | None:
     made: list[str] = []
 
     async def submit(v: dict[str, str | None]) -> Any:
@@ -468,7 +226,7 @@ async def create_flow(app: GridDeskApp, village_code: str, village_name: str) ->
     return made[0]
 
 
-async def adjust_flow(app: GridDeskApp, g: roster.GridRow) -> str | None:
+async def adjust_flow(app: Shell, g: roster.GridRow) -> str | None:
     diff: dict[str, Any] = {}
 
     async def submit(v: dict[str, str | None]) -> Any:
@@ -493,7 +251,7 @@ def _share(total: int, parts: int, i: int) -> int:
     return total // parts + (1 if i < total % parts else 0)
 
 
-async def split_flow(app: GridDeskApp, g: roster.GridRow) -> str | None:
+async def split_flow(app: Shell, g: roster.GridRow) -> str | None:
     made: list[str] = []
     names = [t("console_roster.split.part_name", grid=g.name, n=t(f"console_roster.split.n{i}")) for i in (1, 2, 3)]
 
@@ -520,7 +278,8 @@ async def split_flow(app: GridDeskApp, g: roster.GridRow) -> str | None:
         hh = _share(g.households, 2, i - 1) if i < 3 else 0
         rows.append(Field(f"part{i}.name", t("console_roster.split.name", n=t(f"console_roster.split.n{i}")),
                           required=i < 3, value=names[i - 1] if i < 3 else ""))
-        rows.append(Field(f"part{i}.households", t("console_roster.split.households", n=t(f"console_roster.split.n{i}")),
+        households = t("console_roster.split.households", n=t(f"console_roster.split.n{i}"))
+        rows.append(Field(f"part{i}.households", households,
                           required=False, value=str(hh) if i < 3 else ""))
     rows.append(_note())
     intro = t("console_roster.split.intro", grid=g.name, code=g.code, households=g.households)
@@ -532,7 +291,7 @@ async def split_flow(app: GridDeskApp, g: roster.GridRow) -> str | None:
     return made[0]
 
 
-async def merge_flow(app: GridDeskApp, g: roster.GridRow, siblings: list[roster.GridRow]) -> str | None:
+async def merge_flow(app: Shell, g: roster.GridRow, siblings: list[roster.GridRow]) -> str | None:
     others = [s for s in siblings if s.code != g.code]
     if not others:
         app.notify(t("console_roster.merge.alone", grid=g.name), severity="warning", timeout=6)
@@ -564,7 +323,7 @@ async def merge_flow(app: GridDeskApp, g: roster.GridRow, siblings: list[roster.
                 ((g.code, t("console_roster.merge.keep", name=g.name)),
                  (other.code, t("console_roster.merge.keep", name=other.name)),
                  ("new", t("console_roster.merge.new"))), g.code)
-    rows = [reason_pick(), keep,
+    rows: list[Row] = [reason_pick(), keep,
             Field("grid.name", t("console_roster.merge.new_name"), required=False, value=g.name), _note()]
     intro = t("console_roster.merge.intro", a=g.name, b=other.name)
     if not await ask(app, RosterForm(t("console_roster.merge.title", grid=g.name), rows, submit, intro)):
@@ -574,7 +333,7 @@ async def merge_flow(app: GridDeskApp, g: roster.GridRow, siblings: list[roster.
     return made[0]
 
 
-async def retire_flow(app: GridDeskApp, g: roster.GridRow) -> bool:
+async def retire_flow(app: Shell, g: roster.GridRow) -> bool:
     detail = await roster.grid(app.store, app.actor, g.code)
 
     async def submit(v: dict[str, str | None]) -> Any:
@@ -591,136 +350,3 @@ async def retire_flow(app: GridDeskApp, g: roster.GridRow) -> bool:
     wrote(app, t("console_roster.retire.done", grid=g.name))
     await show_change(app, g.code, "retire")
     return True
-
-
-# --- the change record ---------------------------------------------------------------------------
-
-
-class ChangesScreen(GridScreen):
-    """The grid change record, newest first (`:changes`): `p` pending only, `f` files, Enter shows."""
-
-    ENTRY = "changes"
-    TITLE_KEY = "console_roster.screen.changes"
-    CSS_PATH = CSS_PATH
-    BINDINGS = [
-        Binding("f", "file", "console_roster.key.file"),
-        Binding("p", "pending", "console_roster.key.pending"),
-        Binding("r", "reload", "console.key.reload", show=False),
-        Binding("escape", "back", "console.key.back"),
-    ]
-
-    def __init__(self, grid_code: str = "", **kw: Any) -> None:
-        super().__init__(**kw)
-        self.grid_code = grid_code.strip()
-        self.pending_only = not self.grid_code  # the supervisor's to-do by default
-        self.rows: list[roster.ChangeRow] = []
-        self.loads = 0
-
-    def compose_body(self) -> ComposeResult:
-        yield DataTable(id="changes-table", cursor_type="row", zebra_stripes=False)
-        yield Static(id="changes-status", classes="roster-status")
-
-    @property
-    def table(self) -> DataTable:
-        return self.query_one("#changes-table", DataTable)
-
-    def where(self) -> str:
-        parts = [t(self.TITLE_KEY)]
-        if self.grid_code:
-            parts.append(self.grid_code)
-        if self.pending_only:
-            parts.append(code_name("roster.filing", FilingStatus.PENDING))
-        return " › ".join(parts)
-
-    def on_mount(self) -> None:
-        self._columns()
-        self.table.focus()
-        self.reload()
-
-    def _columns(self) -> None:
-        self.table.clear(columns=True)
-        for key in ("id", "at", "kind", "reason", "before", "after", "who", "filing"):
-            self.table.add_column(t(f"console_roster.change.{key}"), key=key)
-
-    def relabel(self) -> None:
-        self._columns()
-        self._fill()
-
-    def reload(self) -> None:
-        self.run_worker(self._load(), group="changes-load", exclusive=True, exit_on_error=False)
-
-    async def _load(self) -> None:
-        try:
-            self.rows = await roster.changes(self.gd.store, self.gd.actor, self.grid_code or None,
-                                             pending_only=self.pending_only)
-        except StoreError as e:
-            self.query_one("#changes-status", Static).update(Text(e.message()))
-            return
-        self._fill()
-        self.loads += 1
-
-    def _fill(self) -> None:
-        table = self.table
-        keep = self.current()
-        table.clear()
-        for c in self.rows:
-            table.add_row(str(c.id), local_time(self.gd, c.at), code_name("roster.change_kind", c.kind),
-                          t(f"console_roster.reason_short.{c.reason}"), ",".join(c.grid_codes) or "—",
-                          ",".join(c.result_codes) or "—", c.actor, code_name("roster.filing", c.filing_status),
-                          key=str(c.id))
-        if keep is not None:
-            at = next((i for i, c in enumerate(self.rows) if c.id == keep.id), 0)
-            table.move_cursor(row=at)
-        pending = sum(1 for c in self.rows if c.filing_status == FilingStatus.PENDING)
-        self.query_one("#changes-status", Static).update(
-            Text(t("console_roster.change.count", n=len(self.rows), pending=pending), style="dim"))
-        self.refresh_bindings()
-
-    def current(self) -> roster.ChangeRow | None:
-        if not self.rows or self.table.row_count == 0:
-            return None
-        i = self.table.cursor_row
-        return self.rows[i] if 0 <= i < len(self.rows) else None
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "file":
-            c = self.current() if self.is_mounted else None
-            return may_file(self.gd) and (c is None or c.filing_status == FilingStatus.PENDING)
-        return True
-
-    @on(DataTable.RowHighlighted, "#changes-table")
-    def _moved(self, event: DataTable.RowHighlighted) -> None:
-        self.refresh_bindings()
-
-    @on(DataTable.RowSelected, "#changes-table")
-    def _open(self, event: DataTable.RowSelected) -> None:
-        c = self.current()
-        if c is not None:
-            self.app.push_screen(ChangeDialog(c), lambda _: self.reload())
-
-    def action_file(self) -> None:
-        c = self.current()
-        if c is None or c.filing_status != FilingStatus.PENDING:
-            return
-        self.run_worker(self._file(c), group="roster-file", exclusive=True, exit_on_error=False)
-
-    async def _file(self, c: roster.ChangeRow) -> None:
-        try:
-            await roster.file_change(self.gd.store, self.gd.actor, c.id)
-        except StoreError as e:
-            self.app.notify(e.message(), severity="error", timeout=10, markup=False)
-            return
-        wrote(self.gd, t("console_roster.change.filed", id=c.id))
-        await self._load()
-
-    def action_pending(self) -> None:
-        self.pending_only = not self.pending_only
-        self.update_where()
-        self.reload()
-
-    def action_reload(self) -> None:
-        self.reload()
-
-    def on_records_changed(self, message: RecordsChanged) -> None:
-        if "grid" in message.entities:
-            self.reload()

@@ -6,6 +6,8 @@ registry, never from a hand-kept list, so a key added anywhere shows up here by 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -15,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from griddesk.console import screens
+from griddesk.console.screens.base import ScreenEntry
 from griddesk.console.widgets import describe, localize_bindings
 from griddesk.store.i18n import t
 
@@ -42,9 +44,9 @@ def key_rows(app, chain, include_app: bool) -> list[tuple[str, str]]:  # type: i
     return out
 
 
-def command_rows() -> list[tuple[str, str]]:
+def command_rows(entries: Iterable[ScreenEntry]) -> list[tuple[str, str]]:
     rows = []
-    for e in screens.entries():
+    for e in entries:
         name = f":{e.name}" + (f" <{t(e.arg)}>" if e.arg else "")
         rows.append((name, t(e.title_key)))
     rows += [(":lang zh|en", t("console.cmd.lang")), (":theme <name>", t("console.cmd.theme")),
@@ -60,8 +62,9 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "dismiss_help", "console.key.close", show=False),
     ]
 
-    def __init__(self, under: Screen | None = None, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, entries: Iterable[ScreenEntry], under: Screen | None = None, **kw) -> None:  # type: ignore[no-untyped-def]
         super().__init__(**kw)
+        self.entries = list(entries)  # the registry's screens (given: the registry imports this module)
         self.under = under
 
     def compose(self) -> ComposeResult:
@@ -85,7 +88,7 @@ class HelpScreen(ModalScreen[None]):
         return [
             (t("console.help.screen_keys", screen=title), key_rows(app, chain, include_app=False)),
             (t("console.help.global_keys"), key_rows(app, chain, include_app=True)),
-            (t("console.help.commands"), command_rows()),
+            (t("console.help.commands"), command_rows(self.entries)),
         ]
 
     def render_help(self) -> Group:

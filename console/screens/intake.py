@@ -34,8 +34,9 @@ from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from griddesk.console import actions
-from griddesk.console.screens import GridScreen
-from griddesk.console.screens.dialogs import ChoiceBar, ConfirmDialog, error_reason
+from griddesk.console.screens.base import GridScreen
+from griddesk.console.widgets.choice_bar import ChoiceBar
+from griddesk.console.widgets.dialogs import ConfirmDialog, error_reason
 from griddesk.store import pickers, tickets, workflow
 from griddesk.store.enums import Role, Source, Urgency
 from griddesk.store.errors import StoreError
@@ -484,8 +485,8 @@ class IntakeScreen(GridScreen):
     def _after_create(self, number: str, new: tickets.NewTicket) -> None:
         """Give way to the new ticket, with the dispatch dialog open when this operator may."""
         app = self.gd
-        if app.screen is self:
-            app.pop_screen()
+        if self.app.screen is self:
+            self.app.pop_screen()
         app.open_ticket(number)
         can_dispatch = any(app.actor.role in r.roles for r in workflow.rows_for("dispatch"))
         if can_dispatch and not new.resolved_on_spot:

@@ -29,17 +29,17 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from griddesk.console.messages import RecordsChanged
-from griddesk.console.screens import GridScreen
-from griddesk.console.screens import grid_change as gc
-from griddesk.console.screens.dialogs import STAY, Field
-from griddesk.console.screens.grid_change import Pick, RosterForm, ask, confirm, field_label, parse_date, wrote
-from griddesk.store import matters, roster
+from griddesk.console.screens.base import GridScreen
+from griddesk.console.widgets.dialogs import STAY, Field, ask, confirm, wrote
+from griddesk.console.widgets.form import Pick, RosterForm, Row, field_label, parse_date
+from griddesk.store import matters, permissions, roster
+from griddesk.store.compliance import cite
 from griddesk.store.enums import LimitUnit, Urgency
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import code_name, t
 
 if TYPE_CHECKING:
-    from griddesk.console.app import GridDeskApp
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _limit_rows(m: matters.MatterRow | None) -> list[Field]:
     ]
 
 
-async def admit_flow(app: GridDeskApp) -> str | None:
+async def admit_flow(app: Shell) -> str | None:
     made: list[str] = []
 
     async def submit(v: dict[str, str | None]) -> Any:
@@ -100,26 +100,28 @@ async def admit_flow(app: GridDeskApp) -> str | None:
             note=v.get("matter.note"))
         made.append(await matters.admit(app.store, app.actor, new))
 
-    rows = [Field("matter.code", field_label("matter.code"), placeholder=t("console_roster.matters.code_hint")),
-            Field("matter.name", field_label("matter.name")),
-            Field("matter.class_code", field_label("matter.class_code"), required=False,
-                  placeholder=t("console_roster.matters.class_hint")),
-            *_limit_rows(None),
-            Field("matter.default_unit", field_label("matter.default_unit"), required=False,
-                  placeholder=t("console_roster.person.unit_hint")),
-            Pick("escalate", t("console_roster.matters.escalate"),
-                 (("no", t("console_roster.matters.no")), ("yes", t("console_roster.matters.yes"))), "no"),
-            Field("matter.admitted_on", field_label("matter.admitted_on"), required=False,
-                  placeholder=t("console_roster.form.date_hint")),
-            Field("matter.requested_by", field_label("matter.requested_by"), required=False),
-            Field("matter.note", field_label("matter.note"), required=False)]
+    code = Field("matter.code", field_label("matter.code"), placeholder=t("console_roster.matters.code_hint"))
+    rows: list[Row] = [
+        code,
+        Field("matter.name", field_label("matter.name")),
+        Field("matter.class_code", field_label("matter.class_code"), required=False,
+              placeholder=t("console_roster.matters.class_hint")),
+        *_limit_rows(None),
+        Field("matter.default_unit", field_label("matter.default_unit"), required=False,
+              placeholder=t("console_roster.person.unit_hint")),
+        Pick("escalate", t("console_roster.matters.escalate"),
+             (("no", t("console_roster.matters.no")), ("yes", t("console_roster.matters.yes"))), "no"),
+        Field("matter.admitted_on", field_label("matter.admitted_on"), required=False,
+              placeholder=t("console_roster.form.date_hint")),
+        Field("matter.requested_by", field_label("matter.requested_by"), required=False),
+        Field("matter.note", field_label("matter.note"), required=False)]
     if not await ask(app, RosterForm(t("console_roster.matters.admit_title"), rows, submit)):
         return None
     wrote(app, t("console_roster.matters.admitted", code=made[0]))
     return made[0]
 
 
-async def amend_flow(app: GridDeskApp, m: matters.MatterRow) -> str | None:
+async def amend_flow(app: Shell, m: matters.MatterRow) -> str | None:
     diff: dict[str, Any] = {}
 
     async def submit(v: dict[str, str | None]) -> Any:
@@ -145,7 +147,7 @@ async def amend_flow(app: GridDeskApp, m: matters.MatterRow) -> str | None:
     return m.code
 
 
-async def withdraw_flow(app: GridDeskApp, m: matters.MatterRow) -> str | None:
+async def withdraw_flow(app: Shell, m: matters.MatterRow) -> str | None:
     async def submit(v: dict[str, str | None]) -> Any:
         on = parse_date(v.get("matter.withdrawn_on"), "matter.withdrawn_on") or roster.today(app.store)
         if not (v.get("matter.requested_by") or "").strip():
@@ -164,7 +166,7 @@ async def withdraw_flow(app: GridDeskApp, m: matters.MatterRow) -> str | None:
                   placeholder=t("console_roster.matters.requested_hint")),
             Field("matter.note", field_label("matter.note"), required=False)]
     intro = t("console_roster.matters.withdraw_intro", name=m.name, code=m.code,
-              source=gc.cite("BH 13", short=True))
+              source=cite("BH 13", short=True))
     if not await ask(app, RosterForm(t("console_roster.matters.withdraw_title", name=m.name), rows, submit, intro)):
         return None
     wrote(app, t("console_roster.matters.withdrawn", code=m.code))
@@ -174,7 +176,7 @@ async def withdraw_flow(app: GridDeskApp, m: matters.MatterRow) -> str | None:
 class MattersScreen(GridScreen):
     ENTRY = "matters"
     TITLE_KEY = "console_roster.screen.matters"
-    CSS_PATH = gc.CSS_PATH
+    CSS_PATH = "../styles/roster.tcss"
     BINDINGS = [
         Binding("w", "shown", "console_roster.key.shown"),
         Binding("n", "admit", "console_roster.key.admit"),
@@ -314,7 +316,7 @@ class MattersScreen(GridScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.WRITES:
-            if self.gd.actor.read_only or self.gd.actor.role not in roster.FILERS:
+            if not permissions.may_write(self.gd.actor, permissions.SUPERVISORS):
                 return False
             if action == "admit" or not self.is_mounted:
                 return True

@@ -28,7 +28,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
-from griddesk.console.screens import GridScreen
+from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
 from griddesk.store import overdue, supervision
 from griddesk.store.context import Store
@@ -274,15 +274,18 @@ class OverdueScreen(GridScreen):
         v = self.view
         rows = v.rows if v else []
         jur = self.gd.actor.jurisdiction
+        def col(name: str) -> int:
+            return cell_len(t(f"console_supervise.col.{name}"))
+
+        stages = ("sign", "handle", "extension", "verify", "visit", "escalate")
         w = {
             "mark": 1,
-            "number": max([cell_len(short_number(r.number, jur)) for r in rows] + [cell_len(t("console_supervise.col.number"))]),
-            "stage": max([cell_len(stage_name(c)) for c in ("sign", "handle", "extension", "verify", "visit", "escalate")]
-                         + [cell_len(t("console_supervise.col.stage"))]),
+            "number": max([cell_len(short_number(r.number, jur)) for r in rows] + [col("number")]),
+            "stage": max([cell_len(stage_name(c)) for c in stages] + [col("stage")]),
             "other": 14,
-            "late": max([cell_len(late_text(self.gd.store, r)) for r in rows] + [cell_len(t("console_supervise.col.late"))]),
-            "multiple": max([len(multiple_text(r)) for r in rows] + [cell_len(t("console_supervise.col.multiple"))]),
-            "level": max([cell_len(level_mark(x)) for x in supervision.LEVELS] + [cell_len(t("console_supervise.col.level"))]),
+            "late": max([cell_len(late_text(self.gd.store, r)) for r in rows] + [col("late")]),
+            "multiple": max([len(multiple_text(r)) for r in rows] + [col("multiple")]),
+            "level": max([cell_len(level_mark(x)) for x in supervision.LEVELS] + [col("level")]),
         }
         w["late"] = min(w["late"], 18)
         gaps = len(w)  # one space after each column but the title

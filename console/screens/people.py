@@ -28,20 +28,20 @@ from textual.containers import VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from griddesk.console.coalesce import Coalesced
 from griddesk.console.messages import RecordsChanged
-from griddesk.console.screens import GridScreen
-from griddesk.console.screens import grid_change as gc
-from griddesk.console.screens.dialogs import STAY, ChoiceDialog, Field
-from griddesk.console.screens.grid_change import Pick, RosterForm, ask, confirm, field_label, parse_date, wrote
-from griddesk.console.screens.search import HitPicker
-from griddesk.store import roster, search
+from griddesk.console.screens.base import GridScreen
+from griddesk.console.widgets.dialogs import STAY, ChoiceDialog, Field, ask, confirm, wrote
+from griddesk.console.widgets.form import Pick, RosterForm, Row, field_label, parse_date
+from griddesk.console.widgets.hit_picker import HitPicker
+from griddesk.store import permissions, roster, search
 from griddesk.store.compliance import cite
 from griddesk.store.enums import MANDATORY_EXIT, LeaveReason, PersonRole, PersonStatus
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
 
 if TYPE_CHECKING:
-    from griddesk.console.app import GridDeskApp
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def role_pick(name: str, roles: tuple[str, ...], value: str | None) -> Pick:
 # --- flows shared with the tree ------------------------------------------------------------------
 
 
-async def _unit_code(app: GridDeskApp, text: str | None) -> str | None:
+async def _unit_code(app: Shell, text: str | None) -> str | None:
     """A unit typed by code or by (part of) its name: the one unit it names, else as typed (the
     store then says it does not know it)."""
     if not text:
@@ -79,7 +79,7 @@ def _default_role(grid: roster.GridRow | None, person_role: str | None) -> str:
     return person_role if person_role in roster.GRID_ROLES else PersonRole.FULL_TIME
 
 
-async def assign_flow(app: GridDeskApp, grid: roster.GridRow | None = None,
+async def assign_flow(app: Shell, grid: roster.GridRow | None = None,
                       person: roster.PersonRow | None = None) -> str | None:
     """Put a person on a grid with the role held there; returns the grid's code when done."""
     if person is None:
@@ -103,9 +103,11 @@ async def assign_flow(app: GridDeskApp, grid: roster.GridRow | None = None,
         await roster.assign(app.store, app.actor, p.id, g.code, v["assignment.role"] or "",
                             since=parse_date(v.get("since"), "since"))
 
-    rows = [role_pick("assignment.role", tuple(r.value for r in roster.GRID_ROLES), _default_role(g, p.role)),
-            Field("since", t("console_roster.assign.since"), required=False,
-                  placeholder=t("console_roster.form.date_hint"))]
+    role = role_pick("assignment.role", tuple(r.value for r in roster.GRID_ROLES), _default_role(g, p.role))
+    rows: list[Row] = [
+        role,
+        Field("since", t("console_roster.assign.since"), required=False,
+              placeholder=t("console_roster.form.date_hint"))]
     intro = t("console_roster.assign.intro", name=p.name, role=code_name("person_role", p.role), grid=g.name)
     if not await ask(app, RosterForm(t("console_roster.assign.title", grid=g.name), rows, submit, intro)):
         return None
@@ -113,7 +115,7 @@ async def assign_flow(app: GridDeskApp, grid: roster.GridRow | None = None,
     return g.code
 
 
-async def unassign_flow(app: GridDeskApp, grid: roster.GridRow, person_id: int | None = None) -> str | None:
+async def unassign_flow(app: Shell, grid: roster.GridRow, person_id: int | None = None) -> str | None:
     """Release one person (or the chosen one of several) from a grid."""
     d = await roster.grid(app.store, app.actor, grid.code)
     members = [m for m in d.grid.members if person_id is None or m.person_id == person_id]
@@ -157,7 +159,7 @@ def _person_rows(p: roster.PersonRow | None) -> list[Any]:
     ]
 
 
-async def _values(app: GridDeskApp, v: dict[str, str | None]) -> dict[str, Any]:
+async def _values(app: Shell, v: dict[str, str | None]) -> dict[str, Any]:
     return dict(name=v.get("person.name") or "", role=v.get("person.role") or "", phone=v.get("person.phone"),
                 unit_code=await _unit_code(app, v.get("person.unit_code")),
                 area_code=v.get("person.area_code"),
@@ -165,7 +167,7 @@ async def _values(app: GridDeskApp, v: dict[str, str | None]) -> dict[str, Any]:
                 certificate_on=parse_date(v.get("person.certificate_on"), "person.certificate_on"))
 
 
-async def create_person_flow(app: GridDeskApp) -> int | None:
+async def create_person_flow(app: Shell) -> int | None:
     made: list[int] = []
 
     async def submit(v: dict[str, str | None]) -> Any:
@@ -177,7 +179,7 @@ async def create_person_flow(app: GridDeskApp) -> int | None:
     return made[0]
 
 
-async def edit_person_flow(app: GridDeskApp, p: roster.PersonRow) -> int | None:
+async def edit_person_flow(app: Shell, p: roster.PersonRow) -> int | None:
     diff: dict[str, Any] = {}
 
     async def submit(v: dict[str, str | None]) -> Any:
@@ -196,7 +198,7 @@ async def edit_person_flow(app: GridDeskApp, p: roster.PersonRow) -> int | None:
     return p.id
 
 
-async def leave_flow(app: GridDeskApp, p: roster.PersonRow) -> int | None:
+async def leave_flow(app: Shell, p: roster.PersonRow) -> int | None:
     source = cite("YC 17", short=True)
     notes = {r.value: t("console_roster.leave.reason_note", reason=t(f"roster.leave_reason.{r}"),
                   source=source if r in MANDATORY_EXIT else "") for r in LeaveReason}
@@ -211,7 +213,7 @@ async def leave_flow(app: GridDeskApp, p: roster.PersonRow) -> int | None:
         await roster.person_leaves(app.store, app.actor, p.id, v.get("person.left_reason") or "", on=on,
                                    note=v.get("person.left_note"))
 
-    rows = [Pick("person.left_reason", field_label("person.left_reason"), choices, default, notes=notes),
+    rows: list[Row] = [Pick("person.left_reason", field_label("person.left_reason"), choices, default, notes=notes),
             Field("left_on", t("console_roster.leave.on"), required=False,
                   placeholder=t("console_roster.form.date_hint")),
             Field("person.left_note", field_label("person.left_note"), required=False)]
@@ -222,7 +224,7 @@ async def leave_flow(app: GridDeskApp, p: roster.PersonRow) -> int | None:
     return p.id
 
 
-async def review_flow(app: GridDeskApp, p: roster.PersonRow) -> int | None:
+async def review_flow(app: Shell, p: roster.PersonRow) -> int | None:
     picked = await ask(app, ChoiceDialog(t("console_roster.review.title", name=p.name),
                                          [("pass", t("console_roster.review.pass")),
                                           ("fail", t("console_roster.review.fail"))],
@@ -241,7 +243,7 @@ async def review_flow(app: GridDeskApp, p: roster.PersonRow) -> int | None:
 class PeopleScreen(GridScreen):
     ENTRY = "people"
     TITLE_KEY = "console_roster.screen.people"
-    CSS_PATH = gc.CSS_PATH
+    CSS_PATH = "../styles/roster.tcss"
     BINDINGS = [
         Binding("slash", "filter", "console_roster.key.filter"),
         Binding("o", "role", "console_roster.key.role"),
@@ -266,8 +268,7 @@ class PeopleScreen(GridScreen):
         self.text = ""
         self.rows: list[roster.PersonRow] = []
         self.loads = 0
-        self._loading = False
-        self._again = False
+        self._people_reads = Coalesced(self._read_people)
         self._debounce: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -319,32 +320,27 @@ class PeopleScreen(GridScreen):
     # --- loading ---------------------------------------------------------------------------
 
     def reload(self) -> None:
-        if self._loading:
-            self._again = True
-            return
-        self._loading = True
-        self.run_worker(self._load(), group="people-load", exit_on_error=False)
+        # its own loop, not GridScreen's: a refusal goes to the status line, and the table stays
+        if self._people_reads.ask():
+            self.run_worker(self._load(), group="people-load", exit_on_error=False)
 
     async def _load(self) -> None:
-        store, actor = self.gd.store, self.gd.actor
         try:
-            while True:
-                self._again = False
-                rows = await roster.people(store, actor, role=self.role, include_left=self.include_left)
-                if self.text:
-                    hits = await search.search(store, actor, self.text, limit=1000, kinds=("person",),
-                                               include_inactive=self.include_left)
-                    rank = {int(h.key): i for i, h in enumerate(hits)}
-                    rows = sorted((r for r in rows if r.id in rank), key=lambda r: rank[r.id])
-                self.rows = rows
-                self._fill()
-                self.loads += 1
-                if not self._again:
-                    break
+            await self._people_reads.run()
         except StoreError as e:
             self.query_one("#people-status", Static).update(Text(e.message(), style="red"))
-        finally:
-            self._loading = False
+
+    async def _read_people(self) -> None:
+        store, actor = self.gd.store, self.gd.actor
+        rows = await roster.people(store, actor, role=self.role, include_left=self.include_left)
+        if self.text:
+            hits = await search.search(store, actor, self.text, limit=1000, kinds=("person",),
+                                       include_inactive=self.include_left)
+            rank = {int(h.key): i for i, h in enumerate(hits)}
+            rows = sorted((r for r in rows if r.id in rank), key=lambda r: rank[r.id])
+        self.rows = rows
+        self._fill()
+        self.loads += 1
 
     def _fill(self) -> None:
         table = self.table
@@ -430,7 +426,7 @@ class PeopleScreen(GridScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.WRITES:
-            if not gc.may_write(self.gd):
+            if not permissions.may_write(self.gd.actor, permissions.CENTRE):
                 return False
             if action == "create" or not self.is_mounted:
                 return True
@@ -457,11 +453,12 @@ class PeopleScreen(GridScreen):
 
     def _with_person(self, make: Any) -> None:
         p = self.current()
-        if p is not None and p.status == PersonStatus.ACTIVE and gc.may_write(self.gd):
+        writes = permissions.may_write(self.gd.actor, permissions.CENTRE)
+        if p is not None and p.status == PersonStatus.ACTIVE and writes:
             self._flow(make(p))
 
     def action_create(self) -> None:
-        if gc.may_write(self.gd):
+        if permissions.may_write(self.gd.actor, permissions.CENTRE):
             self._flow(create_person_flow(self.gd))
 
     def action_edit(self) -> None:

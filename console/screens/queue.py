@@ -28,10 +28,9 @@ from textual.widgets import DataTable, Input, Static
 from griddesk.console import actions
 from griddesk.console.actions import TicketKeys
 from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
-from griddesk.console.screens import GridScreen
+from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.queue_table import QueueTable
 from griddesk.store import queue, views
-from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
 
 log = logging.getLogger(__name__)
@@ -60,8 +59,6 @@ class QueueScreen(TicketKeys, GridScreen):
         self.page_offset = 0
         self.total: int | None = None
         self.loads = 0
-        self._loading = False
-        self._again = False
         self._before_edit = ""
         self._debounce: Timer | None = None
         self.error: str | None = None
@@ -105,45 +102,25 @@ class QueueScreen(TicketKeys, GridScreen):
 
     # --- loading ---------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Read the current page again (in a worker; coalesced with a read already running)."""
-        if self._loading:
-            self._again = True
-            return
-        self._loading = True
-        self.run_worker(self._load(), group="queue-load", exit_on_error=False)
+    # `reload()` is GridScreen's: one read at a time, asks meanwhile folded into one more
 
-    async def _load(self) -> None:
+    async def fetch(self) -> bool | None:
         store, actor = self.gd.store, self.gd.actor
-        try:
-            while True:
-                self._again = False
-                f, offset = self.filter, self.page_offset
-                rows = await queue.page(store, actor, f, limit=PAGE, offset=offset)
-                total = await queue.count(store, actor, f)
-                if (f, offset) != (self.filter, self.page_offset):
-                    continue  # the operator changed the filter meanwhile: read that instead
-                if not rows and offset > 0 and total:
-                    self.page_offset = max(0, (total - 1) // PAGE * PAGE)  # the page emptied: step back
-                    continue
-                self.total = total
-                self.error = None
-                self.table.reconcile(rows, store.now())
-                self.check_keys()
-                self.loads += 1
-                self._show_status()
-                if not self._again:
-                    break
-        except StoreError as e:
-            self.error = e.message()
-            self._show_status()
-        except Exception as e:  # the database went away; the next change or minute retries
-            log.exception("queue read failed")
-            reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
-            self.error = t("console.queue.read_failed", reason=reason)
-            self._show_status()
-        finally:
-            self._loading = False
+        f, offset = self.filter, self.page_offset
+        rows = await queue.page(store, actor, f, limit=PAGE, offset=offset)
+        total = await queue.count(store, actor, f)
+        if (f, offset) != (self.filter, self.page_offset):
+            return False  # the operator changed the filter meanwhile: read that instead
+        if not rows and offset > 0 and total:
+            self.page_offset = max(0, (total - 1) // PAGE * PAGE)  # the page emptied: step back
+            return False
+        self.total = total
+        self.table.reconcile(rows, store.now())
+        self.check_keys()
+        return None
+
+    def show(self) -> None:
+        self._show_status()
 
     def _show_status(self) -> None:
         status = self.query_one("#queue-status", Static)

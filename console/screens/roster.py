@@ -29,9 +29,10 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from griddesk.console.messages import RecordsChanged
-from griddesk.console.screens import GridScreen
 from griddesk.console.screens import grid_change as gc
-from griddesk.store import roster
+from griddesk.console.screens.base import GridScreen
+from griddesk.console.screens.changes import ChangesScreen
+from griddesk.store import permissions, roster
 from griddesk.store.enums import FilingStatus, GridStatus, Level, PersonRole
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
@@ -75,7 +76,7 @@ class RosterScreen(GridScreen):
     ENTRY = "roster"
     READ_FAILED_KEY = "console_roster.read_failed"
     TITLE_KEY = "console_roster.screen.roster"
-    CSS_PATH = gc.CSS_PATH
+    CSS_PATH = "../styles/roster.tcss"
     BINDINGS = [
         Binding("n", "create", "console_roster.key.create"),
         Binding("e", "adjust", "console_roster.key.adjust"),
@@ -171,7 +172,7 @@ class RosterScreen(GridScreen):
             at = fallback if fallback in self.nodes else None
         if first or self.focus_code:
             # open the operator's own area down to its villages
-            for code, node in self.nodes.items():
+            for code in self.nodes:
                 if code[0] == "area" and self.gd.actor.jurisdiction.startswith(code[1]):
                     was_open.add(code)
         if at is not None:
@@ -403,7 +404,8 @@ class RosterScreen(GridScreen):
         self.detail_of = d
         parts: list[Any] = [Text("")]
         rows: list[tuple[str, str | Text]] = [
-            (t("console_roster.detail.tickets"), t("console_roster.detail.tickets_n", open=d.open_tickets, total=d.tickets)),
+            (t("console_roster.detail.tickets"),
+             t("console_roster.detail.tickets_n", open=d.open_tickets, total=d.tickets)),
             (t("console_roster.detail.micro"), str(len(d.grid.micro_grids)) if d.grid.micro_grids else "—"),
         ]
         pending = [c for c in d.changes if c.filing_status == FilingStatus.PENDING]
@@ -431,11 +433,13 @@ class RosterScreen(GridScreen):
     # --- keys -------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # the store decides; this hides what it would refuse anyway (a wall account, a unit)
+        writes = permissions.may_write(self.gd.actor, permissions.CENTRE)
         if action in GRID_WRITES:
             g = self.current_grid() if self.is_mounted else None
-            return gc.may_write(self.gd) and g is not None and g.status == GridStatus.ACTIVE
+            return writes and g is not None and g.status == GridStatus.ACTIVE
         if action == "create":
-            return gc.may_write(self.gd) and (not self.is_mounted or self.current_village() is not None)
+            return writes and (not self.is_mounted or self.current_village() is not None)
         if action == "card":
             return not self.is_mounted or self.current_grid() is not None or self.current_village() is not None
         if action == "changes":
@@ -457,12 +461,12 @@ class RosterScreen(GridScreen):
 
     def action_create(self) -> None:
         v = self.current_village()
-        if v is not None and gc.may_write(self.gd):
+        if v is not None and permissions.may_write(self.gd.actor, permissions.CENTRE):
             self._flow(gc.create_flow(self.gd, v.code, v.name))
 
     def _grid_action(self, make: Any) -> None:
         g = self.current_grid()
-        if g is not None and g.status == GridStatus.ACTIVE and gc.may_write(self.gd):
+        if g is not None and g.status == GridStatus.ACTIVE and permissions.may_write(self.gd.actor, permissions.CENTRE):
             self._flow(make(g))
 
     def action_adjust(self) -> None:
@@ -508,7 +512,7 @@ class RosterScreen(GridScreen):
     def action_changes(self) -> None:
         g = self.current_grid()
         if g is not None:
-            self.app.push_screen(gc.ChangesScreen(g.code))
+            self.app.push_screen(ChangesScreen(g.code))
 
     def action_retired(self) -> None:
         self.show_retired = not self.show_retired

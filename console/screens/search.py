@@ -6,8 +6,8 @@ entries best first (`store.search`, which owns the matching rules). ↓ or Enter
 list; Enter on a hit opens it: an area or grid in the tree, a person in the people list, a
 matter in the matter list.
 
-`HitPicker` is the same search in a small dialog, for choosing a person to put on a grid or a
-grid to put a person on.
+`widgets.hit_picker.HitPicker` is the same search in a small dialog (choosing a person to put on
+a grid, or a grid to put a person on).
 """
 
 from __future__ import annotations
@@ -20,49 +20,22 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Input, Static
 
-from griddesk.console.screens import GridScreen
-from griddesk.console.screens import grid_change as gc
-from griddesk.console.screens.dialogs import DIALOG_CSS, hint
-from griddesk.console.widgets import localize_bindings
+from griddesk.console.screens.base import GridScreen
+from griddesk.console.widgets.hit_picker import DEBOUNCE, hit_detail
 from griddesk.store import search
 from griddesk.store.errors import StoreError
-from griddesk.store.i18n import code_name, t
+from griddesk.store.i18n import t
 
 if TYPE_CHECKING:
-    from griddesk.console.app import GridDeskApp
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
-DEBOUNCE = 0.2
 
-
-def hit_detail(h: search.Hit) -> str:
-    """What else identifies a hit, in the console's language."""
-    if h.kind == "area":
-        return code_name("level", h.detail)
-    if h.kind == "person":
-        return f"{code_name('person_role', h.role) if h.role else ''} {h.phone or ''}".strip()
-    if h.kind == "matter":
-        return t("console_roster.search.matter_class", cls=h.detail)
-    return h.detail
-
-
-def hit_line(h: search.Hit) -> Text:
-    text = Text(f"{t(f'roster.hit.{h.kind}')} ", style="dim")
-    text.append(h.name, style="" if h.active else "dim strike")
-    text.append(f"  {hit_detail(h)}", style="dim")
-    if h.kind != "person":
-        text.append(f"  {h.key}", style="dim")
-    return text
-
-
-def open_hit(app: GridDeskApp, h: search.Hit) -> None:
+def open_hit(app: Shell, h: search.Hit) -> None:
     """Open what a hit names where it lives."""
     if h.kind in ("area", "grid"):
         from griddesk.console.screens.roster import RosterScreen
@@ -83,7 +56,7 @@ def open_hit(app: GridDeskApp, h: search.Hit) -> None:
 class SearchScreen(GridScreen):
     ENTRY = "search"
     TITLE_KEY = "console_roster.screen.search"
-    CSS_PATH = gc.CSS_PATH
+    CSS_PATH = "../styles/roster.tcss"
     BINDINGS = [
         Binding("slash", "edit", "console_roster.key.edit_search"),
         Binding("down", "to_list", "console_roster.key.to_list", show=False),
@@ -218,104 +191,3 @@ class SearchScreen(GridScreen):
             self.box.focus()
             return
         self.gd.go_back()
-
-
-class HitPicker(ModalScreen["search.Hit | None"]):
-    """Choose one person or grid by typing: ↑↓ move, Enter takes, Esc cancels."""
-
-    DEFAULT_CSS = DIALOG_CSS
-    CSS_PATH = gc.CSS_PATH
-    BINDINGS = [
-        Binding("down", "move(1)", "console_roster.key.next", show=False),
-        Binding("up", "move(-1)", "console_roster.key.prev", show=False),
-        Binding("escape", "cancel", "console_roster.form.cancel"),
-    ]
-
-    def __init__(self, title: str, kind: str, intro: str = "", text: str = "") -> None:
-        super().__init__(classes="gd-dialog roster-dialog")
-        self.title_text = title
-        self.kind = kind
-        self.intro = intro
-        self.text = text
-        self.hits: list[search.Hit] = []
-        self.searched: str | None = None
-        self._debounce: Timer | None = None
-
-    @property
-    def gd(self) -> GridDeskApp:
-        return self.app  # type: ignore[return-value]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="gd-dialog-box roster-picker") as box:
-            box.border_title = self.title_text
-            if self.intro:
-                yield Static(self.intro, classes="gd-dialog-intro", markup=False)
-            yield Input(value=self.text, placeholder=t(f"console_roster.picker.placeholder_{self.kind}"),
-                        id="picker-box")
-            yield OptionList(id="picker-list")
-            yield Static("", id="picker-status", classes="gd-dialog-hint")
-            yield Static(hint(("↑↓", t("console_roster.picker.move")), ("Enter", t("console_roster.picker.take")),
-                              ("Esc", t("console_roster.form.cancel"))), classes="gd-dialog-hint")
-
-    def on_mount(self) -> None:
-        localize_bindings(self)
-        self.query_one("#picker-box", Input).focus()
-        self.query_one("#picker-list", OptionList).can_focus = False
-        if self.text:
-            self._run(self.text)
-
-    @on(Input.Changed, "#picker-box")
-    def _typed(self, event: Input.Changed) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        value = event.value.strip()
-        self._debounce = self.set_timer(DEBOUNCE, lambda: self._run(value))
-
-    def _run(self, text: str) -> None:
-        self.run_worker(partial(self._search, text), group="picker", exclusive=True, exit_on_error=False)
-
-    async def _search(self, text: str) -> None:
-        try:
-            hits = await search.search(self.gd.store, self.gd.actor, text, limit=30,
-                                       kinds=(self.kind,)) if text else []
-        except StoreError as e:
-            self.query_one("#picker-status", Static).update(Text(e.message(), style="red"))
-            return
-        self.hits = hits
-        self.searched = text
-        options = self.query_one("#picker-list", OptionList)
-        options.clear_options()
-        options.add_options([Option(hit_line(h), id=str(i)) for i, h in enumerate(hits)])
-        if hits:
-            options.highlighted = 0
-        status = "" if not text else (t("console_roster.search.none", text=text) if not hits
-                                      else t("console_roster.picker.count", n=len(hits)))
-        self.query_one("#picker-status", Static).update(status)
-
-    def action_move(self, delta: int) -> None:
-        options = self.query_one("#picker-list", OptionList)
-        if self.hits:
-            at = options.highlighted if options.highlighted is not None else -delta
-            options.highlighted = max(0, min(len(self.hits) - 1, at + delta))
-
-    @on(Input.Submitted, "#picker-box")
-    async def _take(self, event: Input.Submitted) -> None:
-        if self._debounce is not None:
-            self._debounce.stop()
-        text = event.value.strip()
-        if text != self.searched:
-            await self._search(text)  # Enter before the search ran: search now, then take
-        self._pick()
-
-    @on(OptionList.OptionSelected, "#picker-list")
-    def _clicked(self, event: OptionList.OptionSelected) -> None:
-        self._pick()
-
-    def _pick(self) -> None:
-        options = self.query_one("#picker-list", OptionList)
-        at = options.highlighted
-        if self.hits and at is not None and 0 <= at < len(self.hits):
-            self.dismiss(self.hits[at])
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

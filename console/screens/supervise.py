@@ -28,17 +28,17 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from griddesk.console.screens.dialogs import ChoiceBar
 from griddesk.console.widgets import localize_bindings
+from griddesk.console.widgets.choice_bar import ChoiceBar
 from griddesk.store import escalation, formal_notice, permissions, supervision, views, warnings
 from griddesk.store.actor import Actor
-from griddesk.store.enums import EscalationMode, Status
+from griddesk.store.enums import Status
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, current, t
-from griddesk.store.models import Ticket
+from griddesk.store.views import TicketView
 
 if TYPE_CHECKING:
-    from griddesk.console.app import GridDeskApp
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Dialog(ModalScreen[Any]):
         self.error: str | None = None
 
     @property
-    def gd(self) -> GridDeskApp:
+    def gd(self) -> Shell:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -208,7 +208,6 @@ def held_name(actor: Actor, held: str) -> str:
     return held  # another town of this county: its code
 
 
-MODES = tuple(EscalationMode)  # in the order offered
 modes_for = permissions.escalation_modes
 
 
@@ -346,7 +345,7 @@ class ExportDialog(Dialog):
 
     async def perform(self) -> Path:
         text = await formal_notice.render(self.gd.store, self.gd.actor, self.number, self.fmt, current())
-        path = Path(self.query_one("#ex-path", Input).value.strip()).expanduser()
+        path = Path(self.query_one("#ex-path", Input).value.strip()).expanduser()  # noqa: ASYNC240  (no disk read)
         if not path.is_absolute():
             path = Path.cwd() / path
         try:
@@ -403,55 +402,38 @@ class WarnDialog(Dialog):
 # --- from any screen --------------------------------------------------------------------------
 
 
-def open_supervise(app: GridDeskApp, number: str, summary: str = "") -> None:
+def open_supervise(app: Shell, number: str, summary: str = "") -> None:
     app.push_screen(SuperviseDialog(number, summary=summary))
 
 
-def open_escalate(app: GridDeskApp, number: str, summary: str = "") -> None:
+def open_escalate(app: Shell, number: str, summary: str = "") -> None:
     app.push_screen(EscalateDialog(number, summary=summary))
 
 
-def open_export(app: GridDeskApp, number: str, summary: str = "") -> None:
+def open_export(app: Shell, number: str, summary: str = "") -> None:
     app.push_screen(ExportDialog(number, summary=summary))
 
 
-def may_supervise(actor: Actor, tk: Ticket) -> bool:
-    return not actor.read_only and actor.role in supervision.WHO and tk.status != Status.CLOSED
+def may_supervise(actor: Actor, tk: TicketView) -> bool:
+    return permissions.may_write(actor, permissions.CENTRE) and tk.status != Status.CLOSED
 
 
-def may_escalate(actor: Actor, tk: Ticket) -> bool:
+def may_escalate(actor: Actor, tk: TicketView) -> bool:
     return bool(modes_for(actor, tk))
 
 
-def may_export(actor: Actor, tk: Ticket) -> bool:
-    return actor.role in formal_notice.WHO
+def may_export(actor: Actor, tk: TicketView) -> bool:
+    return actor.role in permissions.CENTRE  # what formal_notice.build checks
 
 
-# The ticket detail's and the queue's keys for these dialogs (console.actions builds the screens'
-# bindings and footers from its table). Uppercase: lowercase s, e, x there are sign, extend, reject.
+# The ticket detail's and the queue's keys for these dialogs (`console.actions` adds them to its
+# table, from which the screens build their bindings and footers). Uppercase: lowercase s, e, x
+# there are sign, extend, reject.
 TICKET_KEYS = (("S", "supervise", "console_supervise.key.supervise", SuperviseDialog, may_supervise),
                ("E", "escalate", "console_supervise.key.escalate", EscalateDialog, may_escalate),
                ("X", "export_notice", "console_supervise.key.export", ExportDialog, may_export))
 
 
-def register_ticket_actions() -> None:
-    """Add supervise / escalate / export-notice to `console.actions.ACTIONS` (idempotent)."""
-    from griddesk.console import actions
-
-    def runner(dialog: type[Dialog]):  # type: ignore[no-untyped-def]
-        async def run(r: actions.ActionRun) -> None:
-            await r.ask(dialog(r.number, summary=r.ticket.title if r.ticket is not None else ""))
-        return run
-
-    for key, name, label, dialog, allowed in TICKET_KEYS:
-        actions.register(actions.TicketAction(key, name, label, runner(dialog), allowed))
-
-
 __all__ = ["Dialog", "EscalateDialog", "ExportDialog", "SuperviseDialog", "TICKET_KEYS", "WarnDialog",
-           "default_path", "modes_for", "open_escalate", "open_export", "open_supervise",
-           "register_ticket_actions"]
+           "default_path", "modes_for", "open_escalate", "open_export", "open_supervise"]
 
-
-# Registered on import: `console.actions` imports this module at its end, so the queue and the
-# ticket detail, which build their keys from `ACTIONS` when imported, get S / E / X.
-register_ticket_actions()

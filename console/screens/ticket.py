@@ -23,7 +23,7 @@ from textual.widgets import Static
 from griddesk.console import actions
 from griddesk.console.actions import TicketKeys
 from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
-from griddesk.console.screens import GridScreen
+from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
 from griddesk.store import timefmt, views
 from griddesk.store.errors import StoreError

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from griddesk.console.messages import MinuteTick, RecordsChanged, TicketsChanged
-from griddesk.console.screens import GridScreen
+from griddesk.console.screens.base import GridScreen
 from griddesk.console.screens.overdue import late_text, multiple_text, stage_name
 from griddesk.console.widgets.queue_table import Palette
 from griddesk.store import timefmt, warnings

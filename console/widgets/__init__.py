@@ -2,6 +2,10 @@
 
 - `header.GridHeader`: the always-visible header (centre, operator, time, counts, where you are).
 - `queue_table.QueueTable`: the live ticket table, reconciled by key.
+- `dialogs`: the keyboard dialogs (`TextForm`, `ConfirmDialog`, `ChoiceDialog`) and the helpers
+  a flow runs them with (`ask`, `confirm`, `wrote`).
+- `choice_bar.ChoiceBar`: an inline one-line choice for forms.
+- `form.RosterForm`: a modal form of text and choice rows (the roster area's flows).
 
 Key bindings are declared with translation keys as descriptions (e.g.
 `Binding("slash", "filter", "console.key.filter")`); `localize_bindings(node)` swaps in the

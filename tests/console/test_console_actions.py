@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 
 from griddesk.console import actions
 from griddesk.console.app import GridDeskApp
-from griddesk.console.screens.dialogs import ChoiceDialog, ConfirmDialog, TextForm
+from griddesk.console.widgets.dialogs import ChoiceDialog, ConfirmDialog, TextForm
 from griddesk.console.screens.dispatch import DispatchDialog
 from griddesk.console.screens.intake import IntakeScreen
 from griddesk.console.screens.queue import QueueScreen

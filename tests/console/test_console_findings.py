@@ -7,10 +7,10 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from griddesk.console.screens.findings import FindingsScreen
-from griddesk.console.screens.grid_change import RosterForm
 from griddesk.console.screens.people import PeopleScreen
 from griddesk.console.screens.roster import RosterScreen
-from griddesk.console.screens.search import HitPicker
+from griddesk.console.widgets.form import RosterForm
+from griddesk.console.widgets.hit_picker import HitPicker
 from griddesk.store import compliance, notice_cards, roster
 from griddesk.store.enums import PersonRole
 from griddesk.store.i18n import t

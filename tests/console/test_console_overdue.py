@@ -21,7 +21,7 @@ from textual.widgets import Input
 
 from griddesk.console.app import GridDeskApp
 from griddesk.console.screens.county import EscalationsScreen
-from griddesk.console.screens.dialogs import ChoiceBar
+from griddesk.console.widgets.choice_bar import ChoiceBar
 from griddesk.console.screens.overdue import OverdueScreen
 from griddesk.console.screens.supervise import EscalateDialog, ExportDialog, SuperviseDialog, WarnDialog
 from griddesk.console.screens.ticket import TicketScreen

@@ -14,7 +14,8 @@ from textual.widgets import Static
 
 from griddesk.console.app import GridDeskApp
 from griddesk.console.screens.cards import CardsScreen
-from griddesk.console.screens.grid_change import ChangeDialog, RosterForm
+from griddesk.console.screens.grid_change import ChangeDialog
+from griddesk.console.widgets.form import RosterForm
 from griddesk.console.screens.people import PeopleScreen
 from griddesk.console.screens.roster import RosterScreen
 from griddesk.console.screens.search import SearchScreen

@@ -8,10 +8,12 @@
 - `ConfirmDialog`: y confirms, n or esc cancels. Enter does nothing, so a stray Enter never
   closes a case.
 - `ChoiceDialog`: a short list (pass / fail, satisfaction): arrows and Enter, or the digit.
-- `ChoiceBar`: an inline one-line choice for forms (source, urgency): ←/→ or the digit.
+(`ChoiceBar`, the inline choice row, is in `widgets.choice_bar`; `RosterForm`, a form of text and
+choice rows, in `widgets.form`.)
 
-Dialogs that wait for an answer are opened with `await app.push_screen(d, wait_for_dismiss=True)`
-from a worker, so a flow (choose → reason → confirm → write) reads top to bottom.
+Dialogs that wait for an answer are opened with `await ask(app, dialog)` (that is,
+`app.push_screen(d, wait_for_dismiss=True)`) from a worker, so a flow (choose → reason → confirm
+→ write) reads top to bottom.
 """
 
 from __future__ import annotations
@@ -19,22 +21,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from griddesk.console.widgets import localize_bindings
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
+
+if TYPE_CHECKING:
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -321,69 +323,18 @@ class ChoiceDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-# --- inline choice bar -----------------------------------------------------------------------------
+async def ask(app: Shell, dialog: ModalScreen[Any]) -> Any:
+    """Open a dialog and wait for its answer (call from a worker)."""
+    return await app.push_screen(dialog, wait_for_dismiss=True)
 
 
-class ChoiceBar(Widget, can_focus=True):
-    """One line of choices, the current one highlighted: ←/→ (or space) to change, 1–9 to pick.
+async def confirm(app: Shell, title: str, message: str) -> bool:
+    return bool(await ask(app, ConfirmDialog(title, message)))
 
-    Enter is left to the form (next field), so a form reads the same on every row.
-    """
 
-    DEFAULT_CSS = """
-    ChoiceBar { height: 1; width: 1fr; background: $boost; padding: 0 1; }
-    ChoiceBar:focus { background: $primary 30%; }
-    """
-    BINDINGS = [
-        Binding("left", "step(-1)", "desk.dialog.prev_choice", show=False),
-        Binding("right,space", "step(1)", "desk.dialog.next_choice", show=False),
-    ]
-
-    value: reactive[str] = reactive("", layout=False)
-
-    class Changed(Message):
-        def __init__(self, bar: ChoiceBar, value: str) -> None:
-            super().__init__()
-            self.bar = bar
-            self.value = value
-
-        @property
-        def control(self) -> ChoiceBar:
-            return self.bar
-
-    def __init__(self, choices: Sequence[tuple[str, str]], value: str | None = None,
-                 id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.choices = list(choices)
-        self.set_reactive(ChoiceBar.value, value if value is not None else self.choices[0][0])
-
-    def set_choices(self, choices: Sequence[tuple[str, str]]) -> None:
-        """New labels (a language switch); the value stays."""
-        self.choices = list(choices)
-        self.refresh()
-
-    def render(self) -> Text:
-        out = Text()
-        for i, (value, label) in enumerate(self.choices, start=1):
-            if i > 1:
-                out.append("  ")
-            if value == self.value:
-                out.append(f"[{i} {label}]", style="bold reverse")
-            else:
-                out.append(f" {i} {label} ", style="dim")
-        return out
-
-    def watch_value(self, value: str) -> None:
-        self.post_message(self.Changed(self, value))
-
-    def action_step(self, delta: int) -> None:
-        values = [v for v, _ in self.choices]
-        at = values.index(self.value) if self.value in values else 0
-        self.value = values[(at + delta) % len(values)]
-
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
-        if event.character and event.character.isdigit():
-            i = int(event.character) - 1
-            if 0 <= i < len(self.choices):
-                event.stop()
-                self.value = self.choices[i][0]
+def wrote(app: Shell, message: str) -> None:
+    """After this console wrote: say what happened and read the feed at once."""
+    app.notify(message, timeout=8, markup=False)
+    refresh = getattr(app, "refresh_now", None)  # an app without the live feed has nothing to read
+    if refresh is not None:
+        refresh()
