@@ -75,8 +75,10 @@ def startup(path: Path, runs: int) -> tuple[float, float, float, float]:
     bare, grid, bare_rss, grid_rss = [], [], [], []
     for _ in range(runs):  # interleaved, so drift hits both sides alike
         b, g = probe("bare"), probe("griddesk", url)
-        bare.append(b["seconds"]); grid.append(g["seconds"])
-        bare_rss.append(b["rss_kib"]); grid_rss.append(g["rss_kib"])
+        bare.append(b["seconds"])
+        grid.append(g["seconds"])
+        bare_rss.append(b["rss_kib"])
+        grid_rss.append(g["rss_kib"])
     return (statistics.median(bare), statistics.median(grid),
             statistics.median(bare_rss), statistics.median(grid_rss))
 
@@ -109,8 +111,12 @@ async def refresh(path: Path, n: int) -> tuple[float, float]:
         raise SystemExit("the raw query and the store disagree on the rows: fix RAW_PAGE")
     raw_t, store_t = [], []
     for _ in range(n):
-        t0 = time.perf_counter(); raw_refresh(); raw_t.append(time.perf_counter() - t0)
-        t0 = time.perf_counter(); await store_refresh(); store_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        raw_refresh()
+        raw_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        await store_refresh()
+        store_t.append(time.perf_counter() - t0)
     raw.close()
     await store.close()
     return statistics.median(raw_t), statistics.median(store_t)
@@ -147,11 +153,17 @@ async def reconcile(path: Path, n: int) -> tuple[float, float, float]:
         keys = [plain.add_row(str(i)) for i in range(PAGE)]
         await pilot.pause()
         for i in range(n):
-            t0 = time.perf_counter(); table.reconcile(rows, now); same.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            table.reconcile(rows, now)
+            same.append(time.perf_counter() - t0)
             changed = list(rows)
             changed[5] = replace(rows[5], status="signed" if i % 2 else "dispatched", version=rows[5].version + i + 1)
-            t0 = time.perf_counter(); table.reconcile(changed, now); one.append(time.perf_counter() - t0)
-            t0 = time.perf_counter(); plain.update_cell(keys[5], plain.ordered_columns[0].key, str(i)); bare.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            table.reconcile(changed, now)
+            one.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            plain.update_cell(keys[5], plain.ordered_columns[0].key, str(i))
+            bare.append(time.perf_counter() - t0)
     await store.close()
     return statistics.median(same), statistics.median(one), statistics.median(bare)
 

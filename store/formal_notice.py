@@ -135,7 +135,8 @@ async def build(store: Store, actor: Actor, number: str, lang: str | None = None
                 late.append(_tr("formal_notice.late_line", lang, clock=code_name("clock", c.name, lang),
                                 due=_when(store, c.due_at, lang), late=late_text))
         elif c.state in ("running", "paused"):
-            late_text = _tr("formal_notice.left", lang, span=basis_span(store, c.left_s, c.limit_unit, lang), basis=basis)
+            late_text = _tr("formal_notice.left", lang, span=basis_span(store, c.left_s, c.limit_unit, lang),
+                            basis=basis)
         lines.append(ClockLine(code_name("clock", c.name, lang), _limit(c.limit_value, c.limit_unit, lang),
                                _when(store, c.due_at, lang), _tr(f"formal_notice.state.{c.state}", lang),
                                late_text, overdue_now or c.state == "missed"))

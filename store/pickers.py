@@ -137,7 +137,8 @@ async def matters(store: Store, actor: Actor, text: str, limit: int = LIMIT) -> 
                              name_en=row.extra["name_en"]))
         elif hit[1] != "all":
             wd = row.extra["withdrawn_on"]
-            why, since = ("withdrawn", wd) if wd is not None and wd <= on else ("not_admitted", row.extra["admitted_on"])
+            withdrawn = wd is not None and wd <= on
+            why, since = ("withdrawn", wd) if withdrawn else ("not_admitted", row.extra["admitted_on"])
             gone.append(Pick("matter", row.code, row.name, detail, hit[1], hit[0], why, since.isoformat(),
                              row.extra["name_en"]))
     live.sort(key=lambda p: (p.score, p.code))

@@ -124,7 +124,8 @@ async def warn_unit(store: Store, actor: Actor, unit_code: str, reason: str) -> 
     return IssuedWarning(unit.code, unit.name, text, late, actor.label, now)
 
 
-async def warnings_of(store: Store, actor: Actor, unit_code: str | None = None, limit: int = 100) -> list[IssuedWarning]:
+async def warnings_of(store: Store, actor: Actor, unit_code: str | None = None,
+                      limit: int = 100) -> list[IssuedWarning]:
     """Warnings issued, newest first (of one unit, or all the actor can reach)."""
     q = select(UnitWarning, Unit).join(Unit, Unit.id == UnitWarning.unit_id)
     if unit_code:

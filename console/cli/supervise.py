@@ -17,6 +17,7 @@ change); 2 bad usage (a missing option, bad input).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import unicodedata
@@ -215,7 +216,7 @@ async def cmd_notice_export(ctx: Any, args: argparse.Namespace) -> int:
     text = await formal_notice.render(store, actor, args.number, args.format, ctx.lang)
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
         except OSError as e:
             _eprint(t("cli.error", message=t("supervise.cli.cannot_write", path=args.output, reason=e.strerror or e)))
             return 1
