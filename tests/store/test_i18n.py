@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,23 @@ def test_catalogues_have_the_same_keys() -> None:
     zh, en = i18n.catalogue("zh"), i18n.catalogue("en")
     assert sorted(zh.keys() - en.keys()) == []
     assert sorted(en.keys() - zh.keys()) == []
+
+
+def _keys(value: object, prefix: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [k for name, v in value.items() for k in _keys(v, f"{prefix}.{name}" if prefix else name)]
+    return [prefix]
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_each_locale_file_is_named_for_the_keys_it_holds(lang: str) -> None:
+    # a newcomer looking for `roster.error.x` opens roster.toml
+    folder = ROOT / "store" / "locales" / lang
+    strays = {f.name: k for f in folder.glob("*.toml")
+              for k in _keys(tomllib.loads(f.read_text(encoding="utf-8"))) if k.split(".")[0] != f.stem}
+    assert strays == {}
+    other = ROOT / "store" / "locales" / ("en" if lang == "zh" else "zh")
+    assert sorted(f.name for f in folder.glob("*.toml")) == sorted(f.name for f in other.glob("*.toml"))
 
 
 def test_placeholders_match_between_languages() -> None:
