@@ -17,7 +17,8 @@ from griddesk.store.context import Store
 from griddesk.store.enums import UnitKind
 from griddesk.store.models import Unit, UnitArea
 
-KIND_ORDER = {UnitKind.CENTRE: 0, UnitKind.DEPARTMENT: 1, UnitKind.SERVICE_UNIT: 2}
+# keyed by code: Unit.kind is the plain string read from the database
+KIND_ORDER: dict[str, int] = {UnitKind.CENTRE: 0, UnitKind.DEPARTMENT: 1, UnitKind.SERVICE_UNIT: 2}
 
 
 @dataclass(frozen=True)

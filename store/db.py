@@ -13,13 +13,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from griddesk.store import paths
 from griddesk.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config  # at run time alembic loads only when migrating (alembic_config)
 
 BUSY_TIMEOUT_MS = 15_000
 WRITE = "griddesk_write"
@@ -67,7 +72,9 @@ def create_engine(url: str) -> AsyncEngine:
 
 def _prepare_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
-    def on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        # Any: the aiosqlite adapter's connection, whose sqlite3-style isolation_level the
+        # DB-API protocol (DBAPIConnection) does not declare
         dbapi_conn.isolation_level = None  # we send BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -192,7 +199,7 @@ def head_revision() -> str:
     return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
 
 
-def alembic_config(url: str):  # type: ignore[no-untyped-def]
+def alembic_config(url: str) -> Config:
     from alembic.config import Config
 
     cfg = Config()

@@ -67,7 +67,8 @@ class Urgency(StrEnum):
     EMERGENCY = "emergency"
 
 
-URGENCY_RANK = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
+# keyed by code: a plain string read from the database finds its member (StrEnum hashes as str)
+URGENCY_RANK: dict[str, int] = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}
 
 
 class Source(StrEnum):

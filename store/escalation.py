@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import clocks, permissions, records, sla, versions
@@ -206,7 +206,8 @@ class EscalationRow:
                 "left_seconds": None if self.left_s is None else int(self.left_s)}
 
 
-def _rows_query():  # type: ignore[no-untyped-def]
+def _rows_query() -> Select[str, str, str, str, str | None, str | None, str, str, str, str | None, datetime,
+                           datetime | None]:
     return (select(Ticket.number, Ticket.title, Ticket.urgency, Ticket.status, Ticket.escalation,
                    Ticket.held_by, Ticket.town_code, Grid.code, Grid.name, Matter.name,
                    Ticket.received_at, TicketClock.due_at)
@@ -218,13 +219,16 @@ def _rows_query():  # type: ignore[no-untyped-def]
             .where(Ticket.status.in_(OPEN_STATUSES)))
 
 
-def _rows(store: Store, found: Sequence[Any]) -> list[EscalationRow]:
+def _rows(store: Store, found: Sequence[Row[str, str, str, str, str | None, str | None, str, str, str,
+                                             str | None, datetime, datetime | None]]) -> list[EscalationRow]:
     now = store.now()
     out = []
     for r in found:
-        due = r[11]
+        (number, title, urgency, status, escalation, held_by, town_code, grid_code, grid, matter,
+         received_at, due) = r
         left = sla.basis_seconds(store.calendar, LimitUnit.NATURAL_MINUTES, now, due) if due else None
-        out.append(EscalationRow(*r[:11], due, left))
+        out.append(EscalationRow(number, title, urgency, status, escalation, held_by, town_code, grid_code,
+                                 grid, matter, received_at, due, left))
     return out
 
 

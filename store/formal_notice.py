@@ -224,7 +224,7 @@ def to_markdown(n: FormalNotice) -> str:
         out.append("")
     out.append(f"## {_tr('formal_notice.section.deadlines', L)}")
     out.append("")
-    cols = ("clock", "limit", "due", "state", "late")
+    cols: tuple[str, ...] = ("clock", "limit", "due", "state", "late")
     out.append("| " + " | ".join(_tr(f"formal_notice.col.{c}", L) for c in cols) + " |")
     out.append("|" + " --- |" * len(cols))
     for c in n.clocks:

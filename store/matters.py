@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import records
@@ -115,9 +115,10 @@ def _row(m: Matter, unit: tuple[str, str] | None) -> MatterRow:
                      bool(m.escalate), m.admitted_on, m.withdrawn_on, m.requested_by)
 
 
-async def _rows(s: AsyncSession, q) -> list[MatterRow]:  # type: ignore[no-untyped-def]
+async def _rows(s: AsyncSession, q: Select[Matter]) -> list[MatterRow]:
     units = {uid: (code, name) for uid, code, name in (await s.execute(select(Unit.id, Unit.code, Unit.name))).all()}
-    return [_row(m, units.get(m.default_unit_id)) for m in (await s.execute(q)).scalars()]
+    return [_row(m, None if m.default_unit_id is None else units.get(m.default_unit_id))
+            for m in (await s.execute(q)).scalars()]
 
 
 async def catalogue(store: Store, actor: Actor, on: date | None = None,

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from griddesk.store import permissions, records
@@ -82,7 +82,7 @@ def window(store: Store) -> timedelta:
     return timedelta(minutes=max(minutes, 0))
 
 
-def _not_notified(operator_id: int, clock, kind: str):  # type: ignore[no-untyped-def]
+def _not_notified(operator_id: int, clock: SQLColumnExpression[str] | str, kind: str) -> ColumnElement[bool]:
     return ~exists().where(NoticeRow.operator_id == operator_id, NoticeRow.ticket_id == Ticket.id,
                            NoticeRow.clock == clock, NoticeRow.kind == kind)
 

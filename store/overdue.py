@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 
 from griddesk.store import sla
 from griddesk.store.actor import Actor
@@ -29,7 +29,7 @@ from griddesk.store.enums import OPEN_STATUSES, ClockState, Role
 from griddesk.store.errors import Invalid
 from griddesk.store.i18n import code_name, t
 from griddesk.store.models import Grid, Matter, Ticket, TicketClock, Unit
-from griddesk.store.scope import in_town
+from griddesk.store.scope import SelectT, in_town
 from griddesk.store.timefmt import iso
 
 BY = ("unit", "grid", "stage")
@@ -166,7 +166,7 @@ def basis_span(store: Store, seconds: float, unit: str, lang: str | None = None)
     return t("overdue.dur.hours_minutes", lang, h=h, m=m)
 
 
-def scope(q: Select, actor: Actor) -> Select:  # type: ignore[type-arg]
+def scope(q: SelectT, actor: Actor) -> SelectT:
     """Open tickets in the actor's jurisdiction; a unit account sees the tickets it leads."""
     q = q.where(in_town(Ticket.town_code, actor.jurisdiction), Ticket.status.in_(OPEN_STATUSES))
     if actor.role == Role.UNIT:
@@ -174,7 +174,14 @@ def scope(q: Select, actor: Actor) -> Select:  # type: ignore[type-arg]
     return q
 
 
-def _query(now: datetime) -> Select:  # type: ignore[type-arg]
+# what _query selects, in order: ticket id, number, title, status, urgency; grid code, name;
+# matter name; lead unit code, name; clock id, name, due_at, limit value, unit; supervise
+# level, escalation, version
+_Columns = tuple[int, str, str, str, str, str, str, str | None, str | None, str | None, int, str, datetime,
+                 int, str, str | None, str | None, int]
+
+
+def _query(now: datetime) -> Select[*_Columns]:
     return (
         select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.urgency, Grid.code,
                Grid.name, Matter.name, Unit.code, Unit.name, TicketClock.id, TicketClock.name,
@@ -189,7 +196,7 @@ def _query(now: datetime) -> Select:  # type: ignore[type-arg]
     )
 
 
-def make_row(store: Store, r: Any, now: datetime) -> OverdueRow:
+def make_row(store: Store, r: Row[*_Columns], now: datetime) -> OverdueRow:
     cal = store.calendar
     (tid, number, title, status, urgency, gcode, gname, matter, ucode, uname, cid, cname, due,
      value, unit, level, esc, version) = r

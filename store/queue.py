@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import OPEN_STATUSES, Escalation, Status, Urgency
 from griddesk.store.models import Change, Grid, Matter, Ticket, Unit
-from griddesk.store.scope import in_town
+from griddesk.store.scope import SelectT, in_town
 
 URGENCY_ORDER = case(
     (Ticket.urgency == Urgency.EMERGENCY, 0), (Ticket.urgency == Urgency.URGENT, 1), else_=2
@@ -66,6 +66,11 @@ class QueueRow:
     out_of_list: bool
 
 
+# QueueRow's fields, as page() selects them (matter and lead unit are outer joins: None when absent)
+_PageColumns = tuple[int, str, datetime, str | None, str | None, str, str, str, str | None, datetime | None,
+                     str | None, datetime | None, str, str, str | None, int, bool]
+
+
 @dataclass(frozen=True)
 class Counts:
     open: int
@@ -74,12 +79,12 @@ class Counts:
     escalations: int
 
 
-def _scope(q, actor: Actor):  # type: ignore[no-untyped-def]
+def _scope(q: SelectT, actor: Actor) -> SelectT:
     # a town operator sees its town; a county operator its county's towns plus what was handed up
     return q.where(in_town(Ticket.town_code, actor.jurisdiction))
 
 
-def _filtered(q, f: QueueFilter, now: datetime):  # type: ignore[no-untyped-def]
+def _filtered(q: SelectT, f: QueueFilter, now: datetime) -> SelectT:
     statuses = f.statuses or STATUS_GROUPS.get(f.group, STATUS_GROUPS["open"])
     q = q.where(Ticket.status.in_(statuses))
     if f.overdue_only:
@@ -103,7 +108,7 @@ def _filtered(q, f: QueueFilter, now: datetime):  # type: ignore[no-untyped-def]
     return q
 
 
-def _joins(q, f: QueueFilter):  # type: ignore[no-untyped-def]
+def _joins(q: SelectT, f: QueueFilter) -> SelectT:
     """Join grids and matters only when a filter reads them: on 200,000 tickets the joins
     multiply the cost of sorting and counting the open ones (bench/README.md)."""
     if f.text.strip() or f.grid:
@@ -113,7 +118,7 @@ def _joins(q, f: QueueFilter):  # type: ignore[no-untyped-def]
     return q
 
 
-def _ordered(q, f: QueueFilter):  # type: ignore[no-untyped-def]
+def _ordered(q: SelectT, f: QueueFilter) -> SelectT:
     if f.group == "closed" or f.statuses == (Status.CLOSED,):
         return q.order_by(Ticket.closed_at.desc(), Ticket.id.desc())
     return q.order_by(URGENCY_ORDER, Ticket.due_at.is_(None), Ticket.due_at, Ticket.id)
@@ -126,9 +131,9 @@ async def page(store: Store, actor: Actor, f: QueueFilter = QueueFilter(), limit
     The page's ids are chosen on the tickets table alone; only those rows are then joined to
     their grid, matter and unit names.
     """
-    ids = _filtered(_scope(_joins(select(Ticket.id).select_from(Ticket), f), actor), f, store.now())
-    ids = _ordered(ids, f).limit(limit).offset(offset).subquery()
-    q = (
+    chosen = _filtered(_scope(_joins(select(Ticket.id).select_from(Ticket), f), actor), f, store.now())
+    ids = _ordered(chosen, f).limit(limit).offset(offset).subquery()
+    q: Select[*_PageColumns] = (
         select(Ticket.id, Ticket.number, Ticket.received_at, Matter.name, Matter.code, Grid.name,
                Grid.code, Ticket.status, Unit.name, Ticket.due_at, Ticket.due_clock, Ticket.warn_at,
                Ticket.urgency, Ticket.title, Ticket.address, Ticket.version, Ticket.out_of_list)

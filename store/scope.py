@@ -7,8 +7,15 @@ both SQLite and PostgreSQL (measured on 200,000 tickets: bench/README.md).
 
 from __future__ import annotations
 
-from sqlalchemy import and_, true
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, SQLColumnExpression, and_, true
 from sqlalchemy.sql.elements import ColumnElement
+
+# a SELECT of any columns, kept as its own type through helpers that only add WHERE, JOIN or
+# ORDER BY (each returns the same Select, so the rows' column types survive)
+AnySelect = Select[*tuple[Any, ...]]
+SelectT = TypeVar("SelectT", bound=AnySelect)
 
 
 def upper_bound(prefix: str) -> str:
@@ -16,7 +23,7 @@ def upper_bound(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def under(column, prefix: str, full: int | None = None) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def under(column: SQLColumnExpression[str | None], prefix: str, full: int | None = None) -> ColumnElement[bool]:
     """`column` lies in `prefix`'s jurisdiction. When the column always holds codes of `full`
     digits (tickets.town_code: 9) and the prefix is that long, it is plain equality, which lets
     the queue index serve the status condition that follows it too."""
@@ -27,6 +34,6 @@ def under(column, prefix: str, full: int | None = None) -> ColumnElement[bool]: 
     return and_(column >= prefix, column < upper_bound(prefix))
 
 
-def in_town(column, prefix: str) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+def in_town(column: SQLColumnExpression[str], prefix: str) -> ColumnElement[bool]:
     """For tickets.town_code and grids.town_code, which always hold a 9-digit town code."""
     return under(column, prefix, full=9)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store.actor import Actor, mask_phone
 from griddesk.store.context import Store
@@ -161,7 +162,7 @@ def match(mode: str, q: str, name: str, code: str) -> tuple[int, str] | None:
     return _text_score(name, code, q)
 
 
-async def _people(s, actor: Actor, mode: str, q: str, include_inactive: bool) -> list[Hit]:  # type: ignore[no-untyped-def]
+async def _people(s: AsyncSession, actor: Actor, mode: str, q: str, include_inactive: bool) -> list[Hit]:
     pq = select(Person.id, Person.name, Person.role, Person.phone, Person.status, Person.name_pinyin,
                 Person.name_initials)
     if actor.jurisdiction:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -50,7 +51,7 @@ class NewTicket:
         return self.matter is None
 
 
-def _choice(data: dict[str, Any], key: str, enum: type, default: str | None = None) -> str:
+def _choice(data: dict[str, Any], key: str, enum: type[StrEnum], default: str | None = None) -> str:
     value = data.get(key, default)
     if value is None or value == "":
         raise Invalid("error.required", field=key)

@@ -7,6 +7,7 @@ changes once a minute at most, so the console repaints a cell only when its word
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import arrow
@@ -15,8 +16,11 @@ from griddesk.store.i18n import current, t
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 
+# the frames arrow's humanize takes as granularity (its own alias, arrow.arrow._GRANULARITY, is private)
+Grain = Literal["auto", "second", "minute", "hour", "day", "week", "month", "quarter", "year"]
 
-def _grain(seconds: float) -> list[str]:
+
+def _grain(seconds: float) -> list[Grain]:
     s = abs(seconds)
     if s >= 2 * 86400:
         return ["day"]

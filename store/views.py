@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Self
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import sla
 from griddesk.store.actor import Actor, mask_name, mask_phone
@@ -187,7 +188,7 @@ def clock_of(store: Store, c: TicketClock, now: datetime) -> Clock:
                  c.state == ClockState.RUNNING and v.due_soon(store.settings.due_soon_fraction))
 
 
-async def get_ticket(s, actor: Actor, number: str) -> Ticket:  # type: ignore[no-untyped-def]
+async def get_ticket(s: AsyncSession, actor: Actor, number: str) -> Ticket:
     tk = (await s.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
     if tk is None:
         raise NotFound("error.not_found_ticket", field="number", number=number)

@@ -21,6 +21,7 @@ from griddesk.store.context import Store
 from griddesk.store.errors import Invalid, NotAllowed, NotFound
 from griddesk.store.i18n import code_name
 from griddesk.store.models import Unit, UnitWarning
+from griddesk.store.overdue import OverdueRow
 from griddesk.store.timefmt import iso
 
 WHO = permissions.SUPERVISORS
@@ -34,7 +35,7 @@ class UnitOverdue:
     unit: str
     overdue: int
     due_soon: int
-    worst: list[overdue.OverdueRow] = field(default_factory=list)  # by multiple, worst first
+    worst: list[OverdueRow] = field(default_factory=list)  # by multiple, worst first
     last_warned_at: datetime | None = None
     warnings: int = 0  # warnings issued to this unit so far
 

@@ -128,7 +128,7 @@ def _cell(value: Any) -> str:
 
 def read_xlsx(source: str | Path | io.BytesIO, sheet: str | None = None) -> Table:
     """The sheet named `sheet` if there is one, else the first sheet."""
-    from openpyxl import load_workbook  # type: ignore[import-untyped]
+    from openpyxl import load_workbook
 
     try:
         wb = load_workbook(source, read_only=True, data_only=True)

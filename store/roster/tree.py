@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import codes
@@ -19,6 +19,7 @@ from griddesk.store.errors import NotFound
 from griddesk.store.models import Area, Grid, GridAssignment, MicroGrid, Person, Unit
 from griddesk.store.roster.common import check_covers, today
 from griddesk.store.roster.rules import GRID_ROLES, current_clause, notice_stale
+from griddesk.store.scope import SelectT
 
 
 @dataclass
@@ -112,7 +113,7 @@ def _node(a: Area, in_scope: bool = True) -> AreaNode:
                     bool(a.urban), a.centre_phone, a.platform, in_scope)
 
 
-def _scope_grids(q, actor: Actor):  # type: ignore[no-untyped-def]
+def _scope_grids(q: SelectT, actor: Actor) -> SelectT:
     return q.where(Grid.area_code.startswith(actor.jurisdiction)) if actor.jurisdiction else q
 
 
@@ -154,7 +155,8 @@ def grid_row(g: Grid, area_name: str) -> GridRow:
                    g.notice_updated_at, g.roster_changed_at)
 
 
-async def load_grid_rows(s: AsyncSession, store: Store, actor: Actor, q, details: bool = True) -> list[GridRow]:  # type: ignore[no-untyped-def]
+async def load_grid_rows(s: AsyncSession, store: Store, actor: Actor, q: Select[Grid, str],
+                         details: bool = True) -> list[GridRow]:
     rows = [grid_row(g, name) for g, name in (await s.execute(q)).all()]
     if details and rows:
         ids = [r.id for r in rows]
