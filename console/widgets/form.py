@@ -165,8 +165,8 @@ class RosterForm(ModalScreen[Any]):
             return
         name = self.alias.get(e.field or "", e.field)
         if name in {r.name for r in self.rows}:
-            self.query_one(f"#e-{wid(name)}", Static).update(Text(error_reason(e)))  # type: ignore[arg-type]
-            self.widget(name).focus()  # type: ignore[arg-type]
+            self.query_one(f"#e-{wid(name)}", Static).update(Text(error_reason(e)))
+            self.widget(name).focus()
         else:
             self.query_one("#form-error", Static).update(Text(e.message()))
 
