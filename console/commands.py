@@ -30,7 +30,7 @@ HAS_DIGIT = re.compile(r"\d")
 class ScreenCommands(Provider):
     @property
     def gd(self) -> GridDeskApp:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[return-value]  # the app is a GridDeskApp; Textual types .app as App[object]
 
     def _plain(self) -> list[tuple[list[str], str, Callable[[], object], str | None]]:
         out: list[tuple[list[str], str, Callable[[], object], str | None]] = []
@@ -76,7 +76,7 @@ class ScreenCommands(Provider):
 class ActionCommands(Provider):
     @property
     def gd(self) -> GridDeskApp:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[return-value]  # the app is a GridDeskApp; Textual types .app as App[object]
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str | None]]:
         app = self.gd

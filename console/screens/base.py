@@ -60,7 +60,7 @@ class GridScreen(Screen):
 
     @property
     def gd(self) -> Shell:
-        return self.app  # type: ignore[return-value]  # GridDeskApp implements Shell
+        return self.app  # type: ignore[return-value]  # GridDeskApp implements Shell; Textual types .app as App[object]
 
     def compose(self) -> ComposeResult:
         yield GridHeader(self.where(), id="gd-header")

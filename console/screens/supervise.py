@@ -71,7 +71,7 @@ class Dialog(ModalScreen[Any]):
 
     @property
     def gd(self) -> Shell:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[return-value]  # GridDeskApp implements Shell; Textual types .app as App[object]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dlg-box", classes="sv-dialog"):

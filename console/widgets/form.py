@@ -140,7 +140,10 @@ class RosterForm(ModalScreen[Any]):
             self.widget(self.rows[0].name).focus()
 
     def widget(self, name: str) -> Input | ChoiceBar:
-        return self.query_one(f"#f-{wid(name)}")  # type: ignore[return-value]
+        w = self.query_one(f"#f-{wid(name)}")
+        if not isinstance(w, Input | ChoiceBar):  # never: compose makes every row one of these
+            raise TypeError(f"row {name!r} is a {type(w).__name__}")
+        return w
 
     def error_of(self, name: str) -> str:
         """The error beside a row ("" when none): for tests."""

@@ -77,7 +77,7 @@ class HitPicker(ModalScreen["search.Hit | None"]):
 
     @property
     def gd(self) -> Shell:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[return-value]  # GridDeskApp implements Shell; Textual types .app as App[object]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="gd-dialog-box roster-picker") as box:
