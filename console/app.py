@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from textual.app import App
@@ -96,7 +96,7 @@ class GridDeskApp(App[None]):
 
     # --- start ---------------------------------------------------------------------------
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[Any]:
         if self.actor.read_only:  # a wall-screen account: the wall display and nothing else
             from griddesk.console.wall import WallScreen
 

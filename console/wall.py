@@ -60,7 +60,7 @@ class WallHost(Protocol):
     actor: Actor
 
 
-class WallScreen(Screen):
+class WallScreen(Screen[None]):
     """Counts in large digits and one overdue group at a time; read-only by construction."""
 
     BINDINGS = [
@@ -282,7 +282,7 @@ class WallApp(App[None]):
         install_themes(self)  # the console's theme files, the same look
         self._minute_timer: Timer | None = None
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[None]:
         return WallScreen(cycle=self.cycle)
 
     def on_mount(self) -> None:

@@ -209,7 +209,7 @@ class MattersScreen(GridScreen):
         yield Static(id="matters-status", classes="roster-status")
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[str | Text]:
         return self.query_one("#matters-table", DataTable)
 
     def on_mount(self) -> None:

@@ -279,7 +279,7 @@ class PeopleScreen(GridScreen):
         yield Static(id="people-status", classes="roster-status")
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[str | Text]:
         return self.query_one("#people-table", DataTable)
 
     @property

@@ -80,7 +80,7 @@ class SearchScreen(GridScreen):
         return self.query_one("#search-box", Input)
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[str | Text]:
         return self.query_one("#search-table", DataTable)
 
     def on_mount(self) -> None:
