@@ -45,6 +45,7 @@ from griddesk.store.views import TicketView
 
 if TYPE_CHECKING:
     from griddesk.console.shell import Shell
+    from griddesk.store.context import Store
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class ActionRun:
     request: str = ""  # approve / reject: the unit's pending request, as it put it
 
     @property
-    def store(self):  # type: ignore[no-untyped-def]
+    def store(self) -> Store:
         return self.app.store
 
     @property
@@ -105,9 +106,7 @@ class ActionRun:
         asked before the confirmation rather than after it."""
         if self.ticket is None:
             return None
-        # (TicketView carries the row's attribute names: workflow reads nothing else)
-        lacking = [n for n in workflow.needs(name, self.ticket)  # type: ignore[arg-type]
-                   if n not in params.given()]
+        lacking = [n for n in workflow.needs(name, self.ticket) if n not in params.given()]
         if not lacking:
             return None
         if name == "close" and lacking[0] == "reason":
@@ -130,13 +129,13 @@ class ActionRun:
                 p = params(values)
             except StoreError as e:
                 return _remapped(e, remap)
-            e = await self.write(name, p, in_form=True)
-            if e is STAY_ERROR:
+            err = await self.write(name, p, in_form=True)
+            if err is STAY_ERROR:
                 return STAY
-            if e is None:
+            if err is None:
                 return None
-            if isinstance(e, Invalid) and e.field:
-                return _remapped(e, remap)
+            if isinstance(err, Invalid) and err.field:
+                return _remapped(err, remap)
             return CLOSE
 
         return bool(await self.ask(TextForm(verb(name), fields, submit, intro or self.intro())))
@@ -284,7 +283,7 @@ async def _visit(r: ActionRun) -> None:
 
 
 async def _close(r: ActionRun) -> None:
-    if r.ticket is not None and "reason" in workflow.needs("close", r.ticket):  # type: ignore[arg-type]
+    if r.ticket is not None and "reason" in workflow.needs("close", r.ticket):
         # BH 20: closing over a dissatisfied visit is explained, not done quietly
         await r.form([Field("reason", t("field.reason"), placeholder=t("desk.form.reason_close_dissatisfied"))],
                      lambda v: workflow.Params(reason=v["reason"]),
@@ -310,7 +309,7 @@ async def _dispatch(r: ActionRun) -> None:
 def _may(name: str) -> Callable[[Actor, TicketView], bool]:
     def allowed(actor: Actor, ticket: TicketView) -> bool:
         try:
-            workflow.permit(actor, ticket, name)  # type: ignore[arg-type]  # until permit takes a Protocol
+            workflow.permit(actor, ticket, name)
         except (NotAllowed, Invalid):
             return False
         return True
@@ -332,10 +331,10 @@ def _wf(key: str, name: str, run: Callable[[ActionRun], Awaitable[None]]) -> Tic
     return TicketAction(key, name, f"desk.act.{name}", run, _may(name))
 
 
-def _dialog(dialog: type[supervise.Dialog]) -> Callable[[ActionRun], Awaitable[None]]:
+def _dialog(dialog: supervise.TicketDialog) -> Callable[[ActionRun], Awaitable[None]]:
     """Supervise / escalate / export a notice: their own dialog does the rest."""
     async def run(r: ActionRun) -> None:
-        await r.ask(dialog(r.number, summary=r.ticket.title if r.ticket is not None else ""))  # type: ignore[misc]
+        await r.ask(dialog(r.number, summary=r.ticket.title if r.ticket is not None else ""))
     return run
 
 
@@ -419,15 +418,21 @@ class TicketKeys:
     _keys_ticket: TicketView | None = None
     _keys_allowed: frozenset[str] = frozenset()
 
+    if TYPE_CHECKING:  # what the screen it is mixed into (a GridScreen) provides
+        @property
+        def gd(self) -> Shell: ...
+
+        def refresh_bindings(self) -> None: ...
+
     def current_ticket(self) -> tuple[str, int | None] | None:
         raise NotImplementedError
 
     def set_ticket(self, ticket: TicketView | None) -> None:
-        allowed = allowed_names(self.app.actor, ticket)  # type: ignore[attr-defined]
+        allowed = allowed_names(self.gd.actor, ticket)
         self._keys_ticket = ticket
         if allowed != self._keys_allowed:
             self._keys_allowed = allowed
-            self.refresh_bindings()  # type: ignore[attr-defined]
+            self.refresh_bindings()
 
     @property
     def allowed_actions(self) -> frozenset[str]:
@@ -437,11 +442,11 @@ class TicketKeys:
         if action == "ticket_act":
             return bool(parameters) and parameters[0] in self._keys_allowed
         if action == "new_ticket":
-            return may_create(self.app.actor)  # type: ignore[attr-defined]
+            return may_create(self.gd.actor)
         return True
 
     def action_new_ticket(self) -> None:
-        self.app.open_screen("intake")  # type: ignore[attr-defined]
+        self.gd.open_screen("intake")
 
     def action_ticket_act(self, name: str) -> None:
         current = self.current_ticket()
@@ -449,5 +454,5 @@ class TicketKeys:
             return
         number, version = current
         ticket = self._keys_ticket if self._keys_ticket is not None and self._keys_ticket.number == number else None
-        start(self.app, name, number, version, ticket, on=self)  # type: ignore[attr-defined]
+        start(self.gd, name, number, version, ticket, on=self)
 

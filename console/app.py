@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from textual.app import App
@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
+from textual.widgets import Input
 
 from griddesk.console import screens
 from griddesk.console.alerts import Alerts
@@ -51,6 +52,7 @@ from griddesk.store.context import Store
 from griddesk.store.i18n import t
 
 if TYPE_CHECKING:
+    from griddesk.console.screens.queue import QueueScreen
     from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
@@ -94,13 +96,15 @@ class GridDeskApp(App[None]):
 
     # --- start ---------------------------------------------------------------------------
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[Any]:
         if self.actor.read_only:  # a wall-screen account: the wall display and nothing else
             from griddesk.console.wall import WallScreen
 
             return WallScreen()
         # the queue is the root of the stack: esc from anywhere leads back to it
-        return screens.find("queue").factory("")  # type: ignore[union-attr]
+        queue = screens.find("queue")
+        assert queue is not None, "the registry has a queue screen"
+        return queue.factory("")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # a read-only account has the wall: no command line, palette or screens to go to
@@ -224,8 +228,10 @@ class GridDeskApp(App[None]):
         if len(self.screen_stack) > 1:
             self.pop_screen()
 
-    def queue_screen(self):  # type: ignore[no-untyped-def]
-        return next((s for s in self.screen_stack if getattr(s, "ENTRY", None) == "queue"), None)
+    def queue_screen(self) -> QueueScreen | None:
+        from griddesk.console.screens.queue import QueueScreen  # loaded on demand, as in the registry
+
+        return next((s for s in self.screen_stack if isinstance(s, QueueScreen)), None)
 
     def matching_numbers(self, token: str, limit: int = 8) -> list[str]:
         """Numbers on the queue page that end with (or contain) what the operator typed."""
@@ -298,9 +304,9 @@ class GridDeskApp(App[None]):
         self.push_screen(line, done)
         if prefill:
             def fill() -> None:
-                box = line.query_one("#cmd-input")
-                box.value = prefill  # type: ignore[attr-defined]
-                box.cursor_position = len(prefill)  # type: ignore[attr-defined]
+                box = line.query_one("#cmd-input", Input)
+                box.value = prefill
+                box.cursor_position = len(prefill)
             self.call_after_refresh(fill)
 
     # --- language and theme ----------------------------------------------------------------
@@ -357,7 +363,9 @@ class GridDeskApp(App[None]):
             self.theme = names[(i + 1) % len(names)]
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        # Textual types is_open's argument as App[object], but App is invariant in its return
+        # type, so no App[None] fits; it reads only app.screen
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(CommandPalette(placeholder=t("console.palette.placeholder"), id="--command-palette"))
 
     async def on_unmount(self) -> None:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -29,10 +30,10 @@ HAS_DIGIT = re.compile(r"\d")
 class ScreenCommands(Provider):
     @property
     def gd(self) -> GridDeskApp:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[return-value]  # the app is a GridDeskApp; Textual types .app as App[object]
 
-    def _plain(self) -> list[tuple[list[str], str, object, str | None]]:
-        out = []
+    def _plain(self) -> list[tuple[list[str], str, Callable[[], object], str | None]]:
+        out: list[tuple[list[str], str, Callable[[], object], str | None]] = []
         for e in screens.entries():
             if e.arg:
                 continue
@@ -43,14 +44,14 @@ class ScreenCommands(Provider):
 
     async def discover(self) -> Hits:
         for _names, title, callback, help_text in self._plain():
-            yield DiscoveryHit(title, callback, help=help_text)  # type: ignore[arg-type]
+            yield DiscoveryHit(title, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for names, title, callback, help_text in self._plain():
             score = max(matcher.match(n) for n in names)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)  # type: ignore[arg-type]
+                yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)
         token = next((w for w in reversed(query.split()) if HAS_DIGIT.search(w)), None)
         for e in screens.entries():
             if not e.arg:
@@ -75,11 +76,11 @@ class ScreenCommands(Provider):
 class ActionCommands(Provider):
     @property
     def gd(self) -> GridDeskApp:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[return-value]  # the app is a GridDeskApp; Textual types .app as App[object]
 
-    def _commands(self) -> list[tuple[str, object, str | None]]:
+    def _commands(self) -> list[tuple[str, Callable[[], object], str | None]]:
         app = self.gd
-        out: list[tuple[str, object, str | None]] = []
+        out: list[tuple[str, Callable[[], object], str | None]] = []
         seen: set[str] = set()
         for node, bindings in self.screen._binding_chain:
             for _key, binding in bindings:
@@ -106,11 +107,11 @@ class ActionCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)  # type: ignore[arg-type]
+            yield DiscoveryHit(title, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, callback, help_text in self._commands():
             score = max(matcher.match(title), matcher.match(help_text or "") * 0.8)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)  # type: ignore[arg-type]
+                yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)

@@ -12,10 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from griddesk.store import queue
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.timer import Timer
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +85,7 @@ class Poller:
     away); polling carries on either way.
     """
 
-    def __init__(self, app, feed: ChangeFeed, interval: float,  # type: ignore[no-untyped-def]
+    def __init__(self, app: App[Any], feed: ChangeFeed, interval: float,
                  on_news: Callable[[FeedNews], None],
                  on_error: Callable[[Exception], None] | None = None) -> None:
         self.app = app
@@ -90,7 +95,7 @@ class Poller:
         self.on_error = on_error
         self.busy = False
         self.polls = 0
-        self._timer = None
+        self._timer: Timer | None = None
 
     def start(self) -> None:
         self._timer = self.app.set_interval(self.interval, self._tick, name="griddesk-live")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from rich.table import Table
@@ -53,7 +53,14 @@ CYCLE_BY = ("unit", "stage", "grid")
 BOXES = ("overdue", "due_soon", "open", "escalations")
 
 
-class WallScreen(Screen):
+class WallHost(Protocol):
+    """What the wall screen reads of its app: `WallApp`, or `GridDeskApp` for a wall account."""
+
+    store: Store
+    actor: Actor
+
+
+class WallScreen(Screen[None]):
     """Counts in large digits and one overdue group at a time; read-only by construction."""
 
     BINDINGS = [
@@ -78,12 +85,16 @@ class WallScreen(Screen):
         self._reads = Coalesced(self._read_once)
 
     @property
+    def host(self) -> WallHost:
+        return self.app  # type: ignore[return-value]  # either app has store and actor; Textual types .app as App[object]
+
+    @property
     def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined]
+        return self.host.store
 
     @property
     def actor(self) -> Actor:
-        return self.app.actor  # type: ignore[attr-defined]
+        return self.host.actor
 
     @property
     def tz(self) -> ZoneInfo:
@@ -271,7 +282,7 @@ class WallApp(App[None]):
         install_themes(self)  # the console's theme files, the same look
         self._minute_timer: Timer | None = None
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[None]:
         return WallScreen(cycle=self.cycle)
 
     def on_mount(self) -> None:

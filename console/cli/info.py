@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def library_years() -> list[int]:
     """The years chinesecalendar has the State Council's holiday schedule for."""
-    import chinese_calendar  # type: ignore[import-untyped]
+    import chinese_calendar
 
     return sorted({d.year for d in chinese_calendar.holidays})
 

@@ -20,13 +20,16 @@ import sys
 import time
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from griddesk.store import compliance, notice_cards, roster, search
 from griddesk.store import io as roster_io
 from griddesk.store.enums import ChangeReason
 from griddesk.store.errors import ImportProblems
 from griddesk.store.i18n import code_name, t
+
+if TYPE_CHECKING:
+    from griddesk.console.cli.main import Ctx
 
 KIND_NAMES = tuple(roster_io.KINDS)
 BAR_MIN_ROWS = 2000  # show a progress bar from this many rows (on a terminal, or with --progress)
@@ -43,7 +46,7 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - _width(text), 0)
 
 
-def print_table(headers: list[str], rows: list[list[str]], out=None) -> None:  # type: ignore[no-untyped-def]
+def print_table(headers: list[str], rows: list[list[str]], out: TextIO | None = None) -> None:
     out = out or sys.stdout  # looked up now: tests and pipes may have replaced it
     widths = [_width(h) for h in headers]
     for r in rows:
@@ -91,7 +94,7 @@ def _bar_wanted(args: argparse.Namespace, rows: int) -> bool:
 # --- import / export ----------------------------------------------------------------------
 
 
-async def cmd_import(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+async def cmd_import(ctx: Ctx, args: argparse.Namespace) -> int:
     store = await ctx.store()
     actor = await ctx.actor()
     try:
@@ -114,7 +117,7 @@ async def cmd_import(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-u
     return 0
 
 
-async def cmd_export(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+async def cmd_export(ctx: Ctx, args: argparse.Namespace) -> int:
     store = await ctx.store()
     actor = await ctx.actor()
     bar = Bar(t("roster.cli.exporting", kind=args.kind), bool(args.progress) or sys.stderr.isatty(),
@@ -133,7 +136,7 @@ async def cmd_export(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-u
 # --- findings -----------------------------------------------------------------------------
 
 
-async def cmd_findings(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+async def cmd_findings(ctx: Ctx, args: argparse.Namespace) -> int:
     store = await ctx.store()
     actor = await ctx.actor()
     found = await compliance.findings(store, actor, [args.rule] if args.rule else None)
@@ -153,7 +156,7 @@ async def cmd_findings(ctx, args: argparse.Namespace) -> int:  # type: ignore[no
 # --- notice cards ---------------------------------------------------------------------------
 
 
-async def cmd_notice_card(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+async def cmd_notice_card(ctx: Ctx, args: argparse.Namespace) -> int:
     store = await ctx.store()
     actor = await ctx.actor()
     if bool(args.grid) == bool(args.village):
@@ -188,7 +191,7 @@ def _format_from(path: str | None) -> str:
 # --- grids, search ----------------------------------------------------------------------------
 
 
-async def cmd_grids_list(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+async def cmd_grids_list(ctx: Ctx, args: argparse.Namespace) -> int:
     store = await ctx.store()
     actor = await ctx.actor()
     rows = await roster.grids(store, actor, args.area, include_retired=args.all)
@@ -217,7 +220,7 @@ def _grid_json(g: roster.GridRow) -> dict[str, Any]:
             "notice_stale": g.notice_stale}
 
 
-async def cmd_grid_changes(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+async def cmd_grid_changes(ctx: Ctx, args: argparse.Namespace) -> int:
     store = await ctx.store()
     actor = await ctx.actor()
     rows = await roster.changes(store, actor, args.grid, pending_only=args.pending)
@@ -232,14 +235,14 @@ async def cmd_grid_changes(ctx, args: argparse.Namespace) -> int:  # type: ignor
     return 0
 
 
-async def cmd_grid_file(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+async def cmd_grid_file(ctx: Ctx, args: argparse.Namespace) -> int:
     store = await ctx.store()
     await roster.file_change(store, await ctx.actor(), args.id)
     print(t("roster.cli.filed", id=args.id))
     return 0
 
 
-async def cmd_search(ctx, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+async def cmd_search(ctx: Ctx, args: argparse.Namespace) -> int:
     store = await ctx.store()
     actor = await ctx.actor()
     hits = await search.search(store, actor, args.text, limit=args.limit)

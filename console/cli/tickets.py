@@ -424,11 +424,11 @@ async def ticket_show(ctx: Any, args: argparse.Namespace) -> int:
                      f"{_pad(_limit_text(c.limit_value, c.limit_unit), 12)}  {left}")
     lines.append("")
     lines.append(t("cli_tickets.show.timeline"))
-    for e in d.timeline:
-        move = f"→ {code_name('status', e.to_status)}" if e.to_status and e.to_status != e.from_status else ""
-        lines.append(f"  {when(e.at)}  {e.actor}  {action_name(e.action)} {move}".rstrip())
-        if e.note:
-            for part in e.note.splitlines():
+    for ev in d.timeline:
+        move = f"→ {code_name('status', ev.to_status)}" if ev.to_status and ev.to_status != ev.from_status else ""
+        lines.append(f"  {when(ev.at)}  {ev.actor}  {action_name(ev.action)} {move}".rstrip())
+        if ev.note:
+            for part in ev.note.splitlines():
                 lines.append(f"      {part}")
     with stdout() as out:
         out.write("\n".join(lines) + "\n")

@@ -18,6 +18,7 @@ every screen.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from textual.screen import Screen
 
@@ -26,85 +27,85 @@ from griddesk.console.screens.base import GridScreen, ScreenEntry
 __all__ = ["SCREENS", "GridScreen", "ScreenEntry", "entries", "find"]
 
 
-def _queue(arg: str) -> Screen:
+def _queue(arg: str) -> Screen[Any]:
     from griddesk.console.screens.queue import QueueScreen
 
     return QueueScreen(text=arg)
 
 
-def _ticket(arg: str) -> Screen:
+def _ticket(arg: str) -> Screen[Any]:
     from griddesk.console.screens.ticket import TicketScreen
 
     return TicketScreen(arg)
 
 
-def _help(arg: str) -> Screen:
+def _help(arg: str) -> Screen[Any]:
     from griddesk.console.screens.help import HelpScreen
 
     return HelpScreen(entries())
 
 
-def _overdue(arg: str) -> Screen:
+def _overdue(arg: str) -> Screen[Any]:
     from griddesk.console.screens.overdue import OverdueScreen
 
     return OverdueScreen(arg or "unit")
 
 
-def _warnings(arg: str) -> Screen:
+def _warnings(arg: str) -> Screen[Any]:
     from griddesk.console.screens.warnings import WarningsScreen
 
     return WarningsScreen()
 
 
-def _escalations(arg: str) -> Screen:
+def _escalations(arg: str) -> Screen[Any]:
     from griddesk.console.screens.county import EscalationsScreen
 
     return EscalationsScreen()
 
 
-def _intake(arg: str) -> Screen:
+def _intake(arg: str) -> Screen[Any]:
     from griddesk.console.screens.intake import IntakeScreen
 
     return IntakeScreen()
 
 
-def _roster(arg: str) -> Screen:
+def _roster(arg: str) -> Screen[Any]:
     from griddesk.console.screens.roster import RosterScreen
 
     return RosterScreen(focus=arg)
 
 
-def _findings(arg: str) -> Screen:
+def _findings(arg: str) -> Screen[Any]:
     from griddesk.console.screens.findings import FindingsScreen
 
     return FindingsScreen(arg or None)
 
 
-def _matters(arg: str) -> Screen:
+def _matters(arg: str) -> Screen[Any]:
     from griddesk.console.screens.matters import MattersScreen
 
     return MattersScreen(focus=arg)
 
 
-def _people(arg: str) -> Screen:
+def _people(arg: str) -> Screen[Any]:
     from griddesk.console.screens.people import PeopleScreen
 
     return PeopleScreen()
 
 
-def _search(arg: str) -> Screen:
+def _search(arg: str) -> Screen[Any]:
     from griddesk.console.screens.search import SearchScreen
 
     return SearchScreen(text=arg)
 
 
-def _cards(arg: str) -> Screen:
+def _cards(arg: str) -> Screen[Any]:
     from griddesk.console.screens.cards import CardsScreen
 
     return CardsScreen(arg)
 
 
-def _changes(arg: str) -> Screen:
+def _changes(arg: str) -> Screen[Any]:
     from griddesk.console.screens.changes import ChangesScreen
 
     return ChangesScreen(arg)

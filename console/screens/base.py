@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -44,14 +44,14 @@ class ScreenEntry:
 
     name: str  # command-line name, e.g. "queue" for `:queue`
     title_key: str  # translation key of its title (palette, header, help)
-    factory: Callable[[str], Screen]  # the argument ("" when none) → a new screen
+    factory: Callable[[str], Screen[Any]]  # the argument ("" when none) → a new screen
     key: str | None = None  # global key binding that opens it, e.g. "f2"
     arg: str | None = None  # translation key naming a required argument, e.g. a ticket number
     aliases: tuple[str, ...] = ()
     help_key: str | None = None  # one line for the palette's help column
 
 
-class GridScreen(Screen):
+class GridScreen(Screen[None]):
     """A console screen: the header on top, the footer below, and the shared behaviour."""
 
     ENTRY = ""  # its registry name, so the app can find an open instance
@@ -60,7 +60,7 @@ class GridScreen(Screen):
 
     @property
     def gd(self) -> Shell:
-        return self.app  # type: ignore[return-value]  # GridDeskApp implements Shell
+        return self.app  # type: ignore[return-value]  # GridDeskApp implements Shell; Textual types .app as App[object]
 
     def compose(self) -> ComposeResult:
         yield GridHeader(self.where(), id="gd-header")

@@ -9,6 +9,7 @@ the reason beside it; a good one closes the line and the app runs it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -21,6 +22,9 @@ from textual.widgets import Input, Label, Static
 from griddesk.console.screens.base import ScreenEntry
 from griddesk.console.widgets import localize_bindings
 from griddesk.store.i18n import LANGS, t
+
+if TYPE_CHECKING:
+    from griddesk.console.shell import Shell
 
 APP_COMMANDS = ("lang", "theme", "quit", "q")
 
@@ -37,6 +41,10 @@ def command_words(entries: Iterable[ScreenEntry], themes: list[str]) -> list[str
 
 class CommandLine(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "console.key.close")]
+
+    @property
+    def gd(self) -> Shell:
+        return self.app  # type: ignore[return-value]  # GridDeskApp implements Shell; Textual types .app as App[object]
 
     def __init__(self, entries: Iterable[ScreenEntry]) -> None:
         super().__init__()
@@ -62,7 +70,7 @@ class CommandLine(ModalScreen[str | None]):
         if not text:
             self.dismiss(None)
             return
-        problem = self.app.check_command(text)  # type: ignore[attr-defined]
+        problem = self.gd.check_command(text)
         if problem:
             err = self.query_one("#cmd-error", Static)
             err.update(problem)

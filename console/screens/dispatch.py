@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -32,6 +32,9 @@ from griddesk.console.widgets.dialogs import DIALOG_CSS, STAY, hint
 from griddesk.store import places, workflow
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
+
+if TYPE_CHECKING:
+    from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,10 @@ class DispatchDialog(ModalScreen[bool]):
         Binding("ctrl+s", "submit", "desk.dispatch.submit"),
         Binding("escape", "cancel", "desk.dialog.cancel"),
     ]
+
+    @property
+    def gd(self) -> Shell:
+        return self.app  # type: ignore[return-value]  # GridDeskApp implements Shell; Textual types .app as App[object]
 
     def __init__(self, number: str, submit: DispatchSubmit, summary: str = "") -> None:
         super().__init__(classes="desk-modal")
@@ -87,12 +94,12 @@ class DispatchDialog(ModalScreen[bool]):
         self.run_worker(self._load(), group="dispatch-load", exit_on_error=False)
 
     async def _load(self) -> None:
-        app = self.app
+        app = self.gd
         try:
-            proposals = await workflow.propose_units(app.store, app.actor, self.number)  # type: ignore[attr-defined]
+            proposals = await workflow.propose_units(app.store, app.actor, self.number)
             names: dict[str, str] = {}
             for code in {p.area_code for p in proposals if p.area_code}:
-                names[code] = await places.area_name(app.store, code) or code  # type: ignore[attr-defined]
+                names[code] = await places.area_name(app.store, code) or code
         except StoreError as e:
             self._error(e.message())
             return

@@ -57,7 +57,7 @@ class FindingsScreen(GridScreen):
         yield Static(id="findings-status", classes="roster-status")
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[str | Text]:
         return self.query_one("#findings-table", DataTable)
 
     def on_mount(self) -> None:

@@ -122,7 +122,7 @@ class ChangeDialog(ModalScreen[None]):
 
     @property
     def gd(self) -> Shell:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[return-value]  # GridDeskApp implements Shell; Textual types .app as App[object]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="gd-dialog-box") as box:

@@ -6,14 +6,16 @@ registry, never from a hand-kept list, so a key added anywhere shows up here by 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingsMap
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
@@ -22,7 +24,8 @@ from griddesk.console.widgets import describe, localize_bindings
 from griddesk.store.i18n import t
 
 
-def key_rows(app, chain, include_app: bool) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def key_rows(app: App[Any], chain: Sequence[tuple[DOMNode, BindingsMap]],
+             include_app: bool) -> list[tuple[str, str]]:
     """(key, what it does) for each binding in a binding chain: the screen's own keys first,
     then the focused widget's (moving around); a key bound twice shows what it does, i.e. the
     innermost binding."""
@@ -62,7 +65,8 @@ class HelpScreen(ModalScreen[None]):
         Binding("q", "dismiss_help", "console.key.close", show=False),
     ]
 
-    def __init__(self, entries: Iterable[ScreenEntry], under: Screen | None = None, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, entries: Iterable[ScreenEntry], under: Screen[Any] | None = None,
+                 **kw: Any) -> None:
         super().__init__(**kw)
         self.entries = list(entries)  # the registry's screens (given: the registry imports this module)
         self.under = under
@@ -92,7 +96,7 @@ class HelpScreen(ModalScreen[None]):
         ]
 
     def render_help(self) -> Group:
-        parts = []
+        parts: list[RenderableType] = []
         accent = self.app.current_theme.accent or ""
         for title, rows in self.sections():
             parts.append(Text(title, style=f"bold {accent}".strip()))

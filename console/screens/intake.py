@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import events, on
@@ -65,12 +66,14 @@ class PickerInput(Input):
         Binding("up", "suggest(-1)", "desk.intake.prev_suggestion", show=False),
     ]
 
-    def __init__(self, kind: str, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, kind: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.kind = kind
 
     def action_suggest(self, delta: int) -> None:
-        self.screen.move_suggestion(self.kind, delta)  # type: ignore[attr-defined]
+        screen = self.screen
+        if isinstance(screen, IntakeScreen):  # the only screen with picker boxes
+            screen.move_suggestion(self.kind, delta)
 
 
 class SpotBox(Checkbox, inherit_bindings=False):
@@ -114,7 +117,7 @@ class IntakeScreen(GridScreen):
     IntakeScreen #intake-hint { height: auto; color: $text-muted; }
     """
 
-    def __init__(self, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.picked: dict[str, Picked | None] = {"matter": None, "grid": None}
         self.suggestions: dict[str, list[pickers.Pick]] = {"matter": [], "grid": []}
@@ -207,15 +210,16 @@ class IntakeScreen(GridScreen):
         for field, key in (("matter", "matter"), ("grid", "grid"), ("address", "address"),
                            ("description", "description"), ("reporter.name", "reporter_name"),
                            ("reporter.phone", "reporter_phone"), ("title", "title")):
-            self.field(field).placeholder = t(f"desk.intake.{key}_placeholder")  # type: ignore[attr-defined]
+            self.field(field).placeholder = t(f"desk.intake.{key}_placeholder")
         self.query_one("#f-resolved-on-spot", SpotBox).label = t("desk.intake.on_spot_label")
         self.query_one("#intake-hint", Static).update(t("desk.intake.hint"))
         for kind in ("matter", "grid"):
             self._show_suggestions(kind)
             self._show_mark(kind)
 
-    def field(self, name: str):  # type: ignore[no-untyped-def]
-        return self.query_one(f"#f-{wid(name)}")
+    def field(self, name: str) -> Input:
+        """A text box (matter, grid, address …); the choice bars and the tick box are not."""
+        return self.query_one(f"#f-{wid(name)}", Input)
 
     def value(self, name: str) -> str:
         return self.field(name).value.strip()
@@ -330,7 +334,9 @@ class IntakeScreen(GridScreen):
 
     @on(Input.Changed, "PickerInput")
     def _typed(self, event: Input.Changed) -> None:
-        kind = event.input.kind  # type: ignore[attr-defined]
+        if not isinstance(event.input, PickerInput):  # never: the handler's selector is PickerInput
+            return
+        kind = event.input.kind
         picked = self.picked[kind]
         if picked is not None and event.value == picked.shown:
             return
@@ -419,7 +425,7 @@ class IntakeScreen(GridScreen):
         field = ALIASES.get(e.field or "", e.field or "")
         if field in FIELDS:
             self._set_error(field, error_reason(e))
-            self.field(field).focus()
+            self.query_one(f"#f-{wid(field)}").focus()  # a text box, a choice bar or the tick box
         else:
             self.query_one("#intake-error", Static).update(e.message())
 
@@ -434,7 +440,7 @@ class IntakeScreen(GridScreen):
             auto = self.value("description")
         return auto[:TITLE_MAX]
 
-    def data(self) -> dict:  # type: ignore[type-arg]
+    def data(self) -> dict[str, Any]:
         """The ticket as the store's JSON (the same shape `griddesk ticket add` reads)."""
         matter, grid = self.picked["matter"], self.picked["grid"]
         out_of_list = matter is not None and matter.code == OUT_OF_LIST

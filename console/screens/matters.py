@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from rich.console import Group
 from rich.table import Table
@@ -30,6 +29,7 @@ from textual.widgets import DataTable, Static
 
 from griddesk.console.messages import RecordsChanged
 from griddesk.console.screens.base import GridScreen
+from griddesk.console.widgets import run_latest
 from griddesk.console.widgets.dialogs import STAY, Field, ask, confirm, wrote
 from griddesk.console.widgets.form import Pick, RosterForm, Row, field_label, parse_date
 from griddesk.store import matters, permissions, roster
@@ -45,8 +45,16 @@ log = logging.getLogger(__name__)
 
 SHOWN = ("all", "in_force", "withdrawn")
 LETTERS = {"h": LimitUnit.WORK_HOURS, "d": LimitUnit.WORK_DAYS, "n": LimitUnit.NATURAL_HOURS}
-LETTER_OF = {v: k for k, v in LETTERS.items()}
+LETTER_OF: dict[str, str] = {v: k for k, v in LETTERS.items()}  # a unit (a str enum, or its value) → its letter
 LIMIT = re.compile(r"^\s*(\d+)\s*([hdnHDN])\s*$")
+
+
+@overload
+def parse_limit(text: str | None, fld: str, required: Literal[True]) -> matters.Limit: ...
+
+
+@overload
+def parse_limit(text: str | None, fld: str, required: bool = False) -> matters.Limit | None: ...
 
 
 def parse_limit(text: str | None, fld: str, required: bool = False) -> matters.Limit | None:
@@ -92,7 +100,7 @@ async def admit_flow(app: Shell) -> str | None:
         on = parse_date(v.get("matter.admitted_on"), "matter.admitted_on") or roster.today(app.store)
         new = matters.NewMatter(
             code=v.get("matter.code") or "", name=v.get("matter.name") or "",
-            limit=parse_limit(v.get("matter.limit"), "matter.limit", required=True),  # type: ignore[arg-type]
+            limit=parse_limit(v.get("matter.limit"), "matter.limit", required=True),
             admitted_on=on, class_code=v.get("matter.class_code"), default_unit=v.get("matter.default_unit"),
             urgent=parse_limit(v.get("matter.urgent"), "matter.urgent"),
             emergency=parse_limit(v.get("matter.emergency"), "matter.emergency"),
@@ -201,7 +209,7 @@ class MattersScreen(GridScreen):
         yield Static(id="matters-status", classes="roster-status")
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[str | Text]:
         return self.query_one("#matters-table", DataTable)
 
     def on_mount(self) -> None:
@@ -242,7 +250,8 @@ class MattersScreen(GridScreen):
 
     def _fill(self) -> None:
         on = roster.today(self.gd.store)
-        keep = self.focus_code or (self.current().code if self.current() else "")
+        cur = self.current()
+        keep = self.focus_code or (cur.code if cur is not None else "")
         self.focus_code = ""
         self.rows = [m for m in self.every if self.shown == "all" or state(m, on) == self.shown
                      or (self.shown == "withdrawn" and state(m, on) == "pending")]
@@ -286,7 +295,10 @@ class MattersScreen(GridScreen):
             box.update("")
             return
         box.update(self._summary(m, []))
-        self.run_worker(partial(self._history, m), group="matters-history", exclusive=True, exit_on_error=False)
+        async def work() -> None:
+            await self._history(m)
+
+        run_latest(self, work, "matters-history")
 
     def _summary(self, m: matters.MatterRow, events: list[matters.MatterEventRow]) -> Group:
         line = Text(f"{m.name}（{m.code}）", style="bold")

@@ -279,7 +279,7 @@ class PeopleScreen(GridScreen):
         yield Static(id="people-status", classes="roster-status")
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[str | Text]:
         return self.query_one("#people-table", DataTable)
 
     @property
@@ -344,7 +344,8 @@ class PeopleScreen(GridScreen):
 
     def _fill(self) -> None:
         table = self.table
-        keep = self.focus_id if self.focus_id is not None else (self.current().id if self.current() else None)
+        cur = self.current()
+        keep = self.focus_id if self.focus_id is not None else (cur.id if cur is not None else None)
         self.focus_id = None
         table.clear()
         for p in self.rows:

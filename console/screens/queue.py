@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -53,7 +54,7 @@ class QueueScreen(TicketKeys, GridScreen):
         *actions.bindings(),
     ]
 
-    def __init__(self, text: str = "", **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, text: str = "", **kw: Any) -> None:
         super().__init__(**kw)
         self.filter = queue.QueueFilter(text=text)
         self.page_offset = 0

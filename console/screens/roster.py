@@ -14,7 +14,6 @@ a grid, person or area change, keeping what was open and where the cursor was.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from rich.cells import cell_len
@@ -32,6 +31,7 @@ from griddesk.console.messages import RecordsChanged
 from griddesk.console.screens import grid_change as gc
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.screens.changes import ChangesScreen
+from griddesk.console.widgets import run_latest
 from griddesk.store import permissions, roster
 from griddesk.store.enums import FilingStatus, GridStatus, Level, PersonRole
 from griddesk.store.errors import StoreError
@@ -118,11 +118,11 @@ class RosterScreen(GridScreen):
         yield Static(id="roster-status", classes="roster-status")
 
     @property
-    def tree(self) -> AreaTree:
+    def area_tree(self) -> AreaTree:
         return self.query_one("#roster-tree", AreaTree)
 
     def on_mount(self) -> None:
-        self.tree.focus()
+        self.area_tree.focus()
         self.reload()
 
     def where(self) -> str:
@@ -156,7 +156,7 @@ class RosterScreen(GridScreen):
 
     def _build(self) -> None:
         """(Re)fill the tree from `self.roots`, keeping what was open and the cursor's node."""
-        tree = self.tree
+        tree = self.area_tree
         was_open = {k for k, n in self.nodes.items() if n.is_expanded}
         first = not self.nodes
         at: Key | None = tree.cursor_node.data if tree.cursor_node is not None else None
@@ -261,7 +261,7 @@ class RosterScreen(GridScreen):
         self.show_detail(event.node.data)
 
     def current(self) -> Key | None:
-        node = self.tree.cursor_node
+        node = self.area_tree.cursor_node
         return node.data if node is not None else None
 
     def current_grid(self) -> roster.GridRow | None:
@@ -296,7 +296,12 @@ class RosterScreen(GridScreen):
             info.update(self._area_detail(self.areas[key[1]]))
         elif key[0] == "grid" and key[1] in self.grid_rows:
             info.update(self._grid_detail(self.grid_rows[key[1]]))
-            self.run_worker(partial(self._more, key[1]), group="roster-more", exclusive=True, exit_on_error=False)
+            code = key[1]
+
+            async def work() -> None:
+                await self._more(code)
+
+            run_latest(self, work, "roster-more")
         elif key[0] == "micro" and key[1] in self.micro:
             info.update(self._micro_detail(*self.micro[key[1]]))
         self.refresh_bindings()

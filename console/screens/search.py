@@ -13,7 +13,6 @@ a grid, or a grid to put a person on).
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -24,6 +23,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from griddesk.console.screens.base import GridScreen
+from griddesk.console.widgets import run_latest
 from griddesk.console.widgets.hit_picker import DEBOUNCE, hit_detail
 from griddesk.store import search
 from griddesk.store.errors import StoreError
@@ -80,7 +80,7 @@ class SearchScreen(GridScreen):
         return self.query_one("#search-box", Input)
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[str | Text]:
         return self.query_one("#search-table", DataTable)
 
     def on_mount(self) -> None:
@@ -128,7 +128,10 @@ class SearchScreen(GridScreen):
     def run_search(self, text: str, then_list: bool = False) -> None:
         self.text = text
         self.update_where()
-        self.run_worker(partial(self._search, text, then_list), group="search", exclusive=True, exit_on_error=False)
+        async def work() -> None:
+            await self._search(text, then_list)
+
+        run_latest(self, work, "search")
 
     async def _search(self, text: str, then_list: bool) -> None:
         try:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import platformdirs
 from textual import on
@@ -32,7 +33,7 @@ from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.choice_bar import ChoiceBar
 from griddesk.store import escalation, formal_notice, permissions, supervision, views, warnings
 from griddesk.store.actor import Actor
-from griddesk.store.enums import Status
+from griddesk.store.enums import EscalationMode, Status
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, current, t
 from griddesk.store.views import TicketView
@@ -70,7 +71,7 @@ class Dialog(ModalScreen[Any]):
 
     @property
     def gd(self) -> Shell:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[return-value]  # GridDeskApp implements Shell; Textual types .app as App[object]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dlg-box", classes="sv-dialog"):
@@ -214,11 +215,11 @@ modes_for = permissions.escalation_modes
 class EscalateDialog(Dialog):
     """上报: report up (a note: to whom, how), flag as a major event, hand to the county, hand back."""
 
-    def __init__(self, number: str, mode: str | None = None, summary: str = "", **kw: Any) -> None:
+    def __init__(self, number: str, mode: EscalationMode | None = None, summary: str = "", **kw: Any) -> None:
         super().__init__(summary, **kw)
         self.number = number
         self.mode = mode
-        self.allowed: list[str] = []
+        self.allowed: list[EscalationMode] = []
         self.version: int | None = None
 
     def title_text(self) -> str:
@@ -260,11 +261,11 @@ class EscalateDialog(Dialog):
     @on(ChoiceBar.Changed, "#es-mode")
     def _mode(self, event: ChoiceBar.Changed) -> None:
         if event.value in self.allowed:
-            self.mode = event.value
+            self.mode = EscalationMode(event.value)
             self._relabel_text()
 
     def _relabel_text(self) -> None:
-        which = "note" if self.mode == "report" else "reason"
+        which = "note" if self.mode == EscalationMode.REPORT else "reason"
         self.query_one("#es-text-label", Label).update(t(f"console_supervise.escalate.{which}"))
         self.query_one("#es-text", Input).placeholder = t(f"console_supervise.escalate.{which}_placeholder")
 
@@ -276,11 +277,11 @@ class EscalateDialog(Dialog):
 
     async def perform(self) -> escalation.Result:
         store, actor, text = self.gd.store, self.gd.actor, self.query_one("#es-text", Input).value
-        if self.mode == "report":
+        if self.mode == EscalationMode.REPORT:
             return await escalation.report_up(store, actor, self.number, text)
-        if self.mode == "flag":
+        if self.mode == EscalationMode.FLAG:
             return await escalation.flag(store, actor, self.number, text)
-        if self.mode == "to_county":
+        if self.mode == EscalationMode.TO_COUNTY:
             return await escalation.hand_to_county(store, actor, self.number, text, self.version)
         return await escalation.hand_back(store, actor, self.number, text, self.version)
 
@@ -429,11 +430,18 @@ def may_export(actor: Actor, tk: TicketView) -> bool:
 # The ticket detail's and the queue's keys for these dialogs (`console.actions` adds them to its
 # table, from which the screens build their bindings and footers). Uppercase: lowercase s, e, x
 # there are sign, extend, reject.
-TICKET_KEYS = (("S", "supervise", "console_supervise.key.supervise", SuperviseDialog, may_supervise),
-               ("E", "escalate", "console_supervise.key.escalate", EscalateDialog, may_escalate),
-               ("X", "export_notice", "console_supervise.key.export", ExportDialog, may_export))
+class TicketDialog(Protocol):
+    """How a ticket's key (S, E, X) opens its dialog: the ticket's number and what to say about it."""
+
+    def __call__(self, number: str, *, summary: str = "") -> Dialog: ...
 
 
-__all__ = ["Dialog", "EscalateDialog", "ExportDialog", "SuperviseDialog", "TICKET_KEYS", "WarnDialog",
+TICKET_KEYS: tuple[tuple[str, str, str, TicketDialog, Callable[[Actor, TicketView], bool]], ...] = (
+    ("S", "supervise", "console_supervise.key.supervise", SuperviseDialog, may_supervise),
+    ("E", "escalate", "console_supervise.key.escalate", EscalateDialog, may_escalate),
+    ("X", "export_notice", "console_supervise.key.export", ExportDialog, may_export))
+
+
+__all__ = ["Dialog", "EscalateDialog", "ExportDialog", "SuperviseDialog", "TICKET_KEYS", "TicketDialog", "WarnDialog",
            "default_path", "modes_for", "open_escalate", "open_export", "open_supervise"]
 

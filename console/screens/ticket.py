@@ -10,6 +10,7 @@ may take now, re-read with every change of the ticket. `n` registers a new ticke
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Group, RenderableType
@@ -49,7 +50,7 @@ class TicketScreen(TicketKeys, GridScreen):
         *actions.bindings(),
     ]
 
-    def __init__(self, number: str, **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, number: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.number = number.strip()
         self.detail: views.TicketDetail | None = None

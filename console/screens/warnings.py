@@ -49,7 +49,7 @@ class WarningsScreen(GridScreen):
         yield Static(id="warnings-status")
 
     @property
-    def table(self) -> DataTable:
+    def table(self) -> DataTable[str | Text]:
         return self.query_one("#warnings-table", DataTable)
 
     def on_mount(self) -> None:

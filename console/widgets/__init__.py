@@ -15,11 +15,13 @@ the footer, the `?` help and the command palette always read the same words.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import replace
+from typing import Any
 
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.dom import DOMNode
+from textual.worker import Worker
 
 from griddesk.store import i18n
 
@@ -56,3 +58,12 @@ def describe(binding: Binding) -> str:
     if i18n.has(key, i18n.DEFAULT):
         return i18n.t(key)
     return tr(binding.description) or action
+
+
+def run_latest(node: DOMNode, work: Callable[[], Coroutine[Any, Any, None]], group: str) -> Worker[None]:
+    """Run `work` in `node`'s exclusive worker of `group`: a newer run cancels the one before.
+
+    `work` is a coroutine function, not a coroutine: a run superseded before it started would
+    leave a coroutine made for it never awaited.
+    """
+    return node.run_worker(work, group=group, exclusive=True, exit_on_error=False)

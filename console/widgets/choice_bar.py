@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
@@ -72,7 +73,7 @@ class ChoiceBar(Widget, can_focus=True):
         at = values.index(self.value) if self.value in values else 0
         self.value = values[(at + delta) % len(values)]
 
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_key(self, event: events.Key) -> None:
         if event.character and event.character.isdigit():
             i = int(event.character) - 1
             if 0 <= i < len(self.choices):

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -201,7 +201,7 @@ class TextForm(ModalScreen[bool]):
             return
         if e.field in {f.name for f in self.fields}:
             self.query_one(f"#e-{e.field}", Static).update(error_reason(e))
-            self.input(e.field).focus()  # type: ignore[arg-type]
+            self.input(e.field).focus()
         else:
             self.query_one("#form-error", Static).update(e.message())
 
@@ -308,7 +308,7 @@ class ChoiceDialog(ModalScreen[str | None]):
         options.highlighted = 0
         options.focus()
 
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_key(self, event: events.Key) -> None:
         if event.character and event.character.isdigit():
             i = int(event.character) - 1
             if 0 <= i < len(self.choices):

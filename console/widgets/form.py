@@ -140,7 +140,10 @@ class RosterForm(ModalScreen[Any]):
             self.widget(self.rows[0].name).focus()
 
     def widget(self, name: str) -> Input | ChoiceBar:
-        return self.query_one(f"#f-{wid(name)}")  # type: ignore[return-value]
+        w = self.query_one(f"#f-{wid(name)}")
+        if not isinstance(w, Input | ChoiceBar):  # never: compose makes every row one of these
+            raise TypeError(f"row {name!r} is a {type(w).__name__}")
+        return w
 
     def error_of(self, name: str) -> str:
         """The error beside a row ("" when none): for tests."""
@@ -165,8 +168,8 @@ class RosterForm(ModalScreen[Any]):
             return
         name = self.alias.get(e.field or "", e.field)
         if name in {r.name for r in self.rows}:
-            self.query_one(f"#e-{wid(name)}", Static).update(Text(error_reason(e)))  # type: ignore[arg-type]
-            self.widget(name).focus()  # type: ignore[arg-type]
+            self.query_one(f"#e-{wid(name)}", Static).update(Text(error_reason(e)))
+            self.widget(name).focus()
         else:
             self.query_one("#form-error", Static).update(Text(e.message()))
 

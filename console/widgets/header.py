@@ -11,6 +11,7 @@ line whose text changed (the time moves once a minute, the counts when the feed 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -48,7 +49,7 @@ class _Part(Static):
 class GridHeader(Widget):
     DEFAULT_CLASSES = "gd-header"
 
-    def __init__(self, where: str = "", **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, where: str = "", **kw: Any) -> None:
         super().__init__(**kw)
         self.where = where
 

@@ -6,7 +6,6 @@ grid by typing what one remembers of it (a name, pinyin initials, a code, a phon
 from __future__ import annotations
 
 import logging
-from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -19,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from griddesk.console.widgets import localize_bindings
+from griddesk.console.widgets import localize_bindings, run_latest
 from griddesk.console.widgets.dialogs import DIALOG_CSS, hint
 from griddesk.console.widgets.form import FORM_CSS
 from griddesk.store import search
@@ -78,7 +77,7 @@ class HitPicker(ModalScreen["search.Hit | None"]):
 
     @property
     def gd(self) -> Shell:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[return-value]  # GridDeskApp implements Shell; Textual types .app as App[object]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="gd-dialog-box roster-picker") as box:
@@ -107,7 +106,10 @@ class HitPicker(ModalScreen["search.Hit | None"]):
         self._debounce = self.set_timer(DEBOUNCE, lambda: self._run(value))
 
     def _run(self, text: str) -> None:
-        self.run_worker(partial(self._search, text), group="picker", exclusive=True, exit_on_error=False)
+        async def work() -> None:
+            await self._search(text)
+
+        run_latest(self, work, "picker")
 
     async def _search(self, text: str) -> None:
         try:

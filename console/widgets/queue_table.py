@@ -23,12 +23,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.theme import Theme
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -86,7 +88,7 @@ class TableStats:
 class Palette:
     """Colours for symbols and times, read from the current theme's variables."""
 
-    def __init__(self, theme) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, theme: Theme | None) -> None:
         self.theme = theme
 
     def __call__(self, name: str) -> str:
@@ -116,7 +118,7 @@ class QueueTable(DataTable[Text]):
     ]
 
     def __init__(self, jurisdiction: str = "", tz: ZoneInfo | None = None,
-                 **kw) -> None:  # type: ignore[no-untyped-def]
+                 **kw: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, show_row_labels=False, **kw)
         self.jurisdiction = jurisdiction
         self.tz = tz or timefmt.DEFAULT_TZ
@@ -233,7 +235,7 @@ class QueueTable(DataTable[Text]):
         localize_bindings(self)
         self.apply_layout()
 
-    def recolour(self, theme) -> None:  # type: ignore[no-untyped-def]
+    def recolour(self, theme: Theme | None) -> None:
         self.palette = Palette(theme)
         self._palette_gen += 1
         if self._now is not None:

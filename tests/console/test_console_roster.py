@@ -53,7 +53,7 @@ async def open_roster(pilot: Pilot, app: GridDeskApp) -> RosterScreen:
     await until(pilot, lambda: isinstance(app.screen, RosterScreen) and app.screen.loads > 0)
     screen = app.screen
     assert isinstance(screen, RosterScreen)
-    await until(pilot, lambda: screen.tree.cursor_node is not None)
+    await until(pilot, lambda: screen.area_tree.cursor_node is not None)
     return screen
 
 
@@ -62,7 +62,7 @@ async def walk_to(pilot: Pilot, screen: RosterScreen, key: tuple[str, str], limi
     for _ in range(limit):
         if screen.current() == key:
             return
-        node = screen.tree.cursor_node
+        node = screen.area_tree.cursor_node
         if node is not None and node.children and not node.is_expanded:
             await pilot.press("right")
         else:
@@ -75,7 +75,7 @@ async def test_the_tree_opens_on_the_town_and_expands_to_a_grid_with_its_people(
     app = app_for(town)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_roster(pilot, app)
-        tree = screen.tree
+        tree = screen.area_tree
         # county → town, opened down to the town's villages; the city above is left out
         top = tree.root.children
         assert [n.data for n in top] == [("area", "450502")]
