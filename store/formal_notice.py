@@ -23,7 +23,7 @@ from sqlalchemy import select
 from griddesk.store import permissions, sla, views
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.enums import SuperviseLevel, UnitKind
+from griddesk.store.enums import ClockState, SuperviseLevel, UnitKind
 from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import code_name, current, t
 from griddesk.store.models import Area, Supervision, Unit
@@ -126,20 +126,20 @@ async def build(store: Store, actor: Actor, number: str, lang: str | None = None
         natural = c.limit_unit in sla.NATURAL
         basis = _tr("formal_notice.basis_natural" if natural else "formal_notice.basis_work", lang)
         late_text = ""
-        overdue_now = c.state == "overdue" or (c.state == "running" and c.due_at < now)
-        if overdue_now or c.state == "missed":
+        overdue_now = c.state == ClockState.OVERDUE or (c.state == ClockState.RUNNING and c.due_at < now)
+        if overdue_now or c.state == ClockState.MISSED:
             late_s = max(-c.left_s, 0.0)
             late_text = _tr("formal_notice.late", lang, span=basis_span(store, late_s, c.limit_unit, lang), basis=basis,
                             multiple=f"{c.multiple:.2f}")
             if overdue_now:
                 late.append(_tr("formal_notice.late_line", lang, clock=code_name("clock", c.name, lang),
                                 due=_when(store, c.due_at, lang), late=late_text))
-        elif c.state in ("running", "paused"):
+        elif c.state in (ClockState.RUNNING, ClockState.PAUSED):
             late_text = _tr("formal_notice.left", lang, span=basis_span(store, c.left_s, c.limit_unit, lang),
                             basis=basis)
         lines.append(ClockLine(code_name("clock", c.name, lang), _limit(c.limit_value, c.limit_unit, lang),
                                _when(store, c.due_at, lang), _tr(f"formal_notice.state.{c.state}", lang),
-                               late_text, overdue_now or c.state == "missed"))
+                               late_text, overdue_now or c.state == ClockState.MISSED))
 
     events = [EventLine(_when(store, e.at, lang), e.actor, e.action, action_name(e.action, lang),
                         _event_note(e, lang)) for e in d.timeline]

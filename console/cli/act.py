@@ -14,6 +14,7 @@ import sys
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from griddesk.console.cli.tickets import command_group
 from griddesk.store import views, workflow
 from griddesk.store.enums import Satisfaction
 from griddesk.store.errors import Invalid, StoreError
@@ -26,7 +27,7 @@ OPTIONS = {"unit": "--unit", "co_units": "--co-unit", "reason": "--reason", "not
 
 
 def register_ticket_actions(ticket_sub: argparse._SubParsersAction) -> None:
-    """Add `act` under `griddesk ticket` (called by console/cli/tickets.py, or by `register`)."""
+    """Add `act` to the sub-commands of a `ticket` parser, once."""
     if "act" in ticket_sub.choices:
         return
     p = ticket_sub.add_parser("act", help=t("workflow.cli.act_help"), description=t("workflow.cli.act_help"))
@@ -50,14 +51,8 @@ def register_ticket_actions(ticket_sub: argparse._SubParsersAction) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Attach `act` to the `ticket` command (made here if the ticket area is not built yet)."""
-    ticket = subparsers.choices.get("ticket")
-    if ticket is None:
-        ticket = subparsers.add_parser("ticket")
-    ticket_sub = next((a for a in ticket._actions if isinstance(a, argparse._SubParsersAction)), None)
-    if ticket_sub is None:
-        ticket_sub = ticket.add_subparsers(dest="ticket_command", metavar="COMMAND")
-    register_ticket_actions(ticket_sub)
+    """`griddesk ticket act`, under the `ticket` command the tickets area shares."""
+    register_ticket_actions(command_group(subparsers, "ticket", t("cli_tickets.ticket_help")))
 
 
 def _eprint(text: str) -> None:

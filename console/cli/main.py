@@ -101,13 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="as_operator", metavar="OPERATOR", help=t("cli.opt_as"))
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name in AREAS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name == name:  # an area not built yet
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return p
 
 

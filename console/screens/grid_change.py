@@ -29,7 +29,7 @@ from griddesk.console.widgets.dialogs import DIALOG_CSS, STAY, ChoiceDialog, Fie
 from griddesk.console.widgets.form import FORM_CSS, Pick, RosterForm, Row, field_label, parse_int
 from griddesk.store import permissions, roster
 from griddesk.store.compliance import cite
-from griddesk.store.enums import ChangeReason, FilingStatus, GridType
+from griddesk.store.enums import ChangeReason, FilingStatus, GridChangeKind, GridType
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
 
@@ -167,7 +167,7 @@ class ChangeDialog(ModalScreen[None]):
         self.dismiss(None)
 
 
-async def show_change(app: Shell, code: str, kind: str) -> roster.ChangeRow | None:
+async def show_change(app: Shell, code: str, kind: GridChangeKind) -> roster.ChangeRow | None:
     """Open the newest recorded change of `kind` touching grid `code` (just written)."""
     rows = [c for c in await roster.changes(app.store, app.actor, code) if c.kind == kind]
     if rows:
@@ -222,7 +222,7 @@ async def create_flow(app: Shell, village_code: str, village_name: str) -> str |
     if not await ask(app, RosterForm(t("console_roster.create.title", village=village_name), rows, submit)):
         return None
     wrote(app, t("console_roster.create.done", code=made[0]))
-    await show_change(app, made[0], "create")
+    await show_change(app, made[0], GridChangeKind.CREATE)
     return made[0]
 
 
@@ -243,7 +243,7 @@ async def adjust_flow(app: Shell, g: roster.GridRow) -> str | None:
         app.notify(t("console_roster.adjust.nothing"), timeout=5)
         return None
     wrote(app, t("console_roster.adjust.done", grid=g.name))
-    await show_change(app, g.code, "adjust")
+    await show_change(app, g.code, GridChangeKind.ADJUST)
     return g.code
 
 
@@ -287,7 +287,7 @@ async def split_flow(app: Shell, g: roster.GridRow) -> str | None:
                                      alias={"grid.parts": "part1.name"})):
         return None
     wrote(app, t("console_roster.split.done", grid=g.name, codes="、".join(made)))
-    await show_change(app, made[0], "split")
+    await show_change(app, made[0], GridChangeKind.SPLIT)
     return made[0]
 
 
@@ -329,7 +329,7 @@ async def merge_flow(app: Shell, g: roster.GridRow, siblings: list[roster.GridRo
     if not await ask(app, RosterForm(t("console_roster.merge.title", grid=g.name), rows, submit, intro)):
         return None
     wrote(app, t("console_roster.merge.done", code=made[0]))
-    await show_change(app, made[0], "merge")
+    await show_change(app, made[0], GridChangeKind.MERGE)
     return made[0]
 
 
@@ -348,5 +348,5 @@ async def retire_flow(app: Shell, g: roster.GridRow) -> bool:
                                      submit, intro)):
         return False
     wrote(app, t("console_roster.retire.done", grid=g.name))
-    await show_change(app, g.code, "retire")
+    await show_change(app, g.code, GridChangeKind.RETIRE)
     return True
