@@ -16,6 +16,7 @@ from griddesk.store.db import Database, normalize_url
 from griddesk.store.errors import StoreError
 
 
+@pytest.mark.fresh_db
 async def test_fresh_sqlite_is_migrated_with_wal_and_foreign_keys(store: Store, db_path: Path) -> None:
     current, head = await store.db.revisions()
     assert current == head
@@ -99,6 +100,7 @@ async def test_unreachable_database_is_a_clear_error() -> None:
     assert "127.0.0.1:1" in e.value.message("en")
 
 
+@pytest.mark.fresh_db
 async def test_postgres_is_migrated_too(pg_store: Store) -> None:
     current, head = await pg_store.db.revisions()
     assert current == head and pg_store.db.backend == "postgresql"
