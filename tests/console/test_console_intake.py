@@ -11,8 +11,8 @@ from griddesk.console.screens.queue import QueueScreen
 from griddesk.console.screens.ticket import TicketScreen
 from griddesk.store import i18n, pickers, views
 from griddesk.store.i18n import t
+from tests.console.pilot import idle, until
 from tests.fixtures_town import Town
-from tests.console.test_console_queue import until
 
 SIZE = (110, 36)
 
@@ -35,7 +35,7 @@ async def typed(pilot: Pilot, form: IntakeScreen, kind: str, text: str) -> None:
     """Type into a grid or matter box and wait for its suggestions to follow."""
     await pilot.press(*text)
     await until(pilot, lambda: form.suggested_for[kind] == text)
-    await pilot.pause(0.05)
+    await idle(pilot)
 
 
 # --- pickers in the store ---------------------------------------------------------------------
@@ -201,7 +201,7 @@ async def test_resolved_on_the_spot_is_closed_and_not_dispatched(town: Town) -> 
                           "enter", "space", "enter", "enter")  # … urgency, tick on-the-spot, title: submit
         await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.detail is not None)
         number = form.created
-        await pilot.pause(0.2)
+        await idle(pilot)
         assert not isinstance(app.screen, DispatchDialog)
     assert number is not None
     d = await views.detail(town.store, town.operator, number)

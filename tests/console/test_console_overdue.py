@@ -12,6 +12,7 @@ Monday 2 March 2026 in Beihai, read at 17:10 (the same hand-worked data as tests
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,8 +30,9 @@ from griddesk.console.screens.warnings import WarningsScreen
 from griddesk.store import escalation, supervision, tickets, views, workflow
 from griddesk.store.context import Store
 from griddesk.store.i18n import t
+from tests.conftest import run_apart
+from tests.console.pilot import header_text, until
 from tests.fixtures_town import Town, seed
-from tests.console.test_console_queue import header_text, until
 
 MON = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Beihai
 
@@ -47,10 +49,9 @@ class Known:
         return GridDeskApp(self.store, self.town.actors[login], lang=lang, poll_interval=0.2)
 
 
-@pytest.fixture
-async def known(tmp_path: Path) -> AsyncIterator[Known]:
+async def _build_known(path: Path) -> tuple[Town, dict[str, str]]:
     now = [at(9)]
-    s = await Store.open(str(tmp_path / "o.db"), now=lambda: now[0])
+    s = await Store.open(str(path), now=lambda: now[0])
     town = await seed(s)
     op, urban = town.operator, town.actors["u-urban"]
 
@@ -74,7 +75,25 @@ async def known(tmp_path: Path) -> AsyncIterator[Known]:
     # the ladder's steps due by now (F's reminder), written before any console starts: the
     # consoles' own ladder runs then find nothing to do and cannot race the assertions
     await supervision.run_ladder(s)
-    yield Known(s, town, n, now)
+    await s.close()
+    return town, n
+
+
+@pytest.fixture(scope="session")
+def _known_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Town, dict[str, str]]:
+    """The known state built once (per xdist worker); each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("overdue") / "o.db"
+    town, n = run_apart(_build_known(path))
+    return path, town, n
+
+
+@pytest.fixture
+async def known(_known_built: tuple[Path, Town, dict[str, str]], tmp_path: Path) -> AsyncIterator[Known]:
+    built, town, n = _known_built
+    shutil.copyfile(built, tmp_path / "o.db")
+    now = [at(17, 10)]
+    s = await Store.open(str(tmp_path / "o.db"), now=lambda: now[0])
+    yield Known(s, town.on(s), dict(n), now)
     await s.close()
 
 
