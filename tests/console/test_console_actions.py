@@ -6,6 +6,7 @@ database, one per role (operator, unit, grid worker, supervisor), each using key
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 
 from griddesk.console import actions
@@ -80,6 +81,7 @@ async def timeline(town: Town, number: str) -> list[str]:
 # --- the whole loop -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_one_ticket_from_intake_to_close_by_keys_only(town: Town) -> None:
     # the operator takes a hotline call and dispatches it
     app = app_as(town, "op01")
@@ -151,6 +153,7 @@ async def test_one_ticket_from_intake_to_close_by_keys_only(town: Town) -> None:
     assert await timeline(town, number) == ["receive", "dispatch", "sign", "feedback", "verify", "visit", "close"]
 
 
+@pytest.mark.slow
 async def test_the_detours_by_keys_return_extension_suspension_failed_check_dissatisfied(town: Town) -> None:
     number = await add(town)
     op, unit, gw = town.actors["op01"], "u-urban", "gw01"

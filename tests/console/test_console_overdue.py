@@ -175,6 +175,7 @@ async def test_the_list_is_reconciled_not_rebuilt(known: Known) -> None:
         assert listing.stats.rebuilds == rebuilds + 1
 
 
+@pytest.mark.slow
 async def test_supervise_dialog_refuses_an_empty_reason_and_records(known: Known) -> None:
     n = known.n
     app = known.app()
@@ -205,6 +206,7 @@ async def test_supervise_dialog_refuses_an_empty_reason_and_records(known: Known
         await until(pilot, lambda: " 重 B" in screen.plain_lines()[5])  # the row shows its level
 
 
+@pytest.mark.slow
 async def test_export_writes_markdown_and_html_and_shows_where(known: Known, tmp_path: Path) -> None:
     n = known.n
     app = known.app()
@@ -255,6 +257,7 @@ async def test_export_writes_markdown_and_html_and_shows_where(known: Known, tmp
         assert "missing" in dialog.error and app.screen is dialog  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 async def test_unit_warnings_refused_for_an_operator_recorded_for_a_supervisor(known: Known) -> None:
     for login, refused in (("op01", True), ("sup01", False)):
         app = known.app(login)
@@ -280,6 +283,7 @@ async def test_unit_warnings_refused_for_an_operator_recorded_for_a_supervisor(k
             assert screen is not None
 
 
+@pytest.mark.slow
 async def test_escalation_report_up_hand_to_county_and_the_county_sees_it(known: Known) -> None:
     n = known.n
     town_app = known.app("op01")

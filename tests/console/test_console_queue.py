@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.command import CommandList, CommandPalette
 
 from griddesk.console.app import GridDeskApp
@@ -137,6 +138,7 @@ def palette_texts(app: GridDeskApp) -> list[str]:
     return [options.get_option_at_index(i).hit.text or "" for i in range(options.option_count)]  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 async def test_palette_reaches_screens_actions_and_tickets(town: Town) -> None:
     number = await add(town)
     app = app_for(town)
@@ -164,6 +166,7 @@ async def test_palette_reaches_screens_actions_and_tickets(town: Town) -> None:
         await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.number == number)
 
 
+@pytest.mark.slow
 async def test_command_line_opens_screens_and_reports_mistakes(town: Town) -> None:
     number = await add(town)
     app = app_for(town)

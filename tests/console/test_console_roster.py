@@ -91,6 +91,7 @@ async def test_the_tree_opens_on_the_town_and_expands_to_a_grid_with_its_people(
         await until(pilot, lambda: not town_node.children[0].is_expanded)
 
 
+@pytest.mark.slow
 async def test_a_grid_split_by_keys_is_recorded_and_its_parts_appear_in_the_tree(town: Town) -> None:
     old = town.grids["comp2"]
     app = app_for(town)  # an operator: may split, may not file
@@ -133,6 +134,7 @@ async def test_a_grid_split_by_keys_is_recorded_and_its_parts_appear_in_the_tree
         assert screen.grid_rows[old].status == "retired"
 
 
+@pytest.mark.slow
 async def test_a_notice_card_exports_to_a_readable_file(town: Town, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the export's default folder
@@ -229,6 +231,7 @@ async def test_a_wall_account_cannot_change_anything(town: Town) -> None:
     assert await roster.changes(town.store, town.operator) == []
 
 
+@pytest.mark.slow
 async def test_the_matter_list_withdraws_only_with_the_department_that_asked(town: Town) -> None:
     from griddesk.console.screens.matters import MattersScreen
 

@@ -58,6 +58,7 @@ def digits(screen: WallScreen) -> dict[str, str]:
     return {k: screen.query_one(f"#wall-digits-{k}", Digits).value for k in ("overdue", "due_soon", "open", "escalations")}
 
 
+@pytest.mark.slow
 async def test_the_wall_shows_counts_cycles_groups_and_changes_nothing(late) -> None:  # type: ignore[no-untyped-def]
     store, town, _ = late
     counts = await queue.counts(store, town.actors["wall"])
@@ -87,6 +88,7 @@ async def test_the_wall_shows_counts_cycles_groups_and_changes_nothing(late) -> 
     assert not app.is_running
 
 
+@pytest.mark.slow
 async def test_a_viewer_opening_the_console_gets_the_wall_and_nothing_else(late) -> None:  # type: ignore[no-untyped-def]
     store, town, _ = late
     app = GridDeskApp(store, town.actors["wall"], lang="zh", poll_interval=0.2)

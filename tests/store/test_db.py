@@ -124,6 +124,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 async def test_concurrent_writers_from_many_processes_lose_nothing(store: Store, db_path: Path) -> None:
     async with store.db.connect(write=True) as c:
         await c.execute(text("INSERT INTO counters (key, value) VALUES ('k', 0)"))

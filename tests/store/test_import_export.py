@@ -202,6 +202,7 @@ def _people_rows(n: int, bad_row: int | None = None) -> list[list[object]]:
     return rows
 
 
+@pytest.mark.slow
 async def test_a_100000_row_file_reports_progress_and_goes_in_whole(town: Town, tmp_path: Path) -> None:
     path = _csv(tmp_path / "big.csv", ["id", "name", "role", "phone", "area_code"], _people_rows(100_000))
     seen: list[tuple[int, int]] = []
@@ -213,6 +214,7 @@ async def test_a_100000_row_file_reports_progress_and_goes_in_whole(town: Town, 
     assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
 
 
+@pytest.mark.slow
 async def test_a_100000_row_file_with_row_99999_bad_writes_nothing(town: Town, tmp_path: Path) -> None:
     path = _csv(tmp_path / "big.csv", ["id", "name", "role", "phone", "area_code"],
                 _people_rows(100_000, bad_row=99_999))

@@ -158,6 +158,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 async def test_two_processes_write_each_step_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = str(tmp_path / "procs.db")
     now = [local(2025, 9, 26, 10, 0)]
