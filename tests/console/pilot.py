@@ -38,15 +38,15 @@ def _running(pilot: Pilot) -> list[Worker]:  # type: ignore[type-arg]
             if w.state in (WorkerState.PENDING, WorkerState.RUNNING) and w._task is not None]
 
 
-async def _any_done(workers: list[Worker], timeout: float) -> bool:  # type: ignore[type-arg]
-    """Wait until one of `workers` finishes (True) or `timeout` passes (False)."""
+async def _any_done(workers: list[Worker], within: float) -> bool:  # type: ignore[type-arg]
+    """Wait until one of `workers` finishes (True) or `within` seconds pass (False)."""
     if not workers:
         return False
     # Worker.wait() awaits the worker's own task: never cancel these waiters, just stop watching
     waiters = [asyncio.ensure_future(w.wait()) for w in workers]
     for waiter in waiters:
         waiter.add_done_callback(_retrieve)
-    done, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait(waiters, timeout=within, return_when=asyncio.FIRST_COMPLETED)
     return bool(done)
 
 
@@ -63,7 +63,7 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause(0)
 
 
-async def idle(pilot: Pilot, timeout: float = WAIT) -> None:
+async def idle(pilot: Pilot, timeout: float = WAIT) -> None:  # noqa: ASYNC109
     """Wait until the workers running now have finished, except those that wait on something (a
     dialog's answer, on screen: none of them finishes for STUCK), then for the messages. For
     checking that something did *not* happen (a key that must do nothing) after it had its chance."""
@@ -76,7 +76,7 @@ async def idle(pilot: Pilot, timeout: float = WAIT) -> None:
     await pilot.pause(0)
 
 
-async def until(pilot: Pilot, cond: Callable[[], object], timeout: float = WAIT) -> None:
+async def until(pilot: Pilot, cond: Callable[[], object], timeout: float = WAIT) -> None:  # noqa: ASYNC109
     """Wait until `cond()` is true, letting the app's workers and messages run in between."""
     deadline = time.monotonic() + timeout
     while not cond():
@@ -88,19 +88,13 @@ async def until(pilot: Pilot, cond: Callable[[], object], timeout: float = WAIT)
 
 
 async def until_async(pilot: Pilot, cond: Callable[[], Awaitable[bool]], what: Callable[[], str],
-                      timeout: float = WAIT) -> None:
+                      timeout: float = WAIT) -> None:  # noqa: ASYNC109
     """`until` for a condition that needs the store (await it); `what()` explains a timeout."""
     deadline = time.monotonic() + timeout
     while not await cond():
         if time.monotonic() > deadline:
             raise AssertionError(what())
         await settle(pilot)
-
-
-async def ticks(pilot: Pilot, count: Callable[[], int], more: int = 1, timeout: float = WAIT) -> None:
-    """Wait until a counter (polls, loads, checks …) has gone up by `more`: a periodic task ran."""
-    start = count()
-    await until(pilot, lambda: count() >= start + more, timeout)
 
 
 async def add(town: Town, **over) -> str:  # type: ignore[no-untyped-def]
