@@ -1,9 +1,11 @@
 """Shared fixtures: real databases only.
 
-- `store`: an empty, migrated SQLite file in a temp dir.
-- `town`: `store` seeded with the small test town (tests/fixtures_town.py).
-- `pg_store` / `pg_town`: the same on a fresh PostgreSQL database on 127.0.0.1:5432; skipped
-  when the server is unreachable (.ci/run makes sure it is up).
+- `store`: an empty, migrated SQLite file in a temp dir (a copy of one migrated per session).
+- `town`: `store` seeded with the small test town (tests/fixtures_town.py), again a copy of a
+  file seeded once per session; `@pytest.mark.fresh_db` migrates and seeds in the test instead.
+- `pg_store` / `pg_town`: the same on a fresh PostgreSQL database on 127.0.0.1:5432, created
+  from a per-session template database; skipped when the server is unreachable (.ci/run makes
+  sure it is up). `pg_url`: an empty PostgreSQL database.
 - `any_store` / `any_town`: parametrized over both backends.
 - `fixed_now(dt)`: a clock for Store(now=...), for SLA arithmetic on known dates.
 
@@ -14,10 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -71,51 +76,169 @@ async def open_store(url: str, now: Callable[[], datetime] | None = None,
     return await Store.open(url, settings or config.Settings(), now=now)
 
 
+# --- templates: migrate and seed once per session (per xdist worker), copy per test ----------
+#
+# Running the migrations and seeding the test town costs far more than copying a file, so each
+# test gets a copy of a database built once: a SQLite file copied into its tmp_path, or on
+# PostgreSQL a database created from a template (`CREATE DATABASE x TEMPLATE t`). Under
+# pytest-xdist every worker builds its own templates (the session fixtures run per worker) and
+# names its PostgreSQL databases after itself. A test that must see the migrations run on an
+# empty database asks for it with @pytest.mark.fresh_db.
+
+
+@dataclass
+class _Template:
+    """A built database and the Town seeded into it (for `town`); Town is rebuilt per test."""
+
+    location: str  # SQLite file path or PostgreSQL database name
+    town: Town | None = None
+
+    def town_for(self, store: Store) -> Town:
+        assert self.town is not None
+        return self.town.on(store)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def run_apart(coro):  # type: ignore[no-untyped-def]
+    """asyncio.run in a thread of its own: session fixtures may first be asked for from inside
+    a test's running event loop (request.getfixturevalue in an async fixture)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def _build(url: str, seeded: bool) -> Town | None:
+    s = await open_store(url)
+    try:
+        return await seed(s) if seeded else None
+    finally:
+        await s.close()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, _Template]:
+    """An empty migrated SQLite file and one seeded with the test town, built on first use."""
+    folder = tmp_path_factory.mktemp("templates")
+    out = {}
+    for kind in ("migrated", "seeded"):
+        path = folder / f"{kind}.db"
+        town = run_apart(_build(str(path), kind == "seeded"))
+        assert not Path(f"{path}-wal").exists()  # closed cleanly: the one file is the database
+        out[kind] = _Template(str(path), town)
+    return out
+
+
+def _copy_sqlite(template: _Template, to: Path) -> None:
+    to.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template.location, to)
+
+
+def _fresh(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("fresh_db") is not None
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "griddesk.db"
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[Store]:
+async def store(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterator[Store]:
+    if not _fresh(request):
+        templates = request.getfixturevalue("_sqlite_templates")
+        # `town` (below) wants the seeded copy under the same Store; a test file may define its
+        # own `town`, whose closure then lacks `_town_template`
+        seeded = "_town_template" in request.fixturenames
+        _copy_sqlite(templates["seeded" if seeded else "migrated"], db_path)
     s = await open_store(str(db_path))
     yield s
     await s.close()
 
 
 @pytest.fixture
-async def town(store: Store) -> Town:
-    return await seed(store)
+def _town_template() -> None:
+    """Marks a test whose `store` is to be the seeded copy (see `store`)."""
 
 
-async def _pg_create() -> str:
+@pytest.fixture
+async def town(request: pytest.FixtureRequest, _town_template: None, store: Store) -> Town:
+    if _fresh(request):
+        return await seed(store)
+    return request.getfixturevalue("_sqlite_templates")["seeded"].town_for(store)
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+async def _pg_admin(sql: str) -> None:
     import asyncpg
 
-    name = f"gd_test_{uuid.uuid4().hex[:12]}"
     conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(sql)
     finally:
         await conn.close()
+
+
+async def _pg_create(template: str | None = None) -> str:
+    name = f"gd_test_{_worker()}_{uuid.uuid4().hex[:12]}"
+    await _pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return name
 
 
 async def _pg_drop(name: str) -> None:
-    import asyncpg
+    await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
+
+def _pg_url(name: str) -> str:
+    return f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+
+
+def _need_pg() -> None:
+    if not pg_reachable():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+
+
+@pytest.fixture(scope="session")
+def _pg_templates() -> Iterator[dict[str, _Template]]:
+    """Migrated and seeded template databases on the server, built on first use; dropped at the end."""
+    _need_pg()
+    out: dict[str, _Template] = {}
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for kind in ("migrated", "seeded"):
+            name = run_apart(_pg_create())
+            out[kind] = _Template(name)
+            out[kind].town = run_apart(_build(_pg_url(name), kind == "seeded"))
+        yield out
     finally:
-        await conn.close()
+        for t in out.values():
+            run_apart(_pg_drop(t.location))
+
+
+async def _pg_open(request: pytest.FixtureRequest, seeded: bool) -> tuple[Store, str]:
+    _need_pg()
+    name = await _pg_create(_pg_template(request, seeded))
+    return await open_store(_pg_url(name)), name
+
+
+def _pg_template(request: pytest.FixtureRequest, seeded: bool) -> str | None:
+    if _fresh(request):
+        return None
+    return request.getfixturevalue("_pg_templates")["seeded" if seeded else "migrated"].location
 
 
 @pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    if not pg_reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    name = await _pg_create()
-    yield f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+async def pg_url(request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """A database of its own: empty (the test opens, and so migrates, it), or under `pg_store`
+    a copy of the migrated (under `pg_town`, seeded) template."""
+    _need_pg()
+    template = None
+    if "pg_store" in request.fixturenames:
+        template = _pg_template(request, "pg_town" in request.fixturenames)
+    name = await _pg_create(template)
+    yield _pg_url(name)
     await _pg_drop(name)
 
 
@@ -127,29 +250,34 @@ async def pg_store(pg_url: str) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-async def pg_town(pg_store: Store) -> Town:
-    return await seed(pg_store)
+async def pg_town(request: pytest.FixtureRequest, pg_store: Store) -> Town:
+    if _fresh(request):
+        return await seed(pg_store)
+    return request.getfixturevalue("_pg_templates")["seeded"].town_for(pg_store)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def any_store(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterator[Store]:
+    seeded = "any_town" in request.fixturenames  # then a copy of the seeded template
     if request.param == "sqlite":
+        if not _fresh(request):
+            _copy_sqlite(request.getfixturevalue("_sqlite_templates")["seeded" if seeded else "migrated"], db_path)
         s = await open_store(str(db_path))
         yield s
         await s.close()
     else:
-        if not pg_reachable():
-            pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-        name = await _pg_create()
-        s = await open_store(f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}")
+        s, name = await _pg_open(request, seeded)
         yield s
         await s.close()
         await _pg_drop(name)
 
 
 @pytest.fixture
-async def any_town(any_store: Store) -> Town:
-    return await seed(any_store)
+async def any_town(request: pytest.FixtureRequest, any_store: Store) -> Town:
+    if _fresh(request):
+        return await seed(any_store)
+    templates = request.getfixturevalue("_sqlite_templates" if any_store.db.backend == "sqlite" else "_pg_templates")
+    return templates["seeded"].town_for(any_store)
 
 
 def run(coro):  # type: ignore[no-untyped-def]

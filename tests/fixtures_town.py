@@ -38,6 +38,10 @@ class Town:
     units: dict[str, str] = field(default_factory=dict)  # short name → unit code
     matters: dict[str, str] = field(default_factory=dict)  # short name → matter code
 
+    def on(self, store: Store) -> Town:
+        """The same town on another store: a copy of the database this town was seeded into."""
+        return Town(store, dict(self.actors), dict(self.grids), dict(self.units), dict(self.matters))
+
     @property
     def operator(self) -> Actor:
         return self.actors["op01"]

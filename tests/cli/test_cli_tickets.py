@@ -83,6 +83,7 @@ def count(capsys, monkeypatch, db: str) -> int:  # type: ignore[no-untyped-def]
 # --- ticket add ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_add_one_ticket_prints_its_number_and_show_reads_it(db: str) -> None:
     r = run("--db", db, "ticket", "add", stdin=json.dumps(ticket(), ensure_ascii=False))
     assert r.returncode == 0, r.stderr
@@ -274,6 +275,7 @@ def test_units_and_matters_for_scripts(capsys, monkeypatch, db: str) -> None:  #
 # --- the demo commands ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_demo_init_builds_once_and_fresh_rebuilds(tmp_path: Path) -> None:
     path = str(tmp_path / "d.db")
     r = run("--db", path, "demo", "init", "--tickets", "60", "--days", "3")
@@ -336,6 +338,7 @@ def test_the_console_refuses_an_empty_database(capsys, monkeypatch, tmp_path: Pa
     assert code == 1 and "griddesk demo" in err
 
 
+@pytest.mark.slow
 def test_help_texts_are_translated() -> None:
     r = run("--lang", "en", "demo", "init", "--help")
     assert r.returncode == 0 and "tickets of history" in r.stdout

@@ -6,20 +6,21 @@ database, one per role (operator, unit, grid worker, supervisor), each using key
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 
 from griddesk.console import actions
 from griddesk.console.app import GridDeskApp
-from griddesk.console.widgets.dialogs import ChoiceDialog, ConfirmDialog, TextForm
 from griddesk.console.screens.dispatch import DispatchDialog
 from griddesk.console.screens.intake import IntakeScreen
 from griddesk.console.screens.queue import QueueScreen
 from griddesk.console.screens.ticket import TicketScreen
+from griddesk.console.widgets.dialogs import ChoiceDialog, ConfirmDialog, TextForm
 from griddesk.store import views, workflow
 from griddesk.store.actor import Actor
 from griddesk.store.i18n import t
+from tests.console.pilot import add, idle, numbers, until, until_async
 from tests.fixtures_town import Town
-from tests.console.test_console_queue import add, numbers, until
 
 SIZE = (110, 36)
 
@@ -39,11 +40,7 @@ async def wait_status(pilot: Pilot, town: Town, number: str, want: str) -> None:
         got["s"] = await status(town, number)
         return got["s"] == want
 
-    for _ in range(200):
-        if await check():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"{number} is {got['s']}, not {want}")
+    await until_async(pilot, check, lambda: f"{number} is {got['s']}, not {want}")
 
 
 def footer_keys(app: GridDeskApp) -> set[str]:
@@ -84,6 +81,7 @@ async def timeline(town: Town, number: str) -> list[str]:
 # --- the whole loop -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_one_ticket_from_intake_to_close_by_keys_only(town: Town) -> None:
     # the operator takes a hotline call and dispatches it
     app = app_as(town, "op01")
@@ -155,6 +153,7 @@ async def test_one_ticket_from_intake_to_close_by_keys_only(town: Town) -> None:
     assert await timeline(town, number) == ["receive", "dispatch", "sign", "feedback", "verify", "visit", "close"]
 
 
+@pytest.mark.slow
 async def test_the_detours_by_keys_return_extension_suspension_failed_check_dissatisfied(town: Town) -> None:
     number = await add(town)
     op, unit, gw = town.actors["op01"], "u-urban", "gw01"
@@ -272,7 +271,7 @@ async def test_footer_offers_only_what_this_account_may_do_now(town: Town) -> No
         assert footer_keys(app) == {"sign", "return"}
         assert "new_ticket" not in {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
         await pilot.press("d")  # not offered, so not run
-        await pilot.pause(0.2)
+        await idle(pilot)
         assert not isinstance(app.screen, DispatchDialog)
         # English labels too
         await pilot.press("ctrl+l")
@@ -284,7 +283,7 @@ async def test_footer_offers_only_what_this_account_may_do_now(town: Town) -> No
         q = app.screen
         await go_to(pilot, q, sent)  # type: ignore[arg-type]
         await until(pilot, lambda: q._keys_for is not None and q._keys_for[0] == sent)  # type: ignore[attr-defined]
-        await pilot.pause(0.2)
+        await idle(pilot)
         assert footer_keys(app) == set()
 
 
@@ -301,7 +300,7 @@ async def test_a_reason_dialog_will_not_submit_empty(town: Town) -> None:
         want = t("workflow.reason_required", action=t("workflow.verb.return"))
         await until(pilot, lambda: form.error_of("reason") == want)
         await pilot.press(*"   ", "enter")  # blanks are no reason either
-        await pilot.pause(0.2)
+        await idle(pilot)
         assert app.screen is form and form.error_of("reason") == want
         assert await status(town, number) == "dispatched"
         await pilot.press("escape")
@@ -320,7 +319,7 @@ async def test_close_asks_for_confirmation_and_n_keeps_it_open(town: Town) -> No
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         assert number in str(app.screen.query_one("#confirm-message").render())
         await pilot.press("enter")  # a stray Enter is not a yes
-        await pilot.pause(0.1)
+        await idle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))

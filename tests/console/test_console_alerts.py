@@ -14,8 +14,8 @@ from griddesk.store import notices, tickets
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.i18n import t
+from tests.console.pilot import WAIT, until
 from tests.fixtures_town import Town, seed
-from tests.console.test_console_queue import WAIT, until
 
 ROOT = Path(__file__).resolve().parents[2]
 MON = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beihai

@@ -14,8 +14,9 @@ from griddesk.console.widgets.hit_picker import HitPicker
 from griddesk.store import compliance, notice_cards, roster
 from griddesk.store.enums import PersonRole
 from griddesk.store.i18n import t
+from tests.console.pilot import until
+from tests.console.test_console_roster import app_for, plain
 from tests.fixtures_town import TOWN, Town
-from tests.console.test_console_roster import app_for, plain, until
 
 
 def keys(screen: FindingsScreen) -> list[tuple[str, str]]:

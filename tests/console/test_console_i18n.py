@@ -11,8 +11,8 @@ from griddesk.console.widgets.queue_table import STATUS_LOOK, URGENCY_LOOK, Queu
 from griddesk.store import i18n, workflow
 from griddesk.store.enums import Status
 from griddesk.themes import load_themes
+from tests.console.pilot import add, app_for, header_text, idle, numbers, until
 from tests.fixtures_town import Town
-from tests.console.test_console_queue import add, app_for, header_text, numbers, until
 
 COLUMNS = ("urgency", "number", "received", "matter", "title", "grid", "status", "lead_unit", "time_left")
 
@@ -110,7 +110,7 @@ async def test_the_queue_lines_up_at_80_columns_in_chinese(town: Town) -> None:
     app = app_for(town)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: len(numbers(app)) == 3)
-        await pilot.pause(0.2)
+        await idle(pilot)
         table = app.screen.table  # type: ignore[attr-defined]
         painted = [table.render_line(y).text for y in range(4)]  # the header line and three rows
         assert all(cell_len(line) <= 80 for line in painted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 
 from griddesk.console.app import GridDeskApp
@@ -11,8 +12,8 @@ from griddesk.console.screens.queue import QueueScreen
 from griddesk.console.screens.ticket import TicketScreen
 from griddesk.store import i18n, pickers, views
 from griddesk.store.i18n import t
+from tests.console.pilot import idle, until
 from tests.fixtures_town import Town
-from tests.console.test_console_queue import until
 
 SIZE = (110, 36)
 
@@ -35,7 +36,7 @@ async def typed(pilot: Pilot, form: IntakeScreen, kind: str, text: str) -> None:
     """Type into a grid or matter box and wait for its suggestions to follow."""
     await pilot.press(*text)
     await until(pilot, lambda: form.suggested_for[kind] == text)
-    await pilot.pause(0.05)
+    await idle(pilot)
 
 
 # --- pickers in the store ---------------------------------------------------------------------
@@ -58,6 +59,7 @@ async def test_pickers_find_by_code_name_and_pinyin_initials(town: Town) -> None
 # --- the form -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_pinyin_initials_find_matter_and_grid_and_the_ticket_is_registered(town: Town) -> None:
     app = app_as(town)
     async with app.run_test(size=SIZE) as pilot:
@@ -86,6 +88,7 @@ async def test_pinyin_initials_find_matter_and_grid_and_the_ticket_is_registered
     assert d.reporter_name is None and d.reporter_phone == "0779-3201234"
 
 
+@pytest.mark.slow
 async def test_field_errors_appear_beside_the_field_in_chinese(town: Town) -> None:
     app = app_as(town)
     async with app.run_test(size=SIZE) as pilot:
@@ -112,6 +115,7 @@ async def test_field_errors_appear_beside_the_field_in_chinese(town: Town) -> No
         assert isinstance(app.screen, IntakeScreen)
 
 
+@pytest.mark.slow
 async def test_field_errors_appear_beside_the_field_in_english(town: Town) -> None:
     app = app_as(town, lang="en")
     async with app.run_test(size=SIZE) as pilot:
@@ -161,6 +165,7 @@ async def test_withdrawn_matter_is_not_offered_and_cannot_be_taken(town: Town) -
         assert form.picked["matter"] is None
 
 
+@pytest.mark.slow
 async def test_out_of_list_is_offered_marked_and_recorded(town: Town) -> None:
     app = app_as(town)
     async with app.run_test(size=SIZE) as pilot:
@@ -189,6 +194,7 @@ async def test_out_of_list_is_offered_marked_and_recorded(town: Town) -> None:
     assert d.ticket.title == "海滨公园"
 
 
+@pytest.mark.slow
 async def test_resolved_on_the_spot_is_closed_and_not_dispatched(town: Town) -> None:
     app = app_as(town, "gw01")  # a grid worker reports from patrol
     async with app.run_test(size=SIZE) as pilot:
@@ -201,13 +207,14 @@ async def test_resolved_on_the_spot_is_closed_and_not_dispatched(town: Town) -> 
                           "enter", "space", "enter", "enter")  # … urgency, tick on-the-spot, title: submit
         await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.detail is not None)
         number = form.created
-        await pilot.pause(0.2)
+        await idle(pilot)
         assert not isinstance(app.screen, DispatchDialog)
     assert number is not None
     d = await views.detail(town.store, town.operator, number)
     assert d.ticket.status == "closed" and d.ticket.resolved_on_spot and d.ticket.source == "patrol"
 
 
+@pytest.mark.slow
 async def test_f3_and_the_command_line_open_the_form(town: Town) -> None:
     app = app_as(town)
     async with app.run_test(size=SIZE) as pilot:

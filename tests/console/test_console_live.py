@@ -20,8 +20,8 @@ from griddesk.store.context import Store
 from griddesk.store.enums import Role
 from griddesk.store.i18n import t
 from tests.conftest import open_store
+from tests.console.pilot import WAIT, add, app_for, idle, numbers, until
 from tests.fixtures_town import Town, seed
-from tests.console.test_console_queue import WAIT, add, app_for, numbers, until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,7 +112,7 @@ async def test_the_minute_rewords_time_left_without_reading_the_database(tmp_pat
             updates, before = table.stats.cells, cells(app)
             clock[0] += timedelta(minutes=1)  # the same words for every row: nothing is touched
             app.broadcast(lambda: MinuteTick(clock[0]))
-            await pilot.pause(0.3)
+            await idle(pilot)
             assert table.stats.cells == updates
             assert cells(app) == before and all(
                 x is y for n in before for x, y in zip(before[n], cells(app)[n], strict=True))
@@ -194,7 +194,7 @@ async def test_a_second_store_on_the_same_file_is_another_writer(db_path: Path, 
     try:
         app = app_for(town)
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause(0.2)
+            await until(pilot, lambda: app.poller.polls > 0)  # started: the change feed is on
             number = await tickets.create(other, town.actors["op02"], tickets.parse(town.ticket()))
             await until(pilot, lambda: number in numbers(app))
     finally:

@@ -12,6 +12,7 @@ Monday 2 March 2026 in Beihai, read at 17:10 (the same hand-worked data as tests
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,16 +22,17 @@ from textual.widgets import Input
 
 from griddesk.console.app import GridDeskApp
 from griddesk.console.screens.county import EscalationsScreen
-from griddesk.console.widgets.choice_bar import ChoiceBar
 from griddesk.console.screens.overdue import OverdueScreen
 from griddesk.console.screens.supervise import EscalateDialog, ExportDialog, SuperviseDialog, WarnDialog
 from griddesk.console.screens.ticket import TicketScreen
 from griddesk.console.screens.warnings import WarningsScreen
+from griddesk.console.widgets.choice_bar import ChoiceBar
 from griddesk.store import escalation, supervision, tickets, views, workflow
 from griddesk.store.context import Store
 from griddesk.store.i18n import t
+from tests.conftest import run_apart
+from tests.console.pilot import header_text, until
 from tests.fixtures_town import Town, seed
-from tests.console.test_console_queue import header_text, until
 
 MON = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Beihai
 
@@ -47,10 +49,9 @@ class Known:
         return GridDeskApp(self.store, self.town.actors[login], lang=lang, poll_interval=0.2)
 
 
-@pytest.fixture
-async def known(tmp_path: Path) -> AsyncIterator[Known]:
+async def _build_known(path: Path) -> tuple[Town, dict[str, str]]:
     now = [at(9)]
-    s = await Store.open(str(tmp_path / "o.db"), now=lambda: now[0])
+    s = await Store.open(str(path), now=lambda: now[0])
     town = await seed(s)
     op, urban = town.operator, town.actors["u-urban"]
 
@@ -74,7 +75,25 @@ async def known(tmp_path: Path) -> AsyncIterator[Known]:
     # the ladder's steps due by now (F's reminder), written before any console starts: the
     # consoles' own ladder runs then find nothing to do and cannot race the assertions
     await supervision.run_ladder(s)
-    yield Known(s, town, n, now)
+    await s.close()
+    return town, n
+
+
+@pytest.fixture(scope="session")
+def _known_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Town, dict[str, str]]:
+    """The known state built once (per xdist worker); each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("overdue") / "o.db"
+    town, n = run_apart(_build_known(path))
+    return path, town, n
+
+
+@pytest.fixture
+async def known(_known_built: tuple[Path, Town, dict[str, str]], tmp_path: Path) -> AsyncIterator[Known]:
+    built, town, n = _known_built
+    shutil.copyfile(built, tmp_path / "o.db")
+    now = [at(17, 10)]
+    s = await Store.open(str(tmp_path / "o.db"), now=lambda: now[0])
+    yield Known(s, town.on(s), dict(n), now)
     await s.close()
 
 
@@ -156,6 +175,7 @@ async def test_the_list_is_reconciled_not_rebuilt(known: Known) -> None:
         assert listing.stats.rebuilds == rebuilds + 1
 
 
+@pytest.mark.slow
 async def test_supervise_dialog_refuses_an_empty_reason_and_records(known: Known) -> None:
     n = known.n
     app = known.app()
@@ -186,6 +206,7 @@ async def test_supervise_dialog_refuses_an_empty_reason_and_records(known: Known
         await until(pilot, lambda: " 重 B" in screen.plain_lines()[5])  # the row shows its level
 
 
+@pytest.mark.slow
 async def test_export_writes_markdown_and_html_and_shows_where(known: Known, tmp_path: Path) -> None:
     n = known.n
     app = known.app()
@@ -236,6 +257,7 @@ async def test_export_writes_markdown_and_html_and_shows_where(known: Known, tmp
         assert "missing" in dialog.error and app.screen is dialog  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 async def test_unit_warnings_refused_for_an_operator_recorded_for_a_supervisor(known: Known) -> None:
     for login, refused in (("op01", True), ("sup01", False)):
         app = known.app(login)
@@ -261,6 +283,7 @@ async def test_unit_warnings_refused_for_an_operator_recorded_for_a_supervisor(k
             assert screen is not None
 
 
+@pytest.mark.slow
 async def test_escalation_report_up_hand_to_county_and_the_county_sees_it(known: Known) -> None:
     n = known.n
     town_app = known.app("op01")

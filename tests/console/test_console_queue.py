@@ -2,49 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+import pytest
 from textual.command import CommandList, CommandPalette
-from textual.pilot import Pilot
 
 from griddesk.console.app import GridDeskApp
 from griddesk.console.screens.help import HelpScreen
 from griddesk.console.screens.queue import QueueScreen
 from griddesk.console.screens.ticket import TicketScreen
-from griddesk.console.widgets.header import GridHeader
-from griddesk.store import tickets, workflow
+from griddesk.store import workflow
 from griddesk.store.i18n import t
+from tests.console.pilot import add, app_for, header_text, numbers, until
 from tests.fixtures_town import Town
-
-WAIT = 10.0  # an upper bound for slow machines, not a timing assertion
-
-
-async def add(town: Town, **over) -> str:  # type: ignore[no-untyped-def]
-    return await tickets.create(town.store, town.operator, tickets.parse(town.ticket(**over)))
-
-
-def app_for(town: Town, lang: str = "zh") -> GridDeskApp:
-    return GridDeskApp(town.store, town.operator, lang=lang, poll_interval=0.2)
-
-
-async def until(pilot: Pilot, cond: Callable[[], object], timeout: float = WAIT) -> None:
-    waited = 0.0
-    while not cond():
-        if waited >= timeout:
-            raise AssertionError(f"condition not met within {timeout}s: {pilot.app.screen!r} {getattr(pilot.app.screen, 'view', None) is None}")
-        await pilot.pause(0.05)
-        waited += 0.05
-
-
-def numbers(app: GridDeskApp) -> list[str]:
-    q = app.screen
-    assert isinstance(q, QueueScreen)
-    return [str(row.key.value) for row in q.table.ordered_rows]
-
-
-def header_text(app: GridDeskApp) -> str:
-    header = app.screen.query_one(GridHeader)
-    return " ".join(str(p.render()) for p in header.query(".gd-centre, .gd-who, .gd-where, .gd-counts"))
 
 
 async def test_queue_shows_rows_in_queue_order_and_the_header(town: Town) -> None:
@@ -170,6 +138,7 @@ def palette_texts(app: GridDeskApp) -> list[str]:
     return [options.get_option_at_index(i).hit.text or "" for i in range(options.option_count)]  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 async def test_palette_reaches_screens_actions_and_tickets(town: Town) -> None:
     number = await add(town)
     app = app_for(town)
@@ -197,6 +166,7 @@ async def test_palette_reaches_screens_actions_and_tickets(town: Town) -> None:
         await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.number == number)
 
 
+@pytest.mark.slow
 async def test_command_line_opens_screens_and_reports_mistakes(town: Town) -> None:
     number = await add(town)
     app = app_for(town)

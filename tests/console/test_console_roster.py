@@ -4,7 +4,6 @@ exported to a file, search by pinyin initials, and a wall account that can chang
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,30 +14,21 @@ from textual.widgets import Static
 from griddesk.console.app import GridDeskApp
 from griddesk.console.screens.cards import CardsScreen
 from griddesk.console.screens.grid_change import ChangeDialog
-from griddesk.console.widgets.form import RosterForm
 from griddesk.console.screens.people import PeopleScreen
 from griddesk.console.screens.roster import RosterScreen
 from griddesk.console.screens.search import SearchScreen
+from griddesk.console.widgets.dialogs import ConfirmDialog
+from griddesk.console.widgets.form import RosterForm
 from griddesk.store import roster
 from griddesk.store.enums import ChangeReason, FilingStatus
 from griddesk.store.errors import NotAllowed
 from griddesk.store.i18n import t
+from tests.console.pilot import idle, settle, until
 from tests.fixtures_town import COMMUNITY, Town
-
-WAIT = 10.0  # an upper bound for slow machines, not a timing assertion
 
 
 def app_for(town: Town, login: str = "op01", lang: str = "zh") -> GridDeskApp:
     return GridDeskApp(town.store, town.actors[login], lang=lang, poll_interval=0.2)
-
-
-async def until(pilot: Pilot, cond: Callable[[], object], timeout: float = WAIT) -> None:
-    waited = 0.0
-    while not cond():
-        if waited >= timeout:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await pilot.pause(0.05)
-        waited += 0.05
 
 
 def plain(widget: Static, width: int = 120) -> str:
@@ -67,7 +57,7 @@ async def walk_to(pilot: Pilot, screen: RosterScreen, key: tuple[str, str], limi
             await pilot.press("right")
         else:
             await pilot.press("down")
-        await pilot.pause(0.02)
+        await settle(pilot)
     raise AssertionError(f"cursor never reached {key}; at {screen.current()}")
 
 
@@ -102,6 +92,7 @@ async def test_the_tree_opens_on_the_town_and_expands_to_a_grid_with_its_people(
         await until(pilot, lambda: not town_node.children[0].is_expanded)
 
 
+@pytest.mark.slow
 async def test_a_grid_split_by_keys_is_recorded_and_its_parts_appear_in_the_tree(town: Town) -> None:
     old = town.grids["comp2"]
     app = app_for(town)  # an operator: may split, may not file
@@ -144,6 +135,7 @@ async def test_a_grid_split_by_keys_is_recorded_and_its_parts_appear_in_the_tree
         assert screen.grid_rows[old].status == "retired"
 
 
+@pytest.mark.slow
 async def test_a_notice_card_exports_to_a_readable_file(town: Town, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the export's default folder
@@ -178,7 +170,7 @@ async def test_a_notice_card_exports_to_a_readable_file(town: Town, tmp_path: Pa
         await pilot.press("v")
         await until(pilot, lambda: len(cards.cards) == 3)
         await pilot.press("p")
-        await pilot.pause(0.1)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await until(pilot, lambda: cards.loads >= 3)
     rows = await roster.grids(town.store, town.operator, COMMUNITY)
@@ -211,11 +203,11 @@ async def test_a_wall_account_cannot_change_anything(town: Town) -> None:
     wall = town.actors["wall"]
     app = app_for(town, "wall")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.2)
+        await idle(pilot)
         first = app.screen
         for key in ("f5", "f6", "f7", "f8", "colon"):
             await pilot.press(key)
-            await pilot.pause(0.05)
+            await idle(pilot)
             assert app.screen is first  # the wall and nothing else
 
         # were the tree opened for it, no key that writes is there, and pressing one does nothing
@@ -226,7 +218,7 @@ async def test_a_wall_account_cannot_change_anything(town: Town) -> None:
             assert not screen.check_action(action, ()), action
         for key in ("n", "e", "s", "m", "x", "a", "u"):
             await pilot.press(key)
-            await pilot.pause(0.05)
+            await idle(pilot)
             assert app.screen is screen, key
         people = PeopleScreen()
         app.push_screen(people)
@@ -240,6 +232,7 @@ async def test_a_wall_account_cannot_change_anything(town: Town) -> None:
     assert await roster.changes(town.store, town.operator) == []
 
 
+@pytest.mark.slow
 async def test_the_matter_list_withdraws_only_with_the_department_that_asked(town: Town) -> None:
     from griddesk.console.screens.matters import MattersScreen
 
@@ -258,7 +251,7 @@ async def test_the_matter_list_withdraws_only_with_the_department_that_asked(tow
         await pilot.press("ctrl+s")  # no department: refused beside the field, in English
         await until(pilot, lambda: form.error_of("matter.requested_by") == "required")
         await pilot.press(*"Urban management", "ctrl+s")  # the cursor is in that field
-        await pilot.pause(0.1)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")  # confirm the irreversible step
         await until(pilot, lambda: app.screen is screen and screen.rows[0].withdrawn_on is not None)
         assert screen.rows[0].requested_by == "Urban management"

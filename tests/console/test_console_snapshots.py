@@ -15,6 +15,7 @@ from griddesk.console.app import GridDeskApp
 from griddesk.store import config, tickets
 from griddesk.store.context import Store
 from griddesk.store.db import Database
+from tests.console.pilot import idle, until
 from tests.fixtures_town import seed
 
 # Tuesday 2026-03-03 10:00 in Beihai: a working morning, no holiday nearby
@@ -49,12 +50,12 @@ def app_for(path: Path, actors: dict) -> GridDeskApp:
 async def until_rows(pilot) -> None:  # type: ignore[no-untyped-def]
     from griddesk.console.widgets.queue_table import QueueTable
 
-    for _ in range(400):
+    def three() -> bool:
         tables = pilot.app.screen.query(QueueTable)
-        if tables and tables.first().row_count == 3:
-            break
-        await pilot.pause(0.02)
-    await pilot.pause(0.2)
+        return bool(tables) and tables.first().row_count == 3
+
+    await until(pilot, three)
+    await idle(pilot)
 
 
 def test_queue_at_80x24(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -68,10 +69,7 @@ def test_ticket_detail_at_80x24(snap_compare, tmp_path: Path) -> None:  # type: 
     async def open_ticket(pilot) -> None:  # type: ignore[no-untyped-def]
         await until_rows(pilot)
         pilot.app.open_screen("ticket", first)
-        for _ in range(400):
-            if getattr(pilot.app.screen, "loads", 0):
-                break
-            await pilot.pause(0.02)
-        await pilot.pause(0.2)
+        await until(pilot, lambda: getattr(pilot.app.screen, "loads", 0))
+        await idle(pilot)
 
     assert snap_compare(app_for(tmp_path / "snap.db", actors), terminal_size=(80, 24), run_before=open_ticket)

@@ -16,8 +16,8 @@ from griddesk.console.wall import WallApp, WallScreen
 from griddesk.store import queue, tickets, workflow
 from griddesk.store.context import Store
 from griddesk.store.models import AuditEntry, Notice, Supervision, UnitWarning
+from tests.console.pilot import idle, until
 from tests.fixtures_town import Town, seed
-from tests.console.test_console_queue import until
 
 MON = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beihai
 
@@ -55,9 +55,11 @@ async def footprint(store: Store) -> tuple[int, ...]:
 
 
 def digits(screen: WallScreen) -> dict[str, str]:
-    return {k: screen.query_one(f"#wall-digits-{k}", Digits).value for k in ("overdue", "due_soon", "open", "escalations")}
+    return {k: screen.query_one(f"#wall-digits-{k}", Digits).value
+            for k in ("overdue", "due_soon", "open", "escalations")}
 
 
+@pytest.mark.slow
 async def test_the_wall_shows_counts_cycles_groups_and_changes_nothing(late) -> None:  # type: ignore[no-untyped-def]
     store, town, _ = late
     counts = await queue.counts(store, town.actors["wall"])
@@ -79,14 +81,15 @@ async def test_the_wall_shows_counts_cycles_groups_and_changes_nothing(late) -> 
         before = await footprint(store)
         for key in KEYS:
             await pilot.press(key)
-        await pilot.pause(0.5)
+        await idle(pilot)
         assert isinstance(app.screen, WallScreen) and app.is_running
         assert await footprint(store) == before
         await pilot.press("q")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: not app.is_running)
     assert not app.is_running
 
 
+@pytest.mark.slow
 async def test_a_viewer_opening_the_console_gets_the_wall_and_nothing_else(late) -> None:  # type: ignore[no-untyped-def]
     store, town, _ = late
     app = GridDeskApp(store, town.actors["wall"], lang="zh", poll_interval=0.2)
@@ -97,7 +100,7 @@ async def test_a_viewer_opening_the_console_gets_the_wall_and_nothing_else(late)
         before = await footprint(store)
         for key in KEYS:
             await pilot.press(key)
-        await pilot.pause(0.5)
+        await idle(pilot)
         assert app.screen is screen and len(app.screen_stack) == 1  # no screen, palette, command line
         assert await footprint(store) == before
         assert app.alerts.checks == 0  # nobody to tell: the wall claims no notices
@@ -106,7 +109,7 @@ async def test_a_viewer_opening_the_console_gets_the_wall_and_nothing_else(late)
         await tickets.create(store, town.operator, tickets.parse(town.ticket(title="新的")))
         await until(pilot, lambda: screen.query_one("#wall-digits-open", Digits).value == str(opened + 1))
         await pilot.press("ctrl+c")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: not app.is_running)
     assert not app.is_running
 
 

@@ -16,6 +16,7 @@ from griddesk.store.db import Database, normalize_url
 from griddesk.store.errors import StoreError
 
 
+@pytest.mark.fresh_db
 async def test_fresh_sqlite_is_migrated_with_wal_and_foreign_keys(store: Store, db_path: Path) -> None:
     current, head = await store.db.revisions()
     assert current == head
@@ -102,6 +103,7 @@ async def test_unreachable_database_is_a_clear_error() -> None:
     assert "127.0.0.1:1" in e.value.message("en")
 
 
+@pytest.mark.fresh_db
 async def test_postgres_is_migrated_too(pg_store: Store) -> None:
     current, head = await pg_store.db.revisions()
     assert current == head and pg_store.db.backend == "postgresql"
@@ -125,10 +127,12 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 async def test_concurrent_writers_from_many_processes_lose_nothing(store: Store, db_path: Path) -> None:
     async with store.db.connect(write=True) as c:
         await c.execute(text("INSERT INTO counters (key, value) VALUES ('k', 0)"))
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), "25"],
+    # the writers race each other, not this event loop: waiting on them blocking is fine here
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), "25"],  # noqa: ASYNC220
                               stderr=subprocess.PIPE, text=True) for _ in range(8)]
     errors = [p.communicate(timeout=120)[1] for p in procs]
     assert [p.returncode for p in procs] == [0] * 8, errors

@@ -415,9 +415,10 @@ async def test_the_feed_adds_tickets_through_intake(town: Store) -> None:
 
 async def test_the_feed_stops_when_told(town: Store) -> None:
     feed = await town.actor(demo.FEED_LOGIN)
-    stop = asyncio.Event()
-    task = asyncio.create_task(demo.feed(town, feed, rate=0.01, stop=stop, seed=2))
-    await asyncio.sleep(0.3)
+    stop, first = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(demo.feed(town, feed, rate=0.01, stop=stop, seed=2,
+                                         on_ticket=lambda _number: first.set()))
+    await asyncio.wait_for(first.wait(), timeout=60)  # the first arrives at once
     stop.set()
     assert await asyncio.wait_for(task, timeout=5) == 1  # one at once, then it waits for the next
 

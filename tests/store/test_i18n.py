@@ -46,7 +46,8 @@ def test_placeholders_match_between_languages() -> None:
 
 def test_literal_keys_used_in_code_exist() -> None:
     # t("a.b") and Invalid("a.b", …) style literals; dynamic keys are covered by code_name()
-    used = re.compile(r"""\b(?:t|_t|Invalid|NotAllowed|NotFound|Conflict|StoreError)\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
+    used = re.compile(r"""\b(?:t|_t|Invalid|NotAllowed|NotFound|Conflict|StoreError)"""
+                      r"""\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
     zh = i18n.catalogue("zh")
     missing = []
     for pkg in ("store", "console"):

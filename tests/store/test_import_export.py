@@ -116,7 +116,8 @@ async def test_bad_codes_duplicates_and_unknown_villages_are_refused_with_the_ro
              ["440703002001002", "二网格", "440703002002", "comprehensive"],  # row 4: wrong village
              ["440703002001001", "重复", "", "comprehensive"]]  # row 5: repeats row 2
     with pytest.raises(ImportProblems) as e:
-        await roster_io.import_file(store, ADMIN, "grids", _csv(tmp_path / "g.csv", ["code", "name", "area_code", "type"], grids))
+        await roster_io.import_file(store, ADMIN, "grids",
+                                    _csv(tmp_path / "g.csv", ["code", "name", "area_code", "type"], grids))
     assert [(r, c) for r, c, _ in e.value.problems] == [(3, "code"), (4, "area_code"), (5, "code")]
     assert "440703002009" in e.value.problems[0][2]
     assert await _count(store, Grid) == 0
@@ -202,6 +203,7 @@ def _people_rows(n: int, bad_row: int | None = None) -> list[list[object]]:
     return rows
 
 
+@pytest.mark.slow
 async def test_a_100000_row_file_reports_progress_and_goes_in_whole(town: Town, tmp_path: Path) -> None:
     path = _csv(tmp_path / "big.csv", ["id", "name", "role", "phone", "area_code"], _people_rows(100_000))
     seen: list[tuple[int, int]] = []
@@ -213,6 +215,7 @@ async def test_a_100000_row_file_reports_progress_and_goes_in_whole(town: Town, 
     assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
 
 
+@pytest.mark.slow
 async def test_a_100000_row_file_with_row_99999_bad_writes_nothing(town: Town, tmp_path: Path) -> None:
     path = _csv(tmp_path / "big.csv", ["id", "name", "role", "phone", "area_code"],
                 _people_rows(100_000, bad_row=99_999))
@@ -223,7 +226,8 @@ async def test_a_100000_row_file_with_row_99999_bad_writes_nothing(town: Town, t
     assert await _count(town.store, Person) == 6
 
 
-async def _export_all(store: Store, actor: Actor, folder: Path, suffix: str, encoding: str = "utf-8") -> dict[str, bytes]:
+async def _export_all(store: Store, actor: Actor, folder: Path, suffix: str,
+                      encoding: str = "utf-8") -> dict[str, bytes]:
     out = {}
     for kind in roster_io.KINDS:
         path = folder / f"{kind}.{suffix}"
@@ -249,7 +253,8 @@ async def test_export_then_import_changes_nothing(town: Town, tmp_path: Path, en
     admin = town.actors["admin"]
     first = await _export_all(town.store, admin, tmp_path, "csv", encoding)
     assert first["grids"].startswith(b"\xef\xbb\xbf" if encoding == "utf-8" else b"code,name")
-    counts = {m: await _count(town.store, m) for m in (Area, Grid, Person, GridAssignment, Matter, MatterEvent, GridChange)}
+    counts = {m: await _count(town.store, m)
+              for m in (Area, Grid, Person, GridAssignment, Matter, MatterEvent, GridChange)}
     for kind in roster_io.KINDS:
         r = await roster_io.import_file(town.store, admin, kind, tmp_path / f"{kind}.csv")
         assert (kind, r.created, r.updated, r.unchanged) == (kind, 0, 0, r.rows), kind
@@ -315,8 +320,9 @@ async def test_matter_list_import_keeps_its_history(town: Town, tmp_path: Path) 
     assert [(h.action, h.on.isoformat(), h.requested_by) for h in await matters.history(town.store, sup, "B001")] == [
         ("admit", "2025-01-01", None), ("withdraw", "2027-03-01", "司法所")]
     assert [h.action for h in await matters.history(town.store, sup, "A001")] == ["admit", "amend"]
-    bad = _csv(tmp_path / "bad.csv", header, [["A009", "共享单车乱停放", "2", "work_days", "2025-01-01", "", "", ""],
-                                               ["C001", "火灾隐患", "1", "work_days", "2025-01-01", "2027-01-01", "", ""]])
+    bad = _csv(tmp_path / "bad.csv", header, [
+        ["A009", "共享单车乱停放", "2", "work_days", "2025-01-01", "", "", ""],
+        ["C001", "火灾隐患", "1", "work_days", "2025-01-01", "2027-01-01", "", ""]])
     with pytest.raises(ImportProblems) as e:
         await roster_io.import_file(town.store, sup, "matters", bad)
     assert [(row, col) for row, col, _ in e.value.problems] == [(2, "withdrawn_on"), (3, "requested_by")]
@@ -381,7 +387,8 @@ async def test_the_same_roster_on_both_backends(any_store: Store, tmp_path: Path
                                     "demolition")
     assert parts == ["440703002001003", "440703002001004"]
     found = {(f.rule, f.subject_key) for f in await compliance.findings(store, ADMIN)}
-    assert ("untrained_full_time", next(iter({str(p.id) for p in await roster.people(store, ADMIN) if p.name == "黎明"}))) in found
+    liming = next(iter({str(p.id) for p in await roster.people(store, ADMIN) if p.name == "黎明"}))
+    assert ("untrained_full_time", liming) in found
     assert {("no_leader", c) for c in parts} <= found and ("seat_operators", "440703002") in found
     card = await notice_cards.card(store, ADMIN, "440703002001001")
     assert [(c.role, c.name) for c in card.contacts] == [("leader", "覃海燕"), ("full_time", "黎明")]

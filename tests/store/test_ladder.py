@@ -112,7 +112,8 @@ async def test_the_ladder_lands_on_working_days_across_the_holiday(tmp_path) -> 
     assert [e.data["level"] for e in sup] == ["reminder", "notice", "criticism"]
     assert all(e.actor == "系统(system)" and e.data["auto"] for e in sup)
     listed = await supervision.criticism_list(s, town.actors["sup01"])
-    assert [(r.number, r.unit_code, r.days_late) for r in listed] == [(number, "CIVIL", 9)]  # 9, 10, 11, 13–17, 20 October
+    # 9, 10, 11, 13–17, 20 October
+    assert [(r.number, r.unit_code, r.days_late) for r in listed] == [(number, "CIVIL", 9)]
     await s.close()
 
 
@@ -158,6 +159,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 async def test_two_processes_write_each_step_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = str(tmp_path / "procs.db")
     now = [local(2025, 9, 26, 10, 0)]

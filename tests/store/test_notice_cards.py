@@ -10,7 +10,7 @@ import pytest
 
 from griddesk.store import compliance, notice_cards, roster
 from griddesk.store.enums import ChangeReason, PersonRole
-from griddesk.store.errors import NotAllowed, NotFound
+from griddesk.store.errors import Invalid, NotAllowed, NotFound
 from tests.fixtures_town import COMMUNITY, Town
 
 PRINTED = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
@@ -93,7 +93,7 @@ async def test_markdown_escapes_markup(town: Town) -> None:
 async def test_render_formats_and_unknown_format(town: Town) -> None:
     cards = [await notice_cards.card(town.store, town.operator, town.grids["comp1"])]
     assert notice_cards.render(cards, "md").startswith("## ")
-    with pytest.raises(Exception):
+    with pytest.raises(Invalid):
         notice_cards.render(cards, "pdf")
 
 

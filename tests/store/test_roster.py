@@ -147,7 +147,8 @@ async def test_merge_into_a_new_grid(town: Town) -> None:
 async def test_retire_and_file_the_change(town: Town) -> None:
     store, op, sup = town.store, town.operator, town.actors["sup01"]
     await roster.retire_grid(store, op, town.grids["school"], ChangeReason.DEPARTMENT, "学校撤并")
-    assert [g.code for g in await roster.grids(store, op)] == [town.grids["comp1"], town.grids["comp2"], town.grids["port"]]
+    assert [g.code for g in await roster.grids(store, op)] == [
+        town.grids["comp1"], town.grids["comp2"], town.grids["port"]]
     assert town.grids["school"] in [g.code for g in await roster.grids(store, op, include_retired=True)]
     (change,) = await roster.changes(store, op, pending_only=True)
     assert change.kind == "retire" and change.reason == "department"

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -117,6 +118,7 @@ def check_clocks(town: Town, tk: Ticket, cl: list[TicketClock], now: datetime) -
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=st.sampled_from(STARTS), patrol=st.booleans(), data=st.data())
+@pytest.mark.slow
 async def test_random_action_sequences_keep_the_invariants(town: Town, start: datetime, patrol: bool,
                                                            data: st.DataObject) -> None:
     clock = Clock(start)
