@@ -27,6 +27,8 @@ US = 1_000_000  # the line counts whole microseconds, as datetime does: no round
 ONE_DAY = timedelta(days=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_MOMENTS_KEPT = 100_000  # results remembered (the same closes of business come back all the time)
 
 
 class WorkCalendar:
@@ -48,6 +50,11 @@ class WorkCalendar:
         self._ends: list[int] = []
         self._cum: list[int] = []
         self._cumend: list[int] = []
+        # Local years (of those covered) whose UTC offset is `_off` all year (no DST, e.g. China
+        # since 1992): a moment in one of them is read off its fields, without asking the zone.
+        self._fixed: set[int] = set()
+        self._off: int | None = None  # microseconds east of UTC
+        self._moments: dict[int, datetime] = {}
         if calendar_file:
             self._load_file(Path(calendar_file))
 
@@ -136,7 +143,34 @@ class WorkCalendar:
         if not out:
             # a whole year without working time: the calendar (file) is wrong
             raise Invalid("error.calendar_no_workdays")
+        self._note_offset(y)
         return out
+
+    def _note_offset(self, y: int) -> None:
+        """Record `y` as a fixed-offset year if every local midnight in it, and the next year's
+        first, has the one offset (a DST period lasts months: it cannot slip between them)."""
+        d, offs = date(y, 1, 1), set()
+        while d.year == y:
+            offs.add(self._at(d, time(0, 0)).utcoffset())
+            d += ONE_DAY
+        offs.add(self._at(d, time(0, 0)).utcoffset())
+        if len(offs) != 1:
+            return
+        off = next(iter(offs))
+        if off is None:
+            return
+        off_us = off // _ONE_US
+        if self._off is None:
+            self._off = off_us
+        if off_us == self._off:
+            self._fixed.add(y)
+
+    def _us(self, at: datetime) -> int:
+        """`at` in epoch microseconds; from its fields when it is in a fixed-offset local year."""
+        if at.tzinfo is self.tz and at.year in self._fixed:
+            return ((at.toordinal() - _EPOCH_ORDINAL) * 86400 + at.hour * 3600 + at.minute * 60
+                    + at.second) * US + at.microsecond - self._off  # type: ignore[operator]
+        return (at - EPOCH) // _ONE_US
 
     def _rebuild(self, windows: list[tuple[int, int]]) -> None:
         self._starts, self._ends, self._cum, self._cumend = [], [], [], []
@@ -153,7 +187,7 @@ class WorkCalendar:
 
     def _cover(self, at: datetime) -> int:
         """Make the line cover `at`'s local year (and every year between); `at` in microseconds."""
-        t = _us(at)
+        t = self._us(at)
         if self._lo <= t < self._hi:
             return t
         y = self.local(at).year
@@ -188,8 +222,13 @@ class WorkCalendar:
         return self._cum[i] + min(t - s, self._ends[i] - s)
 
     def _moment(self, t: int) -> datetime:
-        # exact: a double holds any epoch microsecond of these centuries to well under 0.5 µs
-        return datetime.fromtimestamp(t / US, self.tz)
+        got = self._moments.get(t)
+        if got is None:
+            if len(self._moments) >= _MOMENTS_KEPT:
+                self._moments.clear()
+            # exact: a double holds any epoch microsecond of these centuries to well under 0.5 µs
+            got = self._moments[t] = datetime.fromtimestamp(t / US, self.tz)
+        return got
 
     def add_work_seconds(self, start: datetime, seconds: float) -> datetime:
         """The moment `seconds` of working time after `start` (working time only counts).
@@ -235,10 +274,18 @@ class WorkCalendar:
         A ticket received outside working hours counts from the next opening; 0 days means
         by the close of that day. ("3个工作日内办结" as 12345 centres count it.)
         """
-        d = self.next_work_moment(start).date()
-        for _ in range(days):
-            d = self.next_workday(d)
-        return self.close_of(d)
+        # every working day is len(periods) windows on the line: the day of the next opening,
+        # `days` working days on, ends at its last window's end (what walking day by day gives)
+        t = self._cover(start)
+        i = bisect_right(self._ends, t)
+        while i == len(self._ends):
+            self._grow_up()
+            i = bisect_right(self._ends, t)
+        n = len(self.periods)
+        k = (i // n + max(days, 0)) * n + n - 1
+        while k >= len(self._ends):
+            self._grow_up()
+        return self._moment(self._ends[k])
 
     def close_of(self, d: date) -> datetime:
         """Close of business on day `d` (the end of its last working period)."""
