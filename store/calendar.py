@@ -55,6 +55,8 @@ class WorkCalendar:
         self._fixed: set[int] = set()
         self._off: int | None = None  # microseconds east of UTC
         self._moments: dict[int, datetime] = {}
+        # the last two moments converted: a deadline and its warning start from the same moment
+        self._last = self._last2 = (EPOCH, 0)
         if calendar_file:
             self._load_file(Path(calendar_file))
 
@@ -165,12 +167,21 @@ class WorkCalendar:
         if off_us == self._off:
             self._fixed.add(y)
 
-    def _us(self, at: datetime) -> int:
-        """`at` in epoch microseconds; from its fields when it is in a fixed-offset local year."""
+    def epoch_us(self, at: datetime) -> int:
+        """`at` in whole microseconds since the epoch (exact, as datetime subtraction gives it);
+        read off its fields when it is in this zone and in a fixed-offset local year."""
+        last = self._last
+        if last[0] is at:
+            return last[1]
+        if self._last2[0] is at:
+            return self._last2[1]
         if at.tzinfo is self.tz and at.year in self._fixed:
-            return ((at.toordinal() - _EPOCH_ORDINAL) * 86400 + at.hour * 3600 + at.minute * 60
-                    + at.second) * US + at.microsecond - self._off  # type: ignore[operator]
-        return (at - EPOCH) // _ONE_US
+            t = ((at.toordinal() - _EPOCH_ORDINAL) * 86400 + at.hour * 3600 + at.minute * 60
+                 + at.second) * US + at.microsecond - self._off  # type: ignore[operator]
+        else:
+            t = (at - EPOCH) // _ONE_US
+        self._last2, self._last = last, (at, t)
+        return t
 
     def _rebuild(self, windows: list[tuple[int, int]]) -> None:
         self._starts, self._ends, self._cum, self._cumend = [], [], [], []
@@ -187,7 +198,7 @@ class WorkCalendar:
 
     def _cover(self, at: datetime) -> int:
         """Make the line cover `at`'s local year (and every year between); `at` in microseconds."""
-        t = self._us(at)
+        t = self.epoch_us(at)
         if self._lo <= t < self._hi:
             return t
         y = self.local(at).year

@@ -229,12 +229,19 @@ class Clockwork(Protocol):
     def settings(self) -> Settings: ...
 
 
+# the clocks with a limit of their own: the setting that holds it, and its unit
+_DEFAULT_LIMITS: dict[str, tuple[str, LimitUnit]] = {
+    ClockName.SIGN: ("sign_limit_hours", LimitUnit.WORK_HOURS),
+    ClockName.VERIFY: ("verify_limit_hours", LimitUnit.NATURAL_HOURS),
+    ClockName.VISIT: ("visit_limit_days", LimitUnit.WORK_DAYS),
+}
+
+
 def default_limit(settings: Settings, name: str) -> tuple[int, LimitUnit]:
-    return {
-        ClockName.SIGN: (settings.sign_limit_hours, LimitUnit.WORK_HOURS),
-        ClockName.VERIFY: (settings.verify_limit_hours, LimitUnit.NATURAL_HOURS),
-        ClockName.VISIT: (settings.visit_limit_days, LimitUnit.WORK_DAYS),
-    }[ClockName(name)]
+    got = _DEFAULT_LIMITS.get(name)
+    if got is None:
+        raise KeyError(ClockName(name))  # ValueError for a name that is no clock's
+    return getattr(settings, got[0]), got[1]
 
 
 def decision_limit(settings: Settings) -> tuple[int, LimitUnit]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,8 +49,10 @@ class Out:
     datetimes, which asyncpg wants.
     """
 
-    def __init__(self, dialect: str):
+    def __init__(self, dialect: str, epoch_us: Callable[[datetime], int] | None = None):
         self.sqlite = dialect == "sqlite"
+        # a moment in epoch microseconds (the calendar's, which is quick on its own zone)
+        self._us = epoch_us or (lambda at: (at - EPOCH) // ONE_US)
         self._days: dict[int, str] = {}
         self._clock = [f"{h:02d}:{m:02d}:{x:02d}.000000" for h in range(24) for m in range(60)
                        for x in range(60)] if self.sqlite else []
@@ -57,9 +60,9 @@ class Out:
     def time(self, at: datetime | None) -> Any:
         if at is None or not self.sqlite:
             return at
-        ts = at.timestamp()
-        whole = int(ts)
-        if whole != ts:
+        whole, frac = divmod(self._us(at), 1_000_000)
+        if frac:
+            ts = at.timestamp()
             return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         day, rest = divmod(whole, 86400)
         prefix = self._days.get(day)
