@@ -284,6 +284,9 @@ class ClockLike(Protocol):
     def state(self, value: ClockState) -> None: ...
 
 
+_LIVE = (ClockState.RUNNING, ClockState.PAUSED)
+
+
 @dataclass(slots=True)
 class LoopClock:
     name: ClockName
@@ -300,7 +303,7 @@ class LoopClock:
 
     @property
     def live(self) -> bool:
-        return self.state in (ClockState.RUNNING, ClockState.PAUSED)
+        return self.state in _LIVE
 
 
 @dataclass(slots=True)
@@ -325,7 +328,10 @@ class LoopTicket:
         return replace(self, clocks=[replace(c) for c in self.clocks])
 
     def live(self, name: str) -> LoopClock | None:
-        return next((c for c in self.clocks if c.name == name and c.live), None)
+        for c in self.clocks:
+            if c.name == name and c.state in _LIVE:
+                return c
+        return None
 
 
 @dataclass
@@ -347,15 +353,17 @@ class Step:
 class _Move:
     """The clock moves of one step, recorded so the caller can write only what changed."""
 
+    __slots__ = ("tk", "rules", "now", "touched")
+
     def __init__(self, tk: LoopTicket, rules: Clockwork, now: datetime):
         self.tk, self.rules, self.now = tk, rules, now
         self.touched: list[LoopClock] = []
-        self._seen: set[int] = set()
 
     def _touch(self, c: LoopClock) -> None:
-        if id(c) not in self._seen:
-            self._seen.add(id(c))
-            self.touched.append(c)
+        for seen in self.touched:  # a few at most
+            if seen is c:
+                return
+        self.touched.append(c)
 
     def start(self, name: ClockName, value: int | None = None, unit: LimitUnit | None = None,
               due: datetime | None = None) -> LoopClock:
@@ -366,13 +374,13 @@ class _Move:
 
     def stop(self, name: ClockName) -> None:
         for c in self.tk.clocks:
-            if c.name == name and c.live:
+            if c.name == name and c.state in _LIVE:
                 finish(c, self.now)
                 self._touch(c)
 
     def stop_all(self) -> None:
         for c in self.tk.clocks:
-            if c.live:
+            if c.state in _LIVE:
                 finish(c, self.now)
                 self._touch(c)
 
