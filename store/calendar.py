@@ -239,6 +239,8 @@ class WorkCalendar:
                 self._moments.clear()
             # exact: a double holds any epoch microsecond of these centuries to well under 0.5 µs
             got = self._moments[t] = datetime.fromtimestamp(t / US, self.tz)
+        # a result is mostly asked about next (a deadline's warning is counted back from it)
+        self._last2, self._last = self._last, (got, t)
         return got
 
     def add_work_seconds(self, start: datetime, seconds: float) -> datetime:
@@ -248,7 +250,17 @@ class WorkCalendar:
         Landing exactly on a period's end gives that end (12:00), not the next opening; counting
         back, landing on a period's start gives that start.
         """
-        t = self._cover(start)
+        return self._add(self._cover(start), seconds)
+
+    def add_work_seconds_short_of(self, start: datetime, end: datetime, seconds: float) -> datetime:
+        """`add_work_seconds(start, max(work_seconds_between(start, end) - seconds, 0))` in one
+        pass: the moment `seconds` of working time short of `end`, but not before `start`."""
+        ta, tb = self._cover(start), self._cover(end)
+        pa = self._pos(ta)
+        return self._add(ta, max((self._pos(tb) - pa) / US - seconds, 0), pa)
+
+    def _add(self, t: int, seconds: float, pos: int | None = None) -> datetime:
+        """add_work_seconds on a covered moment `t` (`pos`: its position, when known)."""
         if seconds == 0:  # `start` itself inside working hours, else the next opening
             i = bisect_right(self._ends, t)
             while i == len(self._ends):
@@ -257,11 +269,12 @@ class WorkCalendar:
             return self._moment(max(t, self._starts[i]))
         step = round(seconds * US)
         if step > 0:
-            p = self._pos(t) + step
+            p = (self._pos(t) if pos is None else pos) + step
             while self._cumend[-1] < p:
                 self._grow_up()
             i = bisect_left(self._cumend, p)
             return self._moment(self._starts[i] + (p - self._cum[i]))
+        # counting back may load earlier years, which moves every position: read it afresh
         p = self._pos(t) + step
         while p < 0:
             self._grow_down()

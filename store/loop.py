@@ -127,7 +127,7 @@ def action_name(code: str, lang: str | None = None) -> str:
 # --- parameters -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Params:
     unit: str | None = None
     co_units: tuple[str, ...] = ()
@@ -252,9 +252,8 @@ def decision_limit(settings: Settings) -> tuple[int, LimitUnit]:
 def warn_at(rules: Clockwork, value: int, unit: str, start: datetime, due: datetime) -> datetime:
     """When a clock running from `start` to `due` has only the due-soon share of its limit left."""
     cal = rules.calendar
-    total = sla.basis_seconds(cal, unit, start, due)
     lead = sla.limit_seconds(cal, value, unit) * rules.settings.due_soon_fraction
-    return min(sla.add_basis(cal, unit, start, max(total - lead, 0)), due)
+    return min(sla.add_basis_short_of(cal, unit, start, due, lead), due)
 
 
 # --- the state ------------------------------------------------------------------------------------
@@ -334,7 +333,7 @@ class LoopTicket:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     """One action's result: the new state, its timeline entry and the clocks it touched."""
 
