@@ -398,11 +398,6 @@ def _local(cal: WorkCalendar, at: datetime) -> str:
     return cal.local(at).strftime("%Y-%m-%d %H:%M")
 
 
-def _join(*parts: str | None) -> str | None:
-    got = [x for x in parts if x]
-    return "\n".join(got) if got else None
-
-
 def apply(ticket: LoopTicket, action: str, p: Params, now: datetime, rules: Clockwork,
           actor: ActorLike | None = None, units: Mapping[str, int] | None = None,
           in_place: bool = False) -> Step:
@@ -423,7 +418,8 @@ def apply(ticket: LoopTicket, action: str, p: Params, now: datetime, rules: Cloc
     tk = ticket if in_place else ticket.copy()
     mv = _Move(tk, rules, now)
     act = action if type(action) is Action else Action(action)
-    note = _join(p.reason, p.note)
+    reason, given_note = p.reason, p.note  # the entry's note: the reason, then the note
+    note = f"{reason}\n{given_note}" if reason and given_note else (reason or given_note or None)
     data: dict[str, Any] = {}
     from_status = tk.status
     to: Status

@@ -130,6 +130,7 @@ class _History:
         self.any_gw = next(iter(town.gw_actor.values()))
         self.platform = town.town_row["platform"]
         self.by_status: dict[str, int] = {}
+        self._labels: dict[int, tuple[Actor, str]] = {}
         self.rows_tickets: list[tuple[Any, ...]] = []
         self.rows_clocks: list[tuple[Any, ...]] = []
         self.rows_timeline: list[tuple[Any, ...]] = []
@@ -205,11 +206,19 @@ class _History:
         # here: it would cost a tenth of the build, and tests/store/test_demo.py checks the steps
         step = loop.apply(tk.state, action, loop.Params(**params), at, self.store, units=self.unit_ids,
                           in_place=True)
-        tk.timeline.append((at, actor.label, action.value, step.from_status, step.to_status, step.note,
+        label = self.label(actor)
+        tk.timeline.append((at, label, action._value_, step.from_status, step.to_status, step.note,
                             step.data or None))
-        tk.updated_at, tk.updated_by = at, actor.label
+        tk.updated_at, tk.updated_by = at, label
         tk.seen()
         return step
+
+    def label(self, actor: Actor) -> str:
+        """actor.label, made once per actor (the town's actors live as long as the history)."""
+        got = self._labels.get(id(actor))
+        if got is None or got[0] is not actor:
+            got = self._labels[id(actor)] = (actor, actor.label)
+        return got[1]
 
     def annotate(self, tk: _Live, at: datetime, actor: Actor, action: str, note: str, data: dict[str, Any]) -> None:
         """An entry that moves nothing (store.escalation's report upward): no version, no status."""
