@@ -27,6 +27,8 @@ US = 1_000_000  # the line counts whole microseconds, as datetime does: no round
 ONE_DAY = timedelta(days=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_MOMENTS_KEPT = 100_000  # results remembered (the same closes of business come back all the time)
 
 
 class WorkCalendar:
@@ -48,6 +50,13 @@ class WorkCalendar:
         self._ends: list[int] = []
         self._cum: list[int] = []
         self._cumend: list[int] = []
+        # Local years (of those covered) whose UTC offset is `_off` all year (no DST, e.g. China
+        # since 1992): a moment in one of them is read off its fields, without asking the zone.
+        self._fixed: set[int] = set()
+        self._off: int | None = None  # microseconds east of UTC
+        self._moments: dict[int, datetime] = {}
+        # the last two moments converted: a deadline and its warning start from the same moment
+        self._last = self._last2 = (EPOCH, 0)
         if calendar_file:
             self._load_file(Path(calendar_file))
 
@@ -136,7 +145,43 @@ class WorkCalendar:
         if not out:
             # a whole year without working time: the calendar (file) is wrong
             raise Invalid("error.calendar_no_workdays")
+        self._note_offset(y)
         return out
+
+    def _note_offset(self, y: int) -> None:
+        """Record `y` as a fixed-offset year if every local midnight in it, and the next year's
+        first, has the one offset (a DST period lasts months: it cannot slip between them)."""
+        d, offs = date(y, 1, 1), set()
+        while d.year == y:
+            offs.add(self._at(d, time(0, 0)).utcoffset())
+            d += ONE_DAY
+        offs.add(self._at(d, time(0, 0)).utcoffset())
+        if len(offs) != 1:
+            return
+        off = next(iter(offs))
+        if off is None:
+            return
+        off_us = off // _ONE_US
+        if self._off is None:
+            self._off = off_us
+        if off_us == self._off:
+            self._fixed.add(y)
+
+    def epoch_us(self, at: datetime) -> int:
+        """`at` in whole microseconds since the epoch (exact, as datetime subtraction gives it);
+        read off its fields when it is in this zone and in a fixed-offset local year."""
+        last = self._last
+        if last[0] is at:
+            return last[1]
+        if self._last2[0] is at:
+            return self._last2[1]
+        if at.tzinfo is self.tz and at.year in self._fixed:
+            t = ((at.toordinal() - _EPOCH_ORDINAL) * 86400 + at.hour * 3600 + at.minute * 60
+                 + at.second) * US + at.microsecond - self._off  # type: ignore[operator]
+        else:
+            t = (at - EPOCH) // _ONE_US
+        self._last2, self._last = last, (at, t)
+        return t
 
     def _rebuild(self, windows: list[tuple[int, int]]) -> None:
         self._starts, self._ends, self._cum, self._cumend = [], [], [], []
@@ -153,7 +198,7 @@ class WorkCalendar:
 
     def _cover(self, at: datetime) -> int:
         """Make the line cover `at`'s local year (and every year between); `at` in microseconds."""
-        t = _us(at)
+        t = self.epoch_us(at)
         if self._lo <= t < self._hi:
             return t
         y = self.local(at).year
@@ -188,8 +233,15 @@ class WorkCalendar:
         return self._cum[i] + min(t - s, self._ends[i] - s)
 
     def _moment(self, t: int) -> datetime:
-        # exact: a double holds any epoch microsecond of these centuries to well under 0.5 µs
-        return datetime.fromtimestamp(t / US, self.tz)
+        got = self._moments.get(t)
+        if got is None:
+            if len(self._moments) >= _MOMENTS_KEPT:
+                self._moments.clear()
+            # exact: a double holds any epoch microsecond of these centuries to well under 0.5 µs
+            got = self._moments[t] = datetime.fromtimestamp(t / US, self.tz)
+        # a result is mostly asked about next (a deadline's warning is counted back from it)
+        self._last2, self._last = self._last, (got, t)
+        return got
 
     def add_work_seconds(self, start: datetime, seconds: float) -> datetime:
         """The moment `seconds` of working time after `start` (working time only counts).
@@ -198,7 +250,17 @@ class WorkCalendar:
         Landing exactly on a period's end gives that end (12:00), not the next opening; counting
         back, landing on a period's start gives that start.
         """
-        t = self._cover(start)
+        return self._add(self._cover(start), seconds)
+
+    def add_work_seconds_short_of(self, start: datetime, end: datetime, seconds: float) -> datetime:
+        """`add_work_seconds(start, max(work_seconds_between(start, end) - seconds, 0))` in one
+        pass: the moment `seconds` of working time short of `end`, but not before `start`."""
+        ta, tb = self._cover(start), self._cover(end)
+        pa = self._pos(ta)
+        return self._add(ta, max((self._pos(tb) - pa) / US - seconds, 0), pa)
+
+    def _add(self, t: int, seconds: float, pos: int | None = None) -> datetime:
+        """add_work_seconds on a covered moment `t` (`pos`: its position, when known)."""
         if seconds == 0:  # `start` itself inside working hours, else the next opening
             i = bisect_right(self._ends, t)
             while i == len(self._ends):
@@ -207,11 +269,12 @@ class WorkCalendar:
             return self._moment(max(t, self._starts[i]))
         step = round(seconds * US)
         if step > 0:
-            p = self._pos(t) + step
+            p = (self._pos(t) if pos is None else pos) + step
             while self._cumend[-1] < p:
                 self._grow_up()
             i = bisect_left(self._cumend, p)
             return self._moment(self._starts[i] + (p - self._cum[i]))
+        # counting back may load earlier years, which moves every position: read it afresh
         p = self._pos(t) + step
         while p < 0:
             self._grow_down()
@@ -235,10 +298,18 @@ class WorkCalendar:
         A ticket received outside working hours counts from the next opening; 0 days means
         by the close of that day. ("3个工作日内办结" as 12345 centres count it.)
         """
-        d = self.next_work_moment(start).date()
-        for _ in range(days):
-            d = self.next_workday(d)
-        return self.close_of(d)
+        # every working day is len(periods) windows on the line: the day of the next opening,
+        # `days` working days on, ends at its last window's end (what walking day by day gives)
+        t = self._cover(start)
+        i = bisect_right(self._ends, t)
+        while i == len(self._ends):
+            self._grow_up()
+            i = bisect_right(self._ends, t)
+        n = len(self.periods)
+        k = (i // n + max(days, 0)) * n + n - 1
+        while k >= len(self._ends):
+            self._grow_up()
+        return self._moment(self._ends[k])
 
     def close_of(self, d: date) -> datetime:
         """Close of business on day `d` (the end of its last working period)."""

@@ -127,7 +127,7 @@ def action_name(code: str, lang: str | None = None) -> str:
 # --- parameters -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Params:
     unit: str | None = None
     co_units: tuple[str, ...] = ()
@@ -229,12 +229,19 @@ class Clockwork(Protocol):
     def settings(self) -> Settings: ...
 
 
+# the clocks with a limit of their own: the setting that holds it, and its unit
+_DEFAULT_LIMITS: dict[str, tuple[str, LimitUnit]] = {
+    ClockName.SIGN: ("sign_limit_hours", LimitUnit.WORK_HOURS),
+    ClockName.VERIFY: ("verify_limit_hours", LimitUnit.NATURAL_HOURS),
+    ClockName.VISIT: ("visit_limit_days", LimitUnit.WORK_DAYS),
+}
+
+
 def default_limit(settings: Settings, name: str) -> tuple[int, LimitUnit]:
-    return {
-        ClockName.SIGN: (settings.sign_limit_hours, LimitUnit.WORK_HOURS),
-        ClockName.VERIFY: (settings.verify_limit_hours, LimitUnit.NATURAL_HOURS),
-        ClockName.VISIT: (settings.visit_limit_days, LimitUnit.WORK_DAYS),
-    }[ClockName(name)]
+    got = _DEFAULT_LIMITS.get(name)
+    if got is None:
+        raise KeyError(ClockName(name))  # ValueError for a name that is no clock's
+    return getattr(settings, got[0]), got[1]
 
 
 def decision_limit(settings: Settings) -> tuple[int, LimitUnit]:
@@ -245,9 +252,8 @@ def decision_limit(settings: Settings) -> tuple[int, LimitUnit]:
 def warn_at(rules: Clockwork, value: int, unit: str, start: datetime, due: datetime) -> datetime:
     """When a clock running from `start` to `due` has only the due-soon share of its limit left."""
     cal = rules.calendar
-    total = sla.basis_seconds(cal, unit, start, due)
     lead = sla.limit_seconds(cal, value, unit) * rules.settings.due_soon_fraction
-    return min(sla.add_basis(cal, unit, start, max(total - lead, 0)), due)
+    return min(sla.add_basis_short_of(cal, unit, start, due, lead), due)
 
 
 # --- the state ------------------------------------------------------------------------------------
@@ -277,6 +283,9 @@ class ClockLike(Protocol):
     def state(self, value: ClockState) -> None: ...
 
 
+_LIVE = (ClockState.RUNNING, ClockState.PAUSED)
+
+
 @dataclass(slots=True)
 class LoopClock:
     name: ClockName
@@ -293,7 +302,7 @@ class LoopClock:
 
     @property
     def live(self) -> bool:
-        return self.state in (ClockState.RUNNING, ClockState.PAUSED)
+        return self.state in _LIVE
 
 
 @dataclass(slots=True)
@@ -318,10 +327,13 @@ class LoopTicket:
         return replace(self, clocks=[replace(c) for c in self.clocks])
 
     def live(self, name: str) -> LoopClock | None:
-        return next((c for c in self.clocks if c.name == name and c.live), None)
+        for c in self.clocks:
+            if c.name == name and c.state in _LIVE:
+                return c
+        return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     """One action's result: the new state, its timeline entry and the clocks it touched."""
 
@@ -340,15 +352,17 @@ class Step:
 class _Move:
     """The clock moves of one step, recorded so the caller can write only what changed."""
 
+    __slots__ = ("tk", "rules", "now", "touched")
+
     def __init__(self, tk: LoopTicket, rules: Clockwork, now: datetime):
         self.tk, self.rules, self.now = tk, rules, now
         self.touched: list[LoopClock] = []
-        self._seen: set[int] = set()
 
     def _touch(self, c: LoopClock) -> None:
-        if id(c) not in self._seen:
-            self._seen.add(id(c))
-            self.touched.append(c)
+        for seen in self.touched:  # a few at most
+            if seen is c:
+                return
+        self.touched.append(c)
 
     def start(self, name: ClockName, value: int | None = None, unit: LimitUnit | None = None,
               due: datetime | None = None) -> LoopClock:
@@ -359,13 +373,13 @@ class _Move:
 
     def stop(self, name: ClockName) -> None:
         for c in self.tk.clocks:
-            if c.name == name and c.live:
+            if c.name == name and c.state in _LIVE:
                 finish(c, self.now)
                 self._touch(c)
 
     def stop_all(self) -> None:
         for c in self.tk.clocks:
-            if c.live:
+            if c.state in _LIVE:
                 finish(c, self.now)
                 self._touch(c)
 
@@ -382,11 +396,6 @@ def until_moment(cal: WorkCalendar, until: datetime | date) -> datetime:
 
 def _local(cal: WorkCalendar, at: datetime) -> str:
     return cal.local(at).strftime("%Y-%m-%d %H:%M")
-
-
-def _join(*parts: str | None) -> str | None:
-    got = [x for x in parts if x]
-    return "\n".join(got) if got else None
 
 
 def apply(ticket: LoopTicket, action: str, p: Params, now: datetime, rules: Clockwork,
@@ -409,7 +418,8 @@ def apply(ticket: LoopTicket, action: str, p: Params, now: datetime, rules: Cloc
     tk = ticket if in_place else ticket.copy()
     mv = _Move(tk, rules, now)
     act = action if type(action) is Action else Action(action)
-    note = _join(p.reason, p.note)
+    reason, given_note = p.reason, p.note  # the entry's note: the reason, then the note
+    note = f"{reason}\n{given_note}" if reason and given_note else (reason or given_note or None)
     data: dict[str, Any] = {}
     from_status = tk.status
     to: Status

@@ -43,6 +43,14 @@ def add_basis(cal: WorkCalendar, unit: str, start: datetime, seconds: float) -> 
     return cal.add_work_seconds(start, seconds)
 
 
+def add_basis_short_of(cal: WorkCalendar, unit: str, start: datetime, end: datetime, seconds: float) -> datetime:
+    """The moment `seconds` basis seconds short of `end`, but not before `start`:
+    add_basis(start, max(basis_seconds(start, end) - seconds, 0))."""
+    if unit in NATURAL:
+        return add_basis(cal, unit, start, max(basis_seconds(cal, unit, start, end) - seconds, 0))
+    return cal.add_work_seconds_short_of(start, end, seconds)
+
+
 def extend_days(cal: WorkCalendar, deadline: datetime, days: int, unit: str = LimitUnit.WORK_DAYS) -> datetime:
     """An approved extension of N days from the current deadline.
 

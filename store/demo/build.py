@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,6 +49,24 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _dt(ts: float) -> datetime:
     return EPOCH + timedelta(seconds=ts)
+
+
+@contextmanager
+def _bulk_gc() -> Iterator[None]:
+    """The collector's full passes while the history is made would walk every object loaded so
+    far (SQLAlchemy, the catalogues, the town) again and again: those are set aside (frozen)
+    and the young generation collected less often; all is as before afterwards."""
+    threshold = gc.get_threshold()
+    freeze = not gc.get_freeze_count()  # someone else's frozen objects are theirs to thaw
+    if freeze:
+        gc.freeze()
+    gc.set_threshold(max(threshold[0], 10_000), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        if freeze:
+            gc.unfreeze()
 
 
 MAX_TICKETS = 2_000_000
@@ -159,31 +179,32 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, tickets: int = 5000, 
     # a chunk is written while the next is made: SQLite works in its own thread meanwhile
     writing: asyncio.Task[None] | None = None
     written = in_flight = 0
-    try:
-        for begin, span, count, day, daystr in plan:
-            if not count:
-                continue
-            for offset in sorted(rng.randrange(span) for _ in range(count)):
-                tid += 1
-                seq = day_seq[daystr] = day_seq.get(daystr, 0) + 1
-                hist.ticket(tid, _dt(begin + offset), day, daystr, seq, forced.get(tid))
-                if tid % 250 == 0:
-                    await asyncio.sleep(0)  # let the writer hand its next batch to SQLite
-                if len(hist.rows_tickets) >= CHUNK:
-                    if writing is not None:
-                        await writing
-                        written += in_flight
-                        if progress:
-                            progress(written, tickets)
-                    in_flight = len(hist.rows_tickets)
-                    writing = asyncio.create_task(write(store, hist.out, hist.take()))
-        if writing is not None:
-            await writing
-        await write(store, hist.out, hist.take())
-    except BaseException:
-        if writing is not None and not writing.done():
-            writing.cancel()
-        raise
+    with _bulk_gc():  # the history's millions of small objects, few of them kept
+        try:
+            for begin, span, count, day, daystr in plan:
+                if not count:
+                    continue
+                for offset in sorted(rng.randrange(span) for _ in range(count)):
+                    tid += 1
+                    seq = day_seq[daystr] = day_seq.get(daystr, 0) + 1
+                    hist.ticket(tid, _dt(begin + offset), day, daystr, seq, forced.get(tid))
+                    if tid % 250 == 0:
+                        await asyncio.sleep(0)  # let the writer hand its next batch to SQLite
+                    if len(hist.rows_tickets) >= CHUNK:
+                        if writing is not None:
+                            await writing
+                            written += in_flight
+                            if progress:
+                                progress(written, tickets)
+                        in_flight = len(hist.rows_tickets)
+                        writing = asyncio.create_task(write(store, hist.out, hist.take()))
+            if writing is not None:
+                await writing
+            await write(store, hist.out, hist.take())
+        except BaseException:
+            if writing is not None and not writing.done():
+                writing.cancel()
+            raise
 
     cal = store.calendar
     cal.unknown_years.intersection_update(unknown_before)

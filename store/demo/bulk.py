@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
 DAY_US = 86_400_000_000
 CHUNK = 5000  # tickets per write transaction
+JSON_KEPT = 4096  # encoded entry data remembered
 BULK_CACHE_KIB = 131_072  # SQLite page cache while writing the history
 
 
@@ -48,18 +50,21 @@ class Out:
     datetimes, which asyncpg wants.
     """
 
-    def __init__(self, dialect: str):
+    def __init__(self, dialect: str, epoch_us: Callable[[datetime], int] | None = None):
         self.sqlite = dialect == "sqlite"
+        # a moment in epoch microseconds (the calendar's, which is quick on its own zone)
+        self._us = epoch_us or (lambda at: (at - EPOCH) // ONE_US)
         self._days: dict[int, str] = {}
+        self._json: dict[tuple[Any, ...], str] = {}
         self._clock = [f"{h:02d}:{m:02d}:{x:02d}.000000" for h in range(24) for m in range(60)
                        for x in range(60)] if self.sqlite else []
 
     def time(self, at: datetime | None) -> Any:
         if at is None or not self.sqlite:
             return at
-        ts = at.timestamp()
-        whole = int(ts)
-        if whole != ts:
+        whole, frac = divmod(self._us(at), 1_000_000)
+        if frac:
+            ts = at.timestamp()
             return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         day, rest = divmod(whole, 86400)
         prefix = self._days.get(day)
@@ -68,7 +73,18 @@ class Out:
         return prefix + self._clock[rest]
 
     def json(self, data: dict[str, Any]) -> Any:
-        return json.dumps(data) if self.sqlite else data
+        if not self.sqlite:
+            return data
+        # the history's entries carry a few shapes of data over and over: each is encoded once
+        key = _json_key(data)
+        if key is None:
+            return json.dumps(data)
+        got = self._json.get(key)
+        if got is None:
+            if len(self._json) >= JSON_KEPT:
+                self._json.clear()
+            got = self._json[key] = json.dumps(data)
+        return got
 
     async def prepare(self, conn: AsyncConnection) -> None:
         if self.sqlite:
@@ -83,6 +99,28 @@ class Out:
             await conn.exec_driver_sql(sql, rows)
         else:
             await conn.execute(insert(model), [dict(zip(cols, r, strict=True)) for r in rows])
+
+
+def _json_key(data: dict[str, Any]) -> tuple[Any, ...] | None:
+    """`data` as a key that only equal encodings share (value and type: True and 1 encode
+    differently), or None when it holds anything but strings, whole numbers, None and lists
+    of strings (a float's 0.0 and -0.0 are equal and encode differently)."""
+    out = []
+    for k, v in data.items():
+        if k.__class__ is not str:
+            return None
+        if v.__class__ is list:
+            for x in v:
+                if not isinstance(x, str):
+                    return None
+            v = tuple(v)
+        elif not isinstance(v, _PLAIN):
+            return None
+        out.append((k, v.__class__, v))
+    return tuple(out)
+
+
+_PLAIN = (str, int, type(None))  # bool is an int
 
 
 async def write(store: Store, out: Out, batch: list[tuple[Any, list[tuple[Any, ...]]]]) -> None:

@@ -105,6 +105,11 @@ class _History:
         self.cal: WorkCalendar = town.store.calendar
         self.rng = rng
         self.now = now
+        # the history's moments are UTC (from the schedule) or in the calendar's zone (from the
+        # calendar), and stay so (an extension's "until" is written as it is); comparing two
+        # moments of one zone is cheap, of two zones each asks its zone for the offset
+        self.tz = self.cal.tz
+        self.now_local = now.astimezone(self.tz)
         self.s = town.store.settings
         self.grids = town.grids
         self.grid_cum = _cumulative([g.weight for g in self.grids])
@@ -125,11 +130,13 @@ class _History:
         self.any_gw = next(iter(town.gw_actor.values()))
         self.platform = town.town_row["platform"]
         self.by_status: dict[str, int] = {}
+        self._labels: dict[int, tuple[Actor, str]] = {}
         self.rows_tickets: list[tuple[Any, ...]] = []
         self.rows_clocks: list[tuple[Any, ...]] = []
         self.rows_timeline: list[tuple[Any, ...]] = []
         self.rows_co: list[tuple[Any, ...]] = []
-        self.out = Out(town.store.db.backend)
+        self.us = self.cal.epoch_us
+        self.out = Out(town.store.db.backend, self.us)
         self.latest = now  # the latest deadline written (for the calendar's unknown-year warning)
         offset = self.cal.local(now).utcoffset()
         self.utc_offset = offset.total_seconds() if offset else 0.0
@@ -165,7 +172,7 @@ class _History:
 
     def op(self, at: datetime) -> Actor:
         """The seat operator on duty: op01 works the day (08:00–20:00), op02 the night."""
-        hour = int((at.timestamp() + self.utc_offset) // 3600) % 24
+        hour = int((self.us(at) // 1_000_000 + self.utc_offset) // 3600) % 24
         return self.ops[not 8 <= hour < 20]
 
     def later(self, t: datetime, lo_min: float, hi_min: float, fast: bool, work: bool = True) -> datetime:
@@ -193,21 +200,29 @@ class _History:
     def act(self, tk: _Live, at: datetime, actor: Actor, action: loop.Action, **params: Any) -> loop.Step:
         """One step of the real loop (`store.loop.apply`), unless it would happen after now or
         past the status this ticket is kept at."""
-        if at > self.now or tk.state.status == tk.force:
+        if at > (self.now_local if at.tzinfo is self.tz else self.now) or tk.state.status == tk.force:
             raise _Stop
         # the actor is the one the rule names (op, unit, grid worker); permit() is not asked again
         # here: it would cost a tenth of the build, and tests/store/test_demo.py checks the steps
         step = loop.apply(tk.state, action, loop.Params(**params), at, self.store, units=self.unit_ids,
                           in_place=True)
-        tk.timeline.append((at, actor.label, action.value, step.from_status, step.to_status, step.note,
+        label = self.label(actor)
+        tk.timeline.append((at, label, action._value_, step.from_status, step.to_status, step.note,
                             step.data or None))
-        tk.updated_at, tk.updated_by = at, actor.label
+        tk.updated_at, tk.updated_by = at, label
         tk.seen()
         return step
 
+    def label(self, actor: Actor) -> str:
+        """actor.label, made once per actor (the town's actors live as long as the history)."""
+        got = self._labels.get(id(actor))
+        if got is None or got[0] is not actor:
+            got = self._labels[id(actor)] = (actor, actor.label)
+        return got[1]
+
     def annotate(self, tk: _Live, at: datetime, actor: Actor, action: str, note: str, data: dict[str, Any]) -> None:
         """An entry that moves nothing (store.escalation's report upward): no version, no status."""
-        if at > self.now or tk.state.status == tk.force:
+        if at > (self.now_local if at.tzinfo is self.tz else self.now) or tk.state.status == tk.force:
             raise _Stop
         tk.timeline.append((at, actor.label, action, None, None, note, data))
 
