@@ -17,11 +17,15 @@ import tomllib
 from bisect import bisect_left, bisect_right
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
 from griddesk.store.errors import Invalid
+
+if TYPE_CHECKING:
+    from griddesk.store.config import Settings
 
 US = 1_000_000  # the line counts whole microseconds, as datetime does: no rounding drift
 ONE_DAY = timedelta(days=1)
@@ -61,7 +65,7 @@ class WorkCalendar:
             self._load_file(Path(calendar_file))
 
     @classmethod
-    def from_settings(cls, settings) -> WorkCalendar:  # type: ignore[no-untyped-def]
+    def from_settings(cls, settings: Settings) -> WorkCalendar:
         return cls(settings.work_periods, settings.timezone, settings.calendar_file)
 
     def _load_file(self, path: Path) -> None:
@@ -176,8 +180,9 @@ class WorkCalendar:
         if self._last2[0] is at:
             return self._last2[1]
         if at.tzinfo is self.tz and at.year in self._fixed:
-            t = ((at.toordinal() - _EPOCH_ORDINAL) * 86400 + at.hour * 3600 + at.minute * 60
-                 + at.second) * US + at.microsecond - self._off  # type: ignore[operator]
+            # _off is set whenever _fixed holds a year; no assert here, this is the hottest line
+            t = ((at.toordinal() - _EPOCH_ORDINAL) * 86400 + at.hour * 3600  # type: ignore[operator]
+                 + at.minute * 60 + at.second) * US + at.microsecond - self._off
         else:
             t = (at - EPOCH) // _ONE_US
         self._last2, self._last = last, (at, t)

@@ -481,13 +481,13 @@ def apply(ticket: LoopTicket, action: str, p: Params, now: datetime, rules: Cloc
                     move(handle, rules, asked)
                     mv._touch(handle)
             data = {"request": "extension", "until": iso(asked)}
-            to = tk.resume_status if tk.resume_status in row.to else S.SIGNED  # type: ignore[assignment]
+            to = tk.resume_status if tk.resume_status in row.to else S.SIGNED
         tk.resume_status = None
         tk.requested_until = None
     elif act == Action.REJECT:
         mv.stop(ClockName.EXTENSION)
         kind = "return" if tk.status == S.RETURN_REQUESTED else "extension"
-        to = tk.resume_status if tk.resume_status in row.to else row.to[-1]  # type: ignore[assignment]
+        to = tk.resume_status if tk.resume_status in row.to else row.to[-1]
         if to == S.DISPATCHED:
             # the unit had not signed: it now has to, on a fresh sign-for clock
             mv.start(ClockName.SIGN)
@@ -507,7 +507,7 @@ def apply(ticket: LoopTicket, action: str, p: Params, now: datetime, rules: Cloc
             if c.state == ClockState.PAUSED:
                 resume(c, rules, now)
                 mv._touch(c)
-        to = tk.resume_status if tk.resume_status in row.to else (  # type: ignore[assignment]
+        to = tk.resume_status if tk.resume_status in row.to else (
             S.PENDING_DISPATCH if tk.lead_unit_id is None else S.SIGNED)
         tk.resume_status = None
     elif act == Action.FEEDBACK:

@@ -28,6 +28,7 @@ from griddesk.store.enums import LimitUnit, Urgency
 from griddesk.store.errors import Conflict, Invalid, NotFound
 from griddesk.store.models import Matter, MatterEvent, MatterLimit, Unit
 from griddesk.store.roster import FILERS, check_writer, name_keys, today
+from griddesk.store.roster.common import checked_text
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,15}$")
 CLASS = re.compile(r"^[A-Z0-9]{1,8}$")
@@ -156,17 +157,6 @@ async def history(store: Store, actor: Actor, code: str) -> list[MatterEventRow]
         return [MatterEventRow(e.action, e.on, e.requested_by, e.actor, e.note) for e in (await s.execute(q)).scalars()]
 
 
-def _text(value: Any, fld: str, max_len: int, required: bool = False) -> str | None:
-    if value is None or not str(value).strip():
-        if required:
-            raise Invalid("error.required", field=fld)
-        return None
-    value = str(value).strip()
-    if len(value) > max_len:
-        raise Invalid("error.too_long", field=fld, max=max_len)
-    return value
-
-
 async def _unit_id(s: AsyncSession, code: str | None) -> int | None:
     if not code:
         return None
@@ -189,7 +179,7 @@ async def admit(store: Store, actor: Actor, new: NewMatter) -> str:
     """Admit a new entry (准入). A code once used stays with its entry, even after withdrawal."""
     check_writer(actor, FILERS)
     code = check_code(new.code)
-    name = _text(new.name, "matter.name", 64, required=True) or ""
+    name = checked_text(new.name, "matter.name", True, 64) or ""
     class_code = (new.class_code or code[0]).strip().upper()
     if not CLASS.match(class_code):
         raise Invalid("roster.error.matter_class", field="matter.class_code", value=class_code)
@@ -202,13 +192,13 @@ async def admit(store: Store, actor: Actor, new: NewMatter) -> str:
     variants = {u: v.checked(f"matter.{u}") for u, v in variants.items() if u in VARIANTS}
     if not isinstance(new.admitted_on, date):
         raise Invalid("roster.error.bad_date", field="matter.admitted_on", value=new.admitted_on)
-    requested_by = _text(new.requested_by, "matter.requested_by", 64)
+    requested_by = checked_text(new.requested_by, "matter.requested_by", False, 64)
     now = store.now()
     async with store.db.session(write=True) as s:
         taken = (await s.execute(select(Matter.id).where(Matter.code == code))).scalar_one_or_none()
         if taken is not None:
             raise Conflict("roster.error.matter_code_taken", field="matter.code", code=code)
-        m = Matter(code=code, name=name, name_en=_text(new.name_en, "matter.name_en", 128),
+        m = Matter(code=code, name=name, name_en=checked_text(new.name_en, "matter.name_en", False, 128),
                    name_initials=name_keys(name)[1][:32], class_code=class_code,
                    default_unit_id=await _unit_id(s, new.default_unit), limit_value=limit.value,
                    limit_unit=limit.unit, escalate=bool(new.escalate), admitted_on=new.admitted_on,
@@ -217,7 +207,7 @@ async def admit(store: Store, actor: Actor, new: NewMatter) -> str:
         s.add(m)
         await s.flush()
         s.add(MatterEvent(matter_id=m.id, action=ADMIT, on=new.admitted_on, requested_by=requested_by,
-                          actor=actor.label, note=_text(new.note, "matter.note", 2000)))
+                          actor=actor.label, note=checked_text(new.note, "matter.note", False, 2000)))
         await records.feed(s, "matter", m.id, "admitted", now)
         await records.audit(s, actor, "matter.admit", "matter", code, now,
                             {"on": new.admitted_on.isoformat(), "requested_by": requested_by})
@@ -238,7 +228,7 @@ async def amend_limits(store: Store, actor: Actor, code: str, limit: Limit | Non
     """
     check_writer(actor, FILERS)
     on = on or today(store)
-    requested_by = _text(requested_by, "matter.requested_by", 64)
+    requested_by = checked_text(requested_by, "matter.requested_by", False, 64)
     now = store.now()
     async with store.db.session(write=True) as s:
         m = (await s.execute(select(Matter).where(Matter.code == code))).scalar_one_or_none()
@@ -274,7 +264,7 @@ async def amend_limits(store: Store, actor: Actor, code: str, limit: Limit | Non
         if not diff:
             return {}
         text = "; ".join(f"{k}: {a} → {b}" for k, (a, b) in diff.items())
-        extra = _text(note, "matter.note", 2000)
+        extra = checked_text(note, "matter.note", False, 2000)
         s.add(MatterEvent(matter_id=m.id, action=AMEND, on=on, requested_by=requested_by, actor=actor.label,
                           note=f"{text}\n{extra}" if extra else text))
         await records.feed(s, "matter", m.id, "amended", now)
@@ -290,7 +280,7 @@ async def withdraw(store: Store, actor: Actor, code: str, on: date, requested_by
     Tickets already classified by it keep it; from `on` no new ticket can use it.
     """
     check_writer(actor, FILERS)
-    requested_by = _text(requested_by, "matter.requested_by", 64, required=True) or ""
+    requested_by = checked_text(requested_by, "matter.requested_by", True, 64) or ""
     if not isinstance(on, date):
         raise Invalid("roster.error.bad_date", field="matter.withdrawn_on", value=on)
     now = store.now()
@@ -307,7 +297,7 @@ async def withdraw(store: Store, actor: Actor, code: str, on: date, requested_by
         m.withdrawn_on = on
         m.requested_by = requested_by
         s.add(MatterEvent(matter_id=m.id, action=WITHDRAW, on=on, requested_by=requested_by,
-                          actor=actor.label, note=_text(note, "matter.note", 2000)))
+                          actor=actor.label, note=checked_text(note, "matter.note", False, 2000)))
         await records.feed(s, "matter", m.id, "withdrawn", now)
         await records.audit(s, actor, "matter.withdraw", "matter", code, now,
                             {"on": on.isoformat(), "requested_by": requested_by})

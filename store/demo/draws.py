@@ -46,7 +46,7 @@ class _Rng(random.Random):
     def choice(self, seq: Any) -> Any:
         return seq[int(self.random() * len(seq))]
 
-    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:  # type: ignore[override]
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
         if stop is None and step == 1:
             return int(self.random() * start)
         return super().randrange(start, stop, step)
