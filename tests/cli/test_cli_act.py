@@ -7,45 +7,14 @@ worker thread (it runs its own event loop), on the same SQLite file as the test'
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from griddesk.console.cli import act as act_cli
-from griddesk.console.cli.main import main as cli_entry
 from griddesk.store import tickets, views
 from tests.fixtures_town import Town
-
-
-class Run:
-    def __init__(self, code: int, out: str, err: str):
-        self.code, self.out, self.err = code, out, err
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def cli(db_path: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    async def run(*argv: str, login: str = "op01", lang: str = "zh") -> Run:
-        capsys.readouterr()
-        full = ["--db", str(db_path), "--lang", lang, "--as", login, *argv]
-
-        def call() -> int:
-            try:
-                return cli_entry(full)
-            except SystemExit as e:  # argparse's usage errors
-                return int(e.code or 0)
-
-        code = await asyncio.to_thread(call)
-        got = capsys.readouterr()
-        return Run(code, got.out, got.err)
-
-    return run
 
 
 async def new_ticket(town: Town, **over: Any) -> str:

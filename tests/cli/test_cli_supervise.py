@@ -7,44 +7,12 @@ weeks back, so they are late by any working calendar whatever day the tests run.
 
 from __future__ import annotations
 
-import asyncio
-import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from griddesk.console.cli.main import main as cli_entry
 from griddesk.store import tickets, views, workflow
 from tests.fixtures_town import COUNTY, TOWN, Town
-
-
-class Run:
-    def __init__(self, code: int, out: str, err: str):
-        self.code, self.out, self.err = code, out, err
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def cli(db_path: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    async def run(*argv: str, login: str = "op01", lang: str = "zh") -> Run:
-        capsys.readouterr()
-        full = ["--db", str(db_path), "--lang", lang, "--as", login, *argv]
-
-        def call() -> int:
-            try:
-                return cli_entry(full)
-            except SystemExit as e:  # argparse's usage errors
-                return int(e.code or 0)
-
-        code = await asyncio.to_thread(call)
-        got = capsys.readouterr()
-        return Run(code, got.out, got.err)
-
-    return run
 
 
 async def late_ticket(town: Town, unit: str | None = "URBAN", **over: Any) -> str:

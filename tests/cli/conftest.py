@@ -1,0 +1,42 @@
+"""`cli`: the whole command line run in-process on the test town's SQLite file.
+
+The CLI runs its own event loop, so it runs in a worker thread; its output is captured."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from griddesk.console.cli.main import main as cli_entry
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str):
+        self.code, self.out, self.err = code, out, err
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(db_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Awaitable[Run]]:
+    async def run(*argv: str, login: str = "op01", lang: str = "zh") -> Run:
+        capsys.readouterr()
+        full = ["--db", str(db_path), "--lang", lang, "--as", login, *argv]
+
+        def call() -> int:
+            try:
+                return cli_entry(full)
+            except SystemExit as e:  # argparse's usage errors
+                return int(e.code or 0)
+
+        code = await asyncio.to_thread(call)
+        got = capsys.readouterr()
+        return Run(code, got.out, got.err)
+
+    return run
