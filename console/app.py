@@ -32,7 +32,6 @@ from griddesk.console import screens
 from griddesk.console.alerts import Alerts
 from griddesk.console.coalesce import Coalesced
 from griddesk.console.commands import ActionCommands, ScreenCommands
-from griddesk.console.counts import escalations_label_key, header_counts
 from griddesk.console.live import ChangeFeed, FeedNews, Poller
 from griddesk.console.messages import (
     CountsChanged,
@@ -45,10 +44,11 @@ from griddesk.console.messages import (
 from griddesk.console.screens.command import APP_COMMANDS, CommandLine
 from griddesk.console.theming import install_themes
 from griddesk.console.widgets import localize_bindings
-from griddesk.console.widgets.header import GridHeader, HeaderState
+from griddesk.console.widgets.header import GridHeader, HeaderState, escalations_label_key
 from griddesk.store import i18n, permissions, places, timefmt
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
+from griddesk.store.counts import header_counts
 from griddesk.store.i18n import t
 
 if TYPE_CHECKING:

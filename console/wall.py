@@ -31,16 +31,17 @@ from textual.timer import Timer
 from textual.widgets import Digits, Label, Static
 
 from griddesk.console.coalesce import Coalesced
-from griddesk.console.counts import escalations_label_key, header_counts
 from griddesk.console.live import ChangeFeed, FeedNews, Poller
 from griddesk.console.messages import MinuteTick, TicketsChanged
 from griddesk.console.screens.overdue import group_line, late_text, multiple_text, stage_name
 from griddesk.console.theming import install_themes
 from griddesk.console.widgets import localize_bindings
+from griddesk.console.widgets.header import escalations_label_key
 from griddesk.console.widgets.queue_table import Palette
 from griddesk.store import i18n, overdue, places, timefmt
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
+from griddesk.store.counts import header_counts
 from griddesk.store.i18n import t
 from griddesk.store.numbers import short_number
 from griddesk.store.queue import Counts

@@ -113,15 +113,23 @@ class DatabaseChoice:
     file: Path | None  # the SQLite file, None for PostgreSQL or :memory:
 
 
+def named_database(explicit: str | None, settings: Settings) -> tuple[str, str | None]:
+    """Which database to open and what chose it: --db, then GRIDDESK_DB, then `db` in
+    config.toml; `("default", None)` for the default file in the data directory."""
+    for source, value in (("option", explicit), ("env", os.environ.get(DB_ENV)), ("config", settings.db)):
+        if value:
+            return source, value
+    return "default", None
+
+
 def database(explicit: str | None, settings: Settings) -> DatabaseChoice:
-    """The same order as `Store.open`: --db, then GRIDDESK_DB, then `db` in config.toml, then the
-    default file in the data directory. A URL that is not SQLite or PostgreSQL raises `StoreError`."""
+    """The database `Store.open` would open, for `griddesk info`. A URL that is not SQLite or
+    PostgreSQL raises `StoreError`."""
     from sqlalchemy.engine import make_url
 
     from griddesk.store.db import default_url, normalize_url, sqlite_path
 
-    named = [(source, value) for source, value in
-             (("option", explicit), ("env", os.environ.get(DB_ENV)), ("config", settings.db)) if value]
-    source, value = named[0] if named else ("default", default_url())
+    source, value = named_database(explicit, settings)
+    value = value or default_url()
     url = normalize_url(value)
     return DatabaseChoice(make_url(url).render_as_string(hide_password=True), source, sqlite_path(url))

@@ -6,7 +6,6 @@ Front ends (console, CLI, scripts) open a Store, resolve an Actor, and call the 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +40,7 @@ class Store:
                    upgrade: bool = True, now: Callable[[], datetime] | None = None) -> Store:
         """Open (and migrate) the database named by --db, GRIDDESK_DB, config, or the default."""
         settings = settings or config_mod.load()
-        url = url or os.environ.get("GRIDDESK_DB") or settings.db
+        _, url = config_mod.named_database(url, settings)
         db = Database(url)
         if upgrade:
             try:

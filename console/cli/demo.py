@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from griddesk.console.cli.tickets import global_options
-from griddesk.store import demo, paths
+from griddesk.store import config, demo, paths
 from griddesk.store.errors import Invalid, NotFound, StoreError
 from griddesk.store.i18n import t
 
@@ -85,7 +85,7 @@ def _rate(value: str) -> float:
 
 def _target(ctx: Any) -> tuple[str, bool]:
     """The demo's database URL, and whether it is the demo's own file (not one named by the user)."""
-    named = ctx.args.db or os.environ.get("GRIDDESK_DB")
+    named = ctx.args.db or os.environ.get(config.DB_ENV)
     if named:
         return demo.database_url(named), False
     return demo.database_url(str(paths.demo_db())), True
@@ -291,7 +291,7 @@ async def open_console(ctx: Any, args: argparse.Namespace) -> int:
             raise
         eprint(e.message())
         demo_db = paths.demo_db()
-        if not (ctx.args.db or os.environ.get("GRIDDESK_DB")) and demo_db.exists():
+        if not (ctx.args.db or os.environ.get(config.DB_ENV)) and demo_db.exists():
             eprint(t("demo.cli.demo_exists", db=str(demo_db)))
         return 1
     from griddesk.console.app import GridDeskApp

@@ -19,8 +19,17 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static
 
+from griddesk.store import permissions
+from griddesk.store.actor import Actor
 from griddesk.store.i18n import t
 from griddesk.store.queue import Counts
+
+
+def escalations_label_key(actor: Actor) -> str:
+    """The header's word for its escalation count: "to report" at a town, "arrived" at a county."""
+    if permissions.above_town(actor.jurisdiction):
+        return "console_supervise.header.arrived"
+    return "console.header.escalations"
 
 
 @dataclass

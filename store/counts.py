@@ -1,4 +1,5 @@
-"""The header's numbers (the console's header and the wall's boxes read the same).
+"""The header's numbers: open, due soon, overdue and escalations, as the console's header and the
+wall's boxes show them.
 
 A county (or city) centre counts what its towns reported up or handed over
 (`escalation.county_queue`), not the towns' own flags.
@@ -23,10 +24,3 @@ async def header_counts(store: Store, actor: Actor) -> queue.Counts:
             return counts
         counts = replace(counts, escalations=len(arrived))
     return counts
-
-
-def escalations_label_key(actor: Actor) -> str:
-    """The header's word for its escalation count: "to report" at a town, "arrived" at a county."""
-    if permissions.above_town(actor.jurisdiction):
-        return "console_supervise.header.arrived"
-    return "console.header.escalations"
