@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -43,6 +44,7 @@ from griddesk.console.messages import (
 )
 from griddesk.console.screens.command import APP_COMMANDS, CommandLine
 from griddesk.console.theming import install_themes
+from griddesk.console.typeahead import Typeahead
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.header import GridHeader, HeaderState, escalations_label_key
 from griddesk.store import i18n, permissions, places, timefmt
@@ -91,6 +93,7 @@ class GridDeskApp(App[None]):
         self.header_state.extra["escalations_key"] = escalations_label_key(actor)
         self._counts = Coalesced(self._read_counts)
         self._minute_timer: Timer | None = None
+        self.typeahead = Typeahead(self, super().on_event)
         install_themes(self)
         self._localize()
 
@@ -109,6 +112,13 @@ class GridDeskApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # a read-only account has the wall: no command line, palette or screens to go to
         return not (self.actor.read_only and action not in ("quit", "help_quit"))
+
+    async def on_event(self, event: events.Event) -> None:
+        # keys and pastes typed ahead of a screen wait for it (console/typeahead.py)
+        if (isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
+                and await self.typeahead.offer(event)):
+            return
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._on_theme)

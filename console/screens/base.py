@@ -108,6 +108,19 @@ class GridScreen(Screen[None]):
     loads = 0  # completed reads, for tests
     READ_FAILED_KEY = "console.queue.read_failed"  # the text when the database went away
 
+    # Worker groups whose work the next key depends on (Enter in a picker moves on only once the
+    # pick is made): keys typed meanwhile wait for them, as for a read.
+    TYPEAHEAD_GROUPS: frozenset[str] = frozenset()
+
+    @property
+    def typeahead_busy(self) -> bool:
+        """Keys typed meanwhile wait until the read has been shown (or a TYPEAHEAD_GROUPS worker
+        has finished), so they act on what the operator is about to see (console/typeahead.py)."""
+        if "_reads" in self.__dict__ and self._reads.running:
+            return True
+        return bool(self.TYPEAHEAD_GROUPS) and any(
+            w.node is self and w.group in self.TYPEAHEAD_GROUPS and not w.is_finished for w in self.app.workers)
+
     @cached_property
     def _reads(self) -> Coalesced:
         return Coalesced(self._read_once)

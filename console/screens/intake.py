@@ -90,6 +90,7 @@ class Picked:
 
 
 class IntakeScreen(GridScreen):
+    TYPEAHEAD_GROUPS = frozenset({"picker-enter", "settle-matter", "settle-grid", "intake-submit"})
     ENTRY = "intake"
     TITLE_KEY = "desk.intake.title"
     BINDINGS = [

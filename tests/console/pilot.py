@@ -114,3 +114,21 @@ def numbers(app: GridDeskApp) -> list[str]:
 def header_text(app: GridDeskApp) -> str:
     header = app.screen.query_one(GridHeader)
     return " ".join(str(p.render()) for p in header.query(".gd-centre, .gd-who, .gd-where, .gd-counts"))
+
+
+def burst(pilot: Pilot, *keys: str) -> None:
+    """Queue key presses all at once, as a fast typist or a barcode scanner sends them: unlike
+    `pilot.press`, nothing waits between keys, so they arrive while screens are still opening."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    driver = pilot.app._driver
+    assert driver is not None
+    for key in keys:
+        char = key if len(key) == 1 else None
+        name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
+        if name == "enter":
+            char = "\r"
+        event = events.Key(name, char)
+        event.set_sender(pilot.app)
+        driver.send_message(event)
