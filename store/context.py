@@ -52,6 +52,12 @@ class Store:
                 raise StoreError("error.db_unreachable", url=_safe_url(db.url), reason=_short(e)) from e
         return cls(db, settings, now or utcnow)
 
+    def today(self) -> str:
+        """Today's local date as ticket numbers spell it (a bare `0043` means today's)."""
+        from griddesk.store.numbers import today
+
+        return today(self.now(), self.settings.timezone)
+
     async def close(self) -> None:
         await self.db.dispose()
 

@@ -67,9 +67,9 @@ def _state_name(state: str | None) -> str:
     return code_name("escalation", state) if state else code_name("escalation", "none")
 
 
-async def _load(s: AsyncSession, actor: Actor, number: str) -> Ticket:
+async def _load(s: AsyncSession, actor: Actor, number: str, today: str) -> Ticket:
     # the workflow's loader: row lock on PostgreSQL, jurisdiction by town or grid area
-    tk, _ = await load_ticket(s, actor, number, lock=True)
+    tk, _ = await load_ticket(s, actor, number, lock=True, today=today)
     return tk
 
 
@@ -102,7 +102,7 @@ async def report_up(store: Store, actor: Actor, number: str, note: str) -> Resul
     text = _text(note, "note")
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk = await _load(s, actor, number)
+        tk = await _load(s, actor, number, store.today())
         if tk.escalation != FLAGGED:
             raise Invalid("escalation.error.not_flagged", number=number, state=_state_name(tk.escalation))
         await clocks.stop(s, store, tk, ClockName.ESCALATE, now)
@@ -117,7 +117,7 @@ async def flag(store: Store, actor: Actor, number: str, reason: str) -> Result:
     text = _text(reason, "reason")
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk = await _load(s, actor, number)
+        tk = await _load(s, actor, number, store.today())
         if tk.status == Status.CLOSED:
             raise NotAllowed("escalation.error.closed", number=number)
         if tk.escalation in (FLAGGED, COUNTY):
@@ -136,7 +136,7 @@ async def hand_to_county(store: Store, actor: Actor, number: str, reason: str,
     text = _text(reason, "reason")
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk = await _load(s, actor, number)
+        tk = await _load(s, actor, number, store.today())
         seen = await versions.check(s, store, tk, expected_version)
         if tk.status == Status.CLOSED:
             raise NotAllowed("escalation.error.closed", number=number)
@@ -159,7 +159,7 @@ async def hand_back(store: Store, actor: Actor, number: str, reason: str,
     text = _text(reason, "reason")
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk = await _load(s, actor, number)
+        tk = await _load(s, actor, number, store.today())
         seen = await versions.check(s, store, tk, expected_version)
         county = tk.town_code[:6]
         if tk.held_by != county:

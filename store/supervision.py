@@ -178,7 +178,7 @@ async def supervise(store: Store, actor: Actor, number: str, level: str, reason:
     text = _check_reason(reason)
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk = await get_ticket(s, actor, number)
+        tk = await get_ticket(s, actor, number, store.today())
         if tk.status == Status.CLOSED:
             raise NotAllowed("supervise.error.closed", number=number)
         await s.execute(insert(Supervision).values(ticket_id=tk.id, level=level, unit_id=tk.lead_unit_id,
@@ -286,7 +286,7 @@ async def _written(s: AsyncSession, ticket_ids: list[int]) -> set[str]:
 async def history(store: Store, actor: Actor, number: str) -> list[Step]:
     """Every supervision step of one ticket, oldest first."""
     async with store.db.session() as s:
-        tk = await get_ticket(s, actor, number)
+        tk = await get_ticket(s, actor, number, store.today())
         rows = (await s.execute(select(Supervision, Unit.code).outerjoin(Unit, Unit.id == Supervision.unit_id)
                                 .where(Supervision.ticket_id == tk.id)
                                 .order_by(Supervision.at, Supervision.id))).all()

@@ -14,7 +14,7 @@ from typing import Any, Self
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import sla
+from griddesk.store import numbers, sla
 from griddesk.store.actor import Actor, mask_name, mask_phone
 from griddesk.store.context import Store
 from griddesk.store.enums import ClockState
@@ -188,7 +188,10 @@ def clock_of(store: Store, c: TicketClock, now: datetime) -> Clock:
                  c.state == ClockState.RUNNING and v.due_soon(store.settings.due_soon_fraction))
 
 
-async def get_ticket(s: AsyncSession, actor: Actor, number: str) -> Ticket:
+async def get_ticket(s: AsyncSession, actor: Actor, number: str, today: str | None = None) -> Ticket:
+    """The ticket `number` names (shortened as screens show it: `numbers.resolve`), in the
+    actor's jurisdiction."""
+    number = await numbers.resolve(s, number, actor.jurisdiction, today)
     tk = (await s.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
     if tk is None:
         raise NotFound("error.not_found_ticket", field="number", number=number)
@@ -200,7 +203,7 @@ async def get_ticket(s: AsyncSession, actor: Actor, number: str) -> Ticket:
 async def detail(store: Store, actor: Actor, number: str) -> TicketDetail:
     now = store.now()
     async with store.db.session() as s:
-        tk = await get_ticket(s, actor, number)
+        tk = await get_ticket(s, actor, number, store.today())
         grid = await s.get_one(Grid, tk.grid_id)
         matter = await s.get(Matter, tk.matter_id) if tk.matter_id else None
         lead = await s.get(Unit, tk.lead_unit_id) if tk.lead_unit_id else None

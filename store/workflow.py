@@ -72,7 +72,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import clocks, loop, records, versions
+from griddesk.store import clocks, loop, numbers, records, versions
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import ClockState, LimitUnit, Satisfaction, Status, UnitKind
@@ -199,7 +199,7 @@ class Outcome:
 
 async def available(store: Store, actor: Actor, number: str) -> list[str]:
     async with store.db.session() as s:
-        tk, _ = await load_ticket(s, actor, number, lock=False)
+        tk, _ = await load_ticket(s, actor, number, lock=False, today=store.today())
     return actions_for(actor, tk)
 
 
@@ -224,7 +224,7 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
     p = _clean(params)
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk, _ = await load_ticket(s, actor, number, lock=True)
+        tk, _ = await load_ticket(s, actor, number, lock=True, today=store.today())
         seen = await versions.check(s, store, tk, expected_version)
         try:
             permit(actor, tk, action)
@@ -256,8 +256,11 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
     return Outcome(tk.number, str(action), str(step.from_status), str(step.to_status), seen + 1, now, years)
 
 
-async def load_ticket(s: AsyncSession, actor: Actor, number: str, lock: bool) -> tuple[Ticket, Grid]:
-    """The ticket and its grid for a write, in the actor's jurisdiction (used by escalation too)."""
+async def load_ticket(s: AsyncSession, actor: Actor, number: str, lock: bool,
+                      today: str | None = None) -> tuple[Ticket, Grid]:
+    """The ticket and its grid for a write, in the actor's jurisdiction (used by escalation too).
+    `number` may be shortened as the screens show it (`numbers.resolve`; `today` for a bare tail)."""
+    number = await numbers.resolve(s, number, actor.jurisdiction, today)
     q = select(Ticket).where(Ticket.number == number)
     if lock:
         # PostgreSQL: a second writer waits here and then reads the first one's version.
@@ -450,7 +453,7 @@ async def propose_units(store: Store, actor: Actor, number: str) -> list[Proposa
     centre does not dispatch to itself.
     """
     async with store.db.session() as s:
-        tk, grid = await load_ticket(s, actor, number, lock=False)
+        tk, grid = await load_ticket(s, actor, number, lock=False, today=store.today())
         out: list[Proposal] = []
         seen: set[int] = set()
         if tk.matter_id is not None:

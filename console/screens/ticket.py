@@ -76,6 +76,9 @@ class TicketScreen(TicketKeys, GridScreen):
 
     async def fetch(self) -> None:
         self.detail = await views.detail(self.gd.store, self.gd.actor, self.number)
+        if self.detail.ticket.number != self.number:  # typed shortened (`:ticket 0043`): show it whole
+            self.number = self.detail.ticket.number
+            self.update_where()
 
     def show(self) -> None:
         self.render_detail()

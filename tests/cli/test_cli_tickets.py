@@ -247,6 +247,10 @@ def test_show_as_text(capsys, monkeypatch, db: str) -> None:  # type: ignore[no-
     assert out.startswith(f"Ticket {number}  [Signed for]") and "Timeline:" in out
     code, out, err = cli(capsys, monkeypatch, "--db", db, "ticket", "show", "450502005-20000101-0001")
     assert code == 1 and "找不到工单" in err
+    # the number as a town's screens show it (without the town) names the same ticket
+    short = number.split("-", 1)[1]
+    code, out, _ = cli(capsys, monkeypatch, "--db", db, "ticket", "show", short)
+    assert code == 0 and out.startswith(f"工单 {number}")
 
 
 def test_units_and_matters_for_scripts(capsys, monkeypatch, db: str) -> None:  # type: ignore[no-untyped-def]

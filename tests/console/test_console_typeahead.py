@@ -39,7 +39,7 @@ async def test_the_command_line_typed_in_one_burst_opens_its_screen(town: Town) 
         burst(pilot, ":", *"intake", "enter")
         await until(pilot, lambda: isinstance(app.screen, IntakeScreen))
         # esc leaves the empty form, and the command line right after it is not lost either
-        burst(pilot, "escape", ":", *f"ticket {number}", "enter")
+        burst(pilot, "escape", ":", *f"ticket {number[-4:]}", "enter")  # the tail, as shown
         await until(pilot, lambda: isinstance(app.screen, TicketScreen))
         assert app.screen.number == number  # type: ignore[attr-defined]
 
