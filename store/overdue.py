@@ -222,7 +222,9 @@ async def rows(store: Store, actor: Actor, *, only_overdue: bool = False) -> lis
 
 
 def group(found: list[OverdueRow], by: str, lang: str | None = None) -> list[OverdueGroup]:
-    """Rows grouped by lead unit, grid or stage; most overdue group first."""
+    """Rows grouped by lead unit, grid or stage; worst first: the group whose worst row is the
+    most overdue (by 超时倍数, then due-soon by share of the limit left) leads, as within a
+    group; more overdue rows break ties."""
     if by not in BY:
         raise Invalid("error.unknown_value", field="by", value=by, choices=" | ".join(BY))
     groups: dict[str, OverdueGroup] = {}
@@ -235,7 +237,8 @@ def group(found: list[OverdueRow], by: str, lang: str | None = None) -> list[Ove
         else:
             key, label = r.clock, code_name("clock", r.clock, lang)
         groups.setdefault(key, OverdueGroup(key, label or key)).rows.append(r)
-    return sorted(groups.values(), key=lambda g: (-g.overdue, -g.worst, -g.due_soon, g.key))
+    # rows are already worst first, so a group's first row is its worst
+    return sorted(groups.values(), key=lambda g: (g.rows[0].sort_key()[:2], -g.overdue, -g.due_soon, g.key))
 
 
 async def view(store: Store, actor: Actor, by: str = "unit", *, only_overdue: bool = False,

@@ -132,13 +132,13 @@ async def test_grouped_by_unit_grid_and_stage_worst_first_and_enter_opens(known:
         assert [g for g, _ in screen.shown_groups()] == [
             known.town.grids[x] for x in ("school", "comp2", "port", "comp1")]
         await pilot.press("g")  # by stage
-        await until(pilot, lambda: screen.by == "stage" and screen.shown_groups()[0][0] == "handle")
-        assert screen.shown_groups() == [
-            ("handle", [n["B"], n["E"], n["A"], n["F"]]),
+        await until(pilot, lambda: screen.by == "stage" and screen.shown_groups()[0][0] == "escalate")
+        assert screen.shown_groups() == [  # worst first (×15.33, ×2.08, ×1.83), not most rows first
             ("escalate", [n["E"]]),
+            ("handle", [n["B"], n["E"], n["A"], n["F"]]),
             ("sign", [n["C"]]),
         ]
-        assert screen.plain_lines()[0].startswith("■ 办理  超期 3 · 将超期 1")
+        assert screen.plain_lines()[0].startswith("■ 上报  超期 1 · 最重 ×15.33")
         await pilot.press("g")
         await until(pilot, lambda: screen.by == "unit" and screen.shown_groups()[0][0] == "unassigned")
 
