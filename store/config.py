@@ -41,6 +41,7 @@ class Settings:
     hotline: str = "12345"
     platform: str = "i-网格 小程序"
     bell: bool = True
+    urgent_band_minutes: int = 30  # the queue's urgent band: clocks running out this soon
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -31,7 +31,8 @@ from griddesk.console.actions import TicketKeys
 from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.queue_table import QueueTable
-from griddesk.store import queue, views
+from griddesk.console.widgets.urgent_band import UrgentBand
+from griddesk.store import queue, urgent, views
 from griddesk.store.i18n import t
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class QueueScreen(TicketKeys, GridScreen):
         Binding("slash", "filter", "console.key.filter"),
         *(Binding(k, f"group('{g}')", f"console.group.{g}", group=_GROUP) for k, g in GROUP_KEYS.items()),
         Binding("o", "overdue", "console.key.overdue"),
+        Binding("u", "open_urgent", "console.key.urgent", show=False),
         Binding("right_square_bracket", "next_page", "console.key.next_page", show=False),
         Binding("left_square_bracket", "prev_page", "console.key.prev_page", show=False),
         Binding("escape", "back", "console.key.clear_filter"),
@@ -69,6 +71,7 @@ class QueueScreen(TicketKeys, GridScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder=t("console.queue.filter_placeholder"), id="queue-filter")
+        yield UrgentBand(self.gd.actor.jurisdiction, id="queue-urgent")
         yield QueueTable(jurisdiction=self.gd.actor.jurisdiction,
                          tz=ZoneInfo(self.gd.store.settings.timezone), id="queue-table")
         yield Static(id="queue-status")
@@ -76,6 +79,10 @@ class QueueScreen(TicketKeys, GridScreen):
     @property
     def table(self) -> QueueTable:
         return self.query_one("#queue-table", QueueTable)
+
+    @property
+    def band(self) -> UrgentBand:
+        return self.query_one("#queue-urgent", UrgentBand)
 
     @property
     def filter_input(self) -> Input:
@@ -110,12 +117,14 @@ class QueueScreen(TicketKeys, GridScreen):
         f, offset = self.filter, self.page_offset
         rows = await queue.page(store, actor, f, limit=PAGE, offset=offset)
         total = await queue.count(store, actor, f)
+        pressing = await urgent.band(store, actor)
         if (f, offset) != (self.filter, self.page_offset):
             return False  # the operator changed the filter meanwhile: read that instead
         if not rows and offset > 0 and total:
             self.page_offset = max(0, (total - 1) // PAGE * PAGE)  # the page emptied: step back
             return False
         self.total = total
+        self.band.set_rows(pressing, store.now())
         self.table.reconcile(rows, store.now())
         self.check_keys()
         return None
@@ -163,6 +172,8 @@ class QueueScreen(TicketKeys, GridScreen):
             self.reload()  # tickets become overdue as time passes
         else:
             self.table.retime(self.gd.store.now())
+        self.band.now = self.gd.store.now()
+        self.band.render_rows()
 
     def on_theme_changed(self, message: ThemeChanged) -> None:
         self.table.recolour(self.app.current_theme)
@@ -196,6 +207,13 @@ class QueueScreen(TicketKeys, GridScreen):
 
     def action_group(self, group: str) -> None:
         self.set_filter(replace(self.filter, group=group, statuses=()))
+
+    def action_open_urgent(self) -> None:
+        """u: open the most pressing ticket of the urgent band."""
+        if self.band.first is None:
+            self.notify(t("console.urgent.none"), timeout=3)
+            return
+        self.gd.open_ticket(self.band.first)
 
     def action_overdue(self) -> None:
         self.set_filter(replace(self.filter, overdue_only=not self.filter.overdue_only))
