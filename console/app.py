@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
@@ -42,6 +44,7 @@ from griddesk.console.messages import (
     ThemeChanged,
     TicketsChanged,
 )
+from griddesk.console.notice_log import NoticeLog
 from griddesk.console.screens.command import APP_COMMANDS, CommandLine
 from griddesk.console.theming import install_themes
 from griddesk.console.typeahead import Typeahead
@@ -71,6 +74,7 @@ class GridDeskApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "console.key.help"),
         Binding("colon", "command_line", "console.key.command"),
+        Binding("exclamation_mark", "notices", "console.key.notices"),
         Binding("ctrl+p", "command_palette", "console.key.palette", priority=True, show=False),
         Binding("ctrl+l", "toggle_language", "console.key.language"),
         Binding("ctrl+t", "next_theme", "console.key.theme", show=False),
@@ -94,6 +98,7 @@ class GridDeskApp(App[None]):
         self._counts = Coalesced(self._read_counts)
         self._minute_timer: Timer | None = None
         self.typeahead = Typeahead(self, super().on_event)
+        self.notice_log = NoticeLog()
         install_themes(self)
         self._localize()
 
@@ -356,6 +361,33 @@ class GridDeskApp(App[None]):
 
     def action_command_line(self) -> None:
         self.open_command_line()
+
+    # --- notices ---------------------------------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Notices go to the header's line and the `!` list, never over the work as a toast
+        (console/notice_log.py)."""
+        notice = self.notice_log.add(datetime.now(UTC), message, title, severity, timeout, markup)
+        self._show_notice()
+        self.set_timer(notice.timeout, self._show_notice, name="notice-expiry")
+
+    def _show_notice(self) -> None:
+        fresh = self.notice_log.fresh(datetime.now(UTC))
+        state = self.header_state
+        state.notice = (fresh.title + "：" if fresh and fresh.title else "") + (fresh.text if fresh else "")
+        state.notice_severity = fresh.severity if fresh else ""
+        state.unread = self.notice_log.unread
+        self.sync_headers()
+
+    def action_notices(self) -> None:
+        from griddesk.console.screens.notices import NoticesScreen
+
+        if isinstance(self.screen, NoticesScreen):
+            return
+        self.push_screen(NoticesScreen(list(self.notice_log.entries), self.actor.jurisdiction, self.tz))
+        self.notice_log.read_all()
+        self._show_notice()
 
     def action_open_screen(self, name: str, arg: str = "") -> None:
         self.open_screen(name, arg)

@@ -49,7 +49,7 @@ class QueueScreen(TicketKeys, GridScreen):
         Binding("slash", "filter", "console.key.filter"),
         *(Binding(k, f"group('{g}')", f"console.group.{g}", group=_GROUP) for k, g in GROUP_KEYS.items()),
         Binding("o", "overdue", "console.key.overdue"),
-        Binding("u", "open_urgent", "console.key.urgent", show=False),
+        Binding("t", "open_urgent", "console.key.urgent", show=False),
         Binding("right_square_bracket", "next_page", "console.key.next_page", show=False),
         Binding("left_square_bracket", "prev_page", "console.key.prev_page", show=False),
         Binding("escape", "back", "console.key.clear_filter"),
@@ -209,7 +209,7 @@ class QueueScreen(TicketKeys, GridScreen):
         self.set_filter(replace(self.filter, group=group, statuses=()))
 
     def action_open_urgent(self) -> None:
-        """u: open the most pressing ticket of the urgent band."""
+        """t: open the most pressing ticket of the urgent band (its top)."""
         if self.band.first is None:
             self.notify(t("console.urgent.none"), timeout=3)
             return

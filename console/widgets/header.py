@@ -1,6 +1,7 @@
 """The header every screen shows: where you are and what is overdue, always in sight (k9s).
 
-Line 1: the centre (the operator's jurisdiction), the operator and role, the local time.
+Line 1: the centre (the operator's jurisdiction), the notice line (unread count and the latest
+notice while fresh: console/notice_log.py), the operator and role, the local time.
 Line 2: where you are (screen › filter), then counts of open, due-soon and overdue tickets and
 pending escalations; the overdue count is highlighted when it is not zero.
 
@@ -42,6 +43,9 @@ class HeaderState:
     time: str = ""
     counts: Counts | None = None
     offline: bool = False
+    notice: str = ""  # the latest notice while fresh (console/notice_log.py)
+    notice_severity: str = ""
+    unread: int = 0  # warnings and errors not yet seen in the `!` list
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -65,6 +69,7 @@ class GridHeader(Widget):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="gd-header-line"):
             yield _Part(classes="gd-centre")
+            yield _Part(classes="gd-notice")
             yield _Part(classes="gd-who")
         with Horizontal(classes="gd-header-line"):
             yield _Part(classes="gd-where")
@@ -84,6 +89,7 @@ class GridHeader(Widget):
         if state is None or not self.query(".gd-centre"):
             return
         self.query_one(".gd-centre", _Part).show(Text(state.centre, style="bold"))
+        self.query_one(".gd-notice", _Part).show(self._notice(state))
         who = Text()
         if state.offline:
             who.append(t("console.header.offline") + "  ", style=self._colour("error") + " bold")
@@ -92,6 +98,17 @@ class GridHeader(Widget):
         self.query_one(".gd-who", _Part).show(who)
         self.query_one(".gd-where", _Part).show(Text(self.where, style="bold"))
         self.query_one(".gd-counts", _Part).show(self._counts(state.counts, state.extra.get("escalations_key")))
+
+    def _notice(self, state: HeaderState) -> Text:
+        """The notice line: `!3` unread (reverse, when any), then the latest notice while fresh."""
+        out = Text(no_wrap=True, overflow="ellipsis")
+        if state.unread:
+            out.append(f" !{state.unread} ", style=f"bold reverse {self._colour('error')}")
+            out.append(" ")
+        if state.notice:
+            style = {"error": f"bold {self._colour('error')}", "warning": f"bold {self._colour('due-soon')}"}
+            out.append(state.notice, style=style.get(state.notice_severity, ""))
+        return out
 
     def _colour(self, name: str) -> str:
         theme = self.app.current_theme

@@ -71,7 +71,7 @@ async def go_to(pilot: Pilot, q: QueueScreen, number: str) -> None:
 
 
 def notes(app: GridDeskApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return app.notice_log.messages
 
 
 async def timeline(town: Town, number: str) -> list[str]:

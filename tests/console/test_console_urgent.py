@@ -34,7 +34,7 @@ async def test_a_clock_running_out_lifts_the_ticket_into_the_band(town: Town) ->
             assert numbers(app)[:3] == relaxed or set(numbers(app)[:3]) == set(relaxed)  # urgency first below
             band_text = str(queue.band.render())
             assert pressing.split("-", 1)[1] in band_text and "20分钟" in band_text
-            await pilot.press("u")
+            await pilot.press("t")
             await until(pilot, lambda: isinstance(app.screen, TicketScreen))
             assert app.screen.number == pressing  # type: ignore[attr-defined]
     finally:

@@ -1,0 +1,84 @@
+"""Notices that inform without covering: the app's `notify` lands here, not in a toast.
+
+Textual's toasts covered the bottom rows from column 18 at 80×24 — the highlighted row, the
+dispatch and confirm dialogs — and wrapped CJK text badly. Instead every notice is kept here
+(newest first, a bounded list); the header's first line shows the latest while it is fresh and,
+after that, the count of unread warnings and errors; `!` opens the list (console/screens/notices.py),
+where Enter jumps to the notice's ticket. The bell rings as before (console/alerts.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.errors import MarkupError
+from rich.text import Text
+
+KEEP = 200  # notices kept for the list
+FRESH = 8.0  # seconds the header shows a notice when its sender gave no timeout
+# a ticket number as notices write it: whole, or as a town's screens shorten it
+_NUMBER = re.compile(r"(?<![\d-])(?:\d{9}-)?\d{8}-\d{4,}(?![\d-])")
+
+
+@dataclass(frozen=True)
+class Notice:
+    at: datetime
+    text: str  # plain text: never parsed as markup again
+    title: str
+    severity: str  # information | warning | error
+    timeout: float
+    number: str | None  # the ticket it is about, when its text names one
+
+    @property
+    def counts(self) -> bool:
+        """Warnings and errors are counted as unread until the list has been opened."""
+        return self.severity != "information"
+
+
+def plain(message: object, markup: bool) -> str:
+    """The message as plain text: markup is rendered away only when the sender asked for it,
+    and text that is not valid markup (an error holding `[SQL: …]`) is kept as it is."""
+    text = str(message)
+    if not markup:
+        return text
+    try:
+        return Text.from_markup(text).plain
+    except MarkupError:
+        return text
+
+
+class NoticeLog:
+    def __init__(self) -> None:
+        self.entries: deque[Notice] = deque(maxlen=KEEP)
+        self.unread = 0
+
+    def add(self, at: datetime, message: object, title: str = "", severity: str = "information",
+            timeout: float | None = None, markup: bool = True) -> Notice:
+        text = plain(message, markup)
+        found = _NUMBER.search(text)
+        notice = Notice(at, " ".join(text.split()), plain(title, markup), severity,
+                        FRESH if timeout is None else timeout, found.group(0) if found else None)
+        self.entries.appendleft(notice)
+        if notice.counts:
+            self.unread += 1
+        return notice
+
+    @property
+    def latest(self) -> Notice | None:
+        return self.entries[0] if self.entries else None
+
+    def fresh(self, now: datetime) -> Notice | None:
+        """The latest notice while its time to be shown lasts."""
+        n = self.latest
+        return n if n is not None and (now - n.at).total_seconds() < n.timeout else None
+
+    def read_all(self) -> None:
+        self.unread = 0
+
+    @property
+    def messages(self) -> list[str]:
+        """Every kept text, newest first (tests and the list)."""
+        return [n.text for n in self.entries]
