@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from griddesk.console.coalesce import Coalesced
 from griddesk.console.messages import LanguageChanged, ThemeChanged
 from griddesk.console.widgets import localize_bindings
+from griddesk.console.widgets.footer import KeyFooter
 from griddesk.console.widgets.header import GridHeader
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
@@ -65,7 +65,7 @@ class GridScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield GridHeader(self.where(), id="gd-header")
         yield from self.compose_body()
-        yield Footer()
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         return iter(())
