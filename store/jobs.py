@@ -80,6 +80,23 @@ async def holder_of(store: Store, name: str, clock: Callable[[], datetime] = wal
     return row[0]
 
 
+async def covered_by_other(store: Store, job: str, jurisdiction: str, holder: str,
+                           clock: Callable[[], datetime] = wall_clock) -> str | None:
+    """Another holder's live lease on `job` for this jurisdiction or one above it (a county's
+    worker runs its towns' ladders): a town console then leaves the job to it."""
+    now = clock()
+    async with store.db.session() as s:
+        rows = (await s.execute(select(JobLease.name, JobLease.holder).where(
+            JobLease.name.startswith(f"{job}:"), JobLease.expires_at >= now, JobLease.holder != holder))).all()
+    for name, other in rows:
+        area = name.split(":", 1)[1]
+        if area != "*" and jurisdiction.startswith(area) and area != jurisdiction:
+            return str(other)
+        if area == "*" and jurisdiction:
+            return str(other)
+    return None
+
+
 # --- the jobs ---------------------------------------------------------------------------------
 
 
@@ -120,7 +137,8 @@ class Runner:
         loop = asyncio.get_running_loop()
         for job in self.jobs:
             name = lease_name(job.name, self.jurisdiction)
-            if not await take(self.store, name, self.holder, clock=self.clock):
+            if await covered_by_other(self.store, job.name, self.jurisdiction, self.holder, self.clock) \
+                    or not await take(self.store, name, self.holder, clock=self.clock):
                 self.held.discard(name)
                 continue
             self.held.add(name)
@@ -158,5 +176,5 @@ class Runner:
             await self.release()
 
 
-__all__ = ["JOBS", "LADDER", "TTL", "Job", "Runner", "holder_of", "lease_name", "new_holder", "release",
+__all__ = ["JOBS", "LADDER", "TTL", "Job", "Runner", "covered_by_other", "holder_of", "lease_name", "new_holder", "release",
            "take", "wall_clock"]
