@@ -176,5 +176,5 @@ class Runner:
             await self.release()
 
 
-__all__ = ["JOBS", "LADDER", "TTL", "Job", "Runner", "covered_by_other", "holder_of", "lease_name", "new_holder", "release",
-           "take", "wall_clock"]
+__all__ = ["JOBS", "LADDER", "TTL", "Job", "Runner", "covered_by_other", "holder_of", "lease_name", "new_holder",
+           "release", "take", "wall_clock"]
