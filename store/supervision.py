@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from griddesk.store import actor as actor_mod
 from griddesk.store import permissions, records
@@ -297,8 +297,12 @@ async def _write_batch(store: Store, system: Actor, todo: list[_Due], now: datet
     data = {d.key: {"level": d.level, "auto": True, "clock": ClockName.HANDLE.value, "due_at": iso(d.c.due)}
             for d in todo}
     planned = {(d.c.clock_id, d.c.due, d.c.warn_at) for d in todo}
-    ins = _insert_ignoring(store)(Supervision).on_conflict_do_nothing(index_elements=["step_key"])
-    async with store.db.session(write=True) as conn:
+    # executemany of one cached statement (a multi-row VALUES is compiled anew for every batch
+    # and cost ten times the statements); RETURNING gives the keys this runner inserted
+    ins = (_insert_ignoring(store)(Supervision).on_conflict_do_nothing(index_elements=["step_key"])
+           .returning(Supervision.step_key))
+    async with store.db.session(write=True) as s:
+        conn = await s.connection()  # Core statements on the session's connection: no ORM bulk path
         # the clock may have stopped (feedback, close) or moved (an approved extension) since it
         # was read: keep a step only if its clock still runs to the same deadline, else decide again
         now_clocks = (await conn.execute(
@@ -310,10 +314,9 @@ async def _write_batch(store: Store, system: Actor, todo: list[_Due], now: datet
         keep = [d for d in todo if d.c.clock_id in same or d.level in moved.get(d.c.clock_id, ())]
         if not keep:
             return []
-        made = set((await conn.execute(ins.values([
+        made = set((await conn.execute(ins, [
             {"ticket_id": d.c.ticket_id, "level": d.level, "unit_id": d.c.unit_id, "reason": None,
-             "actor": system.label, "at": now, "step_key": d.key} for d in keep]).returning(
-            Supervision.step_key))).scalars())
+             "actor": system.label, "at": now, "step_key": d.key} for d in keep])).scalars())
         fresh = [d for d in keep if d.key in made]  # the rest another runner wrote first
         if not fresh:
             return []
@@ -325,13 +328,13 @@ async def _write_batch(store: Store, system: Actor, todo: list[_Due], now: datet
              "area_code": d.c.town} for d in fresh])
         await _raise_levels(conn, fresh)
         # one audit entry per batch, naming every step (the timeline has one entry per step)
-        await records.audit(conn, system, "ticket.supervise", "ticket", None, now, {
+        await records.audit(s, system, "ticket.supervise", "ticket", None, now, {
             "auto": True, "steps": [[d.c.number, d.level] for d in fresh]})
     return [Step(d.c.number, d.c.ticket_id, d.level, now, system.label, None, d.c.unit_code, True,
                  d.c.due, d.at) for d in fresh]
 
 
-async def _raise_levels(conn: AsyncSession, fresh: list[_Due]) -> None:
+async def _raise_levels(conn: AsyncConnection, fresh: list[_Due]) -> None:
     # mildest first, one UPDATE per level, each only replacing a milder (or no) level: the same
     # end as writing the steps one by one, and two writers at once cannot lower a level
     for level in LEVELS:
@@ -340,7 +343,7 @@ async def _raise_levels(conn: AsyncSession, fresh: list[_Due]) -> None:
             milder = [x for x in LEVELS if RANK[x] < RANK[level]]
             await conn.execute(update(Ticket).where(
                 Ticket.id.in_(ids), or_(Ticket.supervise_level.is_(None), Ticket.supervise_level.in_(milder)))
-                .values(supervise_level=level).execution_options(synchronize_session=False))
+                .values(supervise_level=level))
 
 
 async def run_ladder_as(store: Store, actor: Actor) -> list[Step]:
