@@ -95,14 +95,30 @@ def _first_late_day(cal: WorkCalendar, due: datetime) -> date:
     return d if cal.is_workday(d) and local < _opening(cal, d) else cal.next_workday(d)
 
 
-def nth_workday_after(cal: WorkCalendar, due: datetime, n: int) -> datetime:
-    """The opening of the n-th working day after `due` (n ≤ 0: the deadline itself)."""
+# (local date of the deadline, before that day's opening, n) -> the n-th working day's opening
+Memo = dict[tuple[date, bool, int], datetime]
+
+
+def nth_workday_after(cal: WorkCalendar, due: datetime, n: int, memo: Memo | None = None) -> datetime:
+    """The opening of the n-th working day after `due` (n ≤ 0: the deadline itself).
+
+    `memo` (one dict for one run over many clocks) remembers the answer per deadline day: it
+    depends only on the day and on whether the deadline falls before that day's opening."""
     if n <= 0:
         return due
+    key: tuple[date, bool, int] | None = None
+    if memo is not None:
+        local = cal.local(due)
+        key = (local.date(), local < _opening(cal, local.date()), n)
+        if key in memo:
+            return memo[key]
     d = _first_late_day(cal, due)
     for _ in range(n - 1):
         d = cal.next_workday(d)
-    return _opening(cal, d)
+    out = _opening(cal, d)
+    if memo is not None and key is not None:
+        memo[key] = out
+    return out
 
 
 def working_days_late(cal: WorkCalendar, due: datetime, now: datetime) -> int:
@@ -115,21 +131,22 @@ def working_days_late(cal: WorkCalendar, due: datetime, now: datetime) -> int:
     return n
 
 
-def schedule(store: Store, due: datetime, warn_at: datetime) -> dict[str, datetime]:
+def schedule(store: Store, due: datetime, warn_at: datetime, memo: Memo | None = None) -> dict[str, datetime]:
     """When each automatic step of a handling clock is due."""
     cal, st = store.calendar, store.settings
     reminder = cal.add_work_seconds(due, -st.reminder_hours_before * 3600)
     return {
         L.REMINDER: min(max(reminder, warn_at), due),
-        L.NOTICE: nth_workday_after(cal, due, st.notice_days_after),
-        L.CRITICISM: nth_workday_after(cal, due, st.criticism_days_after),
+        L.NOTICE: nth_workday_after(cal, due, st.notice_days_after, memo),
+        L.CRITICISM: nth_workday_after(cal, due, st.criticism_days_after, memo),
     }
 
 
-def due_steps(store: Store, due: datetime, warn_at: datetime, now: datetime) -> list[tuple[str, datetime]]:
+def due_steps(store: Store, due: datetime, warn_at: datetime, now: datetime,
+              memo: Memo | None = None) -> list[tuple[str, datetime]]:
     """The automatic steps whose time has come for a clock running to `due`, mildest first."""
     out = []
-    for level, at in schedule(store, due, warn_at).items():
+    for level, at in schedule(store, due, warn_at, memo).items():
         if at > now:
             continue
         if level == L.REMINDER and now >= due:
@@ -207,7 +224,9 @@ async def _unit_code(s: AsyncSession, unit_id: int | None) -> str | None:
 # run that was interrupted (a quit, a crash, a cancelled worker) resumes where it stopped and
 # nothing is written twice, and two runners at once write each step once.
 
-BATCH = 200  # steps per write transaction: ~15 ms on SQLite (bench/ladder.py)
+BATCH = 200  # at most this many steps per write transaction
+FIRST_BATCH, MIN_BATCH = 50, 20
+TARGET_S = 0.03  # each batch is sized to hold the write lock about this long (bench/ladder.py)
 PAUSE_S = 0.005  # at least this long between batches, so waiting writers get the lock
 
 
@@ -248,8 +267,9 @@ async def plan(store: Store, now: datetime, jurisdiction: str = "") -> list[_Due
         cands = [_Candidate(*r) for r in (await s.execute(q)).all()]
         done = await _written(s, [c.ticket_id for c in cands])
     todo: list[_Due] = []
+    memo: Memo = {}
     for c in sorted(cands, key=lambda c: c.clock_id):  # one order for every runner: no deadlocks
-        for level, at in due_steps(store, c.due, c.warn_at, now):
+        for level, at in due_steps(store, c.due, c.warn_at, now, memo):
             if step_key(c.clock_id, level) not in done:
                 todo.append(_Due(c, level, at))
     return todo
@@ -270,18 +290,25 @@ async def run_ladder(store: Store, now: datetime | None = None, jurisdiction: st
     system = actor_mod.system(jurisdiction)
     todo = await plan(store, now, jurisdiction)
     wrote: list[Step] = []
-    pause = PAUSE_S
-    for i, start in enumerate(range(0, len(todo), max(batch, 1))):
+    most = max(batch, 1)
+    size = min(FIRST_BATCH, most)  # the first batch also compiles the statements: keep it small
+    start, i, pause = 0, 0, PAUSE_S
+    while start < len(todo):
         if i:
             await asyncio.sleep(pause)  # let a writer that waited on this batch go first
         t0 = time.perf_counter()
-        steps = await _write_batch(store, system, todo[start:start + batch], now)
+        steps = await _write_batch(store, system, todo[start:start + size], now)
+        took = time.perf_counter() - t0
+        start += size
         # a batch that took long (a slow disk, a busy machine) is followed by as long a pause,
-        # so the ladder never holds the write lock more than half the time
-        pause = max(PAUSE_S, time.perf_counter() - t0)
+        # so the ladder never holds the write lock more than half the time; the next batch is
+        # sized to take about TARGET_S
+        pause = max(PAUSE_S, took)
+        size = max(min(MIN_BATCH, most), min(most, int(size * TARGET_S / max(took, 1e-4))))
         wrote += steps
         if after_batch is not None:
             await after_batch(i, steps)
+        i += 1
     return wrote
 
 
