@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, case, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -361,16 +361,21 @@ async def _write_batch(store: Store, system: Actor, todo: list[_Due], now: datet
                  d.c.due, d.at) for d in fresh]
 
 
+_RANK_SQL = case(*((Ticket.supervise_level == lvl, rank) for lvl, rank in RANK.items()), else_=0)
+
+
 async def _raise_levels(conn: AsyncConnection, fresh: list[_Due]) -> None:
-    # mildest first, one UPDATE per level, each only replacing a milder (or no) level: the same
-    # end as writing the steps one by one, and two writers at once cannot lower a level
-    for level in LEVELS:
-        ids = sorted({d.c.ticket_id for d in fresh if d.level == level})
-        if ids:
-            milder = [x for x in LEVELS if RANK[x] < RANK[level]]
-            await conn.execute(update(Ticket).where(
-                Ticket.id.in_(ids), or_(Ticket.supervise_level.is_(None), Ticket.supervise_level.in_(milder)))
-                .values(supervise_level=level))
+    # one executemany UPDATE: each ticket to the highest level this batch reached, only where
+    # its level is milder (or none) — the same end as writing the steps one by one, and two
+    # writers at once cannot lower a level
+    top: dict[int, str] = {}
+    for d in fresh:
+        if RANK[d.level] > RANK.get(top.get(d.c.ticket_id, ""), 0):
+            top[d.c.ticket_id] = d.level
+    await conn.execute(
+        update(Ticket).where(Ticket.id == bindparam("b_id"), _RANK_SQL < bindparam("b_rank"))
+        .values(supervise_level=bindparam("b_level")),
+        [{"b_id": tid, "b_rank": RANK[level], "b_level": level} for tid, level in sorted(top.items())])
 
 
 async def run_ladder_as(store: Store, actor: Actor) -> list[Step]:
