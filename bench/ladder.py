@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import statistics
@@ -110,7 +109,7 @@ def grow_backlog(path: Path, have: int, target: int) -> int:
         for tid, cid in src:
             cur = con.execute(
                 f"INSERT INTO tickets ({', '.join(tcols)}) SELECT "
-                + ", ".join("number || '-c{}'".format(k) if c == "number" else "NULL" if c == "supervise_level"
+                + ", ".join(f"number || '-c{k}'" if c == "number" else "NULL" if c == "supervise_level"
                             else c for c in tcols) + " FROM tickets WHERE id = ?", (tid,))
             con.execute(f"INSERT INTO ticket_clocks (ticket_id, {', '.join(ccols)}) "
                         f"SELECT ?, {', '.join(ccols)} FROM ticket_clocks WHERE id = ?", (cur.lastrowid, cid))
@@ -162,21 +161,21 @@ async def run_ladder(path: Path, now: datetime, writer_seconds: float) -> dict:
 
     stop = path.with_name(path.name + ".stop")
     stop.unlink(missing_ok=True)
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(writer_seconds), str(stop)],
-                              stdout=subprocess.PIPE, text=True)
+    writer = await asyncio.create_subprocess_exec(sys.executable, "-c", WRITER, str(path), str(writer_seconds),
+                                                  str(stop), stdout=asyncio.subprocess.PIPE)
     assert writer.stdout is not None
-    writer.stdout.readline()  # "ready"
+    await writer.stdout.readline()  # "ready"
     await asyncio.sleep(0.2)  # the writer's steady state first
     t0 = time.perf_counter()
     wrote = await supervision.run_ladder(store, now)
     ladder_s = time.perf_counter() - t0
     stop.touch()
-    out, _ = writer.communicate(timeout=writer_seconds + 60)
+    out, _ = await asyncio.wait_for(writer.communicate(), timeout=writer_seconds + 60)
     stop.unlink(missing_ok=True)
     await store.close()
     return {"planned": len(planned), "wrote": len(wrote), "plan_s": plan_s, "ladder_s": ladder_s,
             "txn_max": max(txns, default=0.0), "txn_median": statistics.median(txns) if txns else 0.0,
-            "txns": len(txns), "writer": json.loads(out.strip().splitlines()[-1])}
+            "txns": len(txns), "writer": json.loads(out.decode().strip().splitlines()[-1])}
 
 
 def rows_written(path: Path) -> dict[str, list[tuple]]:

@@ -361,7 +361,7 @@ async def _write_batch(store: Store, system: Actor, todo: list[_Due], now: datet
                  d.c.due, d.at) for d in fresh]
 
 
-_RANK_SQL = case(*((Ticket.supervise_level == lvl, rank) for lvl, rank in RANK.items()), else_=0)
+_level_rank = case(*((Ticket.supervise_level == lvl, rank) for lvl, rank in RANK.items()), else_=0)
 
 
 async def _raise_levels(conn: AsyncConnection, fresh: list[_Due]) -> None:
@@ -373,7 +373,7 @@ async def _raise_levels(conn: AsyncConnection, fresh: list[_Due]) -> None:
         if RANK[d.level] > RANK.get(top.get(d.c.ticket_id, ""), 0):
             top[d.c.ticket_id] = d.level
     await conn.execute(
-        update(Ticket).where(Ticket.id == bindparam("b_id"), _RANK_SQL < bindparam("b_rank"))
+        update(Ticket).where(Ticket.id == bindparam("b_id"), _level_rank < bindparam("b_rank"))
         .values(supervise_level=bindparam("b_level")),
         [{"b_id": tid, "b_rank": RANK[level], "b_level": level} for tid, level in sorted(top.items())])
 
