@@ -56,7 +56,7 @@ async def cmd_worker(ctx: Any, args: argparse.Namespace) -> int:
 
     def report(done: dict[str, int]) -> None:
         for name, count in done.items():
-            _say(t("worker.ran", job=name, count=count))
+            _say(t("worker.ran", job=t(f"worker.job.{name}"), count=count))
 
     if args.once:
         try:
