@@ -225,9 +225,11 @@ async def _unit_code(s: AsyncSession, unit_id: int | None) -> str | None:
 # nothing is written twice, and two runners at once write each step once.
 
 BATCH = 200  # at most this many steps per write transaction
-FIRST_BATCH, MIN_BATCH = 50, 20
+FIRST_BATCH, MIN_BATCH = 50, 100
 TARGET_S = 0.03  # each batch is sized to hold the write lock about this long (bench/ladder.py)
-PAUSE_S = 0.005  # at least this long between batches, so waiting writers get the lock
+# the pause between batches: SQLite's busy handler retries a waiting writer at most 25 ms apart
+# for its first 150 ms of waiting, so a 25 ms gap lets every writer that waited on a batch in
+PAUSE_S = 0.025
 
 
 @dataclass(frozen=True)
@@ -292,18 +294,16 @@ async def run_ladder(store: Store, now: datetime | None = None, jurisdiction: st
     wrote: list[Step] = []
     most = max(batch, 1)
     size = min(FIRST_BATCH, most)  # the first batch also compiles the statements: keep it small
-    start, i, pause = 0, 0, PAUSE_S
+    start, i = 0, 0
     while start < len(todo):
         if i:
-            await asyncio.sleep(pause)  # let a writer that waited on this batch go first
+            await asyncio.sleep(PAUSE_S)  # let a writer that waited on this batch go first
         t0 = time.perf_counter()
         steps = await _write_batch(store, system, todo[start:start + size], now)
         took = time.perf_counter() - t0
         start += size
-        # a batch that took long (a slow disk, a busy machine) is followed by as long a pause,
-        # so the ladder never holds the write lock more than half the time; the next batch is
-        # sized to take about TARGET_S
-        pause = max(PAUSE_S, took)
+        # the next batch is sized to take about TARGET_S (a slow disk, a busy machine: fewer
+        # steps); each batch has a fixed cost, so never fewer than MIN_BATCH
         size = max(min(MIN_BATCH, most), min(most, int(size * TARGET_S / max(took, 1e-4))))
         wrote += steps
         if after_batch is not None:
