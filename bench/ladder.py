@@ -259,6 +259,7 @@ def main() -> int:
     print(f"  ratio ladder / raw      {r['ladder_s'] / raw_s:>8.1f}×")
     print(f"  other writer (every 10 ms): {w['n']} writes, wait median {w['median'] * 1000:.1f} ms, "
           f"p99 {w['p99'] * 1000:.1f} ms, max {w['max'] * 1000:.1f} ms")
+    print(f"  load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     ok = r["wrote"] >= 15_000 and r["ladder_s"] <= 10 and w["max"] <= 0.1 and r["txn_max"] <= 0.05
     print(f"  goal (≥ 15,000 steps in ≤ 10 s, writer max wait ≤ 100 ms, transaction ≤ 50 ms): "
           f"{'met' if ok else 'MISSED'}")
