@@ -218,8 +218,8 @@ async def _unit_code(s: AsyncSession, unit_id: int | None) -> str | None:
 #
 # The ladder reads and decides outside any write transaction, then writes in small batches,
 # each its own short write transaction of a few set-based statements (one INSERT of the
-# supervisions with RETURNING, then executemany of the timeline and the change feed, one audit
-# entry, one UPDATE per level reached): on SQLite every other writer waits at most one batch, not
+# supervisions with RETURNING, then executemany of the timeline, the change feed and the
+# tickets' levels, and one audit entry): on SQLite every other writer waits at most one batch, not
 # the whole run. Each step's `step_key` is unique and inserted with ON CONFLICT DO NOTHING, so a
 # run that was interrupted (a quit, a crash, a cancelled worker) resumes where it stopped and
 # nothing is written twice, and two runners at once write each step once.
