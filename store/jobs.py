@@ -83,16 +83,17 @@ async def holder_of(store: Store, name: str, clock: Callable[[], datetime] = wal
 async def covered_by_other(store: Store, job: str, jurisdiction: str, holder: str,
                            clock: Callable[[], datetime] = wall_clock) -> str | None:
     """Another holder's live lease on `job` for this jurisdiction or one above it (a county's
-    worker runs its towns' ladders): a town console then leaves the job to it."""
+    worker runs its towns' ladders): a console then leaves the job to it. One read, so a console
+    that does not hold the lease writes nothing each minute."""
     now = clock()
     async with store.db.session() as s:
         rows = (await s.execute(select(JobLease.name, JobLease.holder).where(
             JobLease.name.startswith(f"{job}:"), JobLease.expires_at >= now, JobLease.holder != holder))).all()
     for name, other in rows:
         area = name.split(":", 1)[1]
-        if area != "*" and jurisdiction.startswith(area) and area != jurisdiction:
+        if area != "*" and jurisdiction.startswith(area):
             return str(other)
-        if area == "*" and jurisdiction:
+        if area == "*":  # the whole database
             return str(other)
     return None
 
