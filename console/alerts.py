@@ -6,8 +6,10 @@
   the terminal bell once per batch when the operator's bell is on, and shows each as a toast.
   The app calls it when the change feed moves (an emergency arrives from another process within
   the poll interval) and every `interval` seconds (a deadline passes without anyone writing).
-- `Alerts.run_ladder()` writes the supervision ladder's due steps for the actor's jurisdiction,
-  once a minute (`store.supervision.run_ladder` is idempotent: every console may run it).
+- `Alerts.run_ladder()` runs the centre's periodic jobs (the supervision ladder) once a minute,
+  but only while this console holds their lease (`store.jobs`): the first console of a centre
+  takes it when nobody (no other console, no `griddesk worker`) holds it; the others read the
+  ladder's steps through the change feed. The lease is released when the console quits.
 
 Reads and writes run in workers; one check at a time (a check asked for while one runs is run
 once more after it).
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 from textual.timer import Timer
 
 from griddesk.console.coalesce import Coalesced
-from griddesk.store import notices, permissions, supervision
+from griddesk.store import jobs, notices, permissions
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import Role, Urgency
@@ -61,6 +63,7 @@ class Alerts:
         self._timer: Timer | None = None
         self._ladder_timer: Timer | None = None
         self._laddering = False
+        self._jobs: jobs.Runner | None = None  # made on the first run: the actor is known by then
 
     @property
     def store(self) -> Store:
@@ -163,14 +166,22 @@ class Alerts:
             self._laddering = True
             self.app.run_worker(self.run_ladder(), group="ladder", exit_on_error=False)
 
-    async def run_ladder(self) -> list[supervision.Step]:
+    async def run_ladder(self) -> dict[str, int]:
+        """Run the periodic jobs if this console holds (or can take) their lease: rows written per job."""
         try:
-            return await supervision.run_ladder(self.store, jurisdiction=self.actor.jurisdiction)
+            if self._jobs is None:
+                self._jobs = jobs.Runner(self.store, self.actor.jurisdiction)
+            return await self._jobs.tick(force=True)  # the app's minute timer sets the pace
         except Exception as e:
-            log.warning("supervision ladder failed: %s", e)
-            return []
+            log.warning("periodic jobs failed: %s", e)
+            return {}
         finally:
             self._laddering = False
+
+    async def release(self) -> None:
+        """Give up the jobs' leases (on quit), so the next console or worker need not wait for them."""
+        if self._jobs is not None:
+            await self._jobs.release()
 
 
 __all__ = ["Alerts", "told", "watches"]

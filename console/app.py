@@ -421,6 +421,7 @@ class GridDeskApp(App[None]):
                 await asyncio.wait_for(self.workers.wait_for_complete(mine), timeout=2.0)
             except Exception:  # TimeoutError: leave the rest to be cancelled
                 pass
+        await self.alerts.release()  # the periodic jobs' lease: free for the next console at once
 
 
 if TYPE_CHECKING:

@@ -278,6 +278,9 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_queue", "town_code", "status", "urgency", "due_at"),
         Index("ix_tickets_town_received", "town_code", "received_at"),
+        # migration 0007: header counts from the index alone; the alert query's escalated tickets
+        Index("ix_tickets_counts", "town_code", "status", "due_at", "warn_at", "escalation"),
+        Index("ix_tickets_escalation", "escalation", "town_code"),
     )
 
 
@@ -306,7 +309,10 @@ class TicketClock(Base):
     remaining_s: Mapped[int | None] = mapped_column(Integer)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_clocks_running", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_clocks_running", "state", "due_at"),
+        Index("ix_clocks_ladder", "name", "state", "warn_at"),  # migration 0007: the ladder's read
+    )
 
 
 class TimelineEntry(Base):
@@ -413,3 +419,14 @@ class Counter(Base):
     __tablename__ = "counters"
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class JobLease(Base):
+    """Who runs a periodic job (the supervision ladder) for one centre, and until when
+    (store/jobs.py). `name` is "<job>:<jurisdiction>"."""
+
+    __tablename__ = "job_leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)

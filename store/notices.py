@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from griddesk.store import permissions, records
@@ -101,7 +101,7 @@ async def pending_notices(store: Store, actor: Actor) -> list[Notice]:
         .where(TicketClock.state == ClockState.RUNNING, TicketClock.due_at < now,
                TicketClock.due_at >= now - window(store),
                _not_notified(op, TicketClock.name, OVERDUE)), actor)
-    urgent_q = scope(
+    urgent_base = scope(
         select(Ticket.id, Ticket.number, Ticket.title, Ticket.urgency, Ticket.received_at)
         .where(_not_notified(op, ARRIVAL, arrival)), actor)
     if county:
@@ -109,14 +109,17 @@ async def pending_notices(store: Store, actor: Actor) -> list[Notice]:
         # the towns' own deadlines are the towns' to watch, except what the county now holds
         late_q = late_q.where(under(Ticket.held_by, actor.jurisdiction),
                               func.length(Ticket.held_by) == COUNTY_CODE)
-        urgent_q = urgent_q.where(Ticket.escalation.in_((REPORTED, COUNTY)))
+        urgent_qs = [urgent_base.where(Ticket.escalation.in_((REPORTED, COUNTY)))]
     else:
-        urgent_q = urgent_q.where(
-            or_(Ticket.urgency == Urgency.EMERGENCY, Ticket.escalation == FLAGGED),
-            or_(Ticket.status.in_((Status.RECEIVED, Status.PENDING_DISPATCH)), Ticket.escalation == FLAGGED))
+        # an emergency the centre has not dispatched, or anything flagged for reporting upward:
+        # two queries, each served by an index (ix_tickets_queue on town, status, urgency;
+        # ix_tickets_escalation), rather than one OR that reads every open ticket of the town
+        urgent_qs = [urgent_base.where(Ticket.urgency == Urgency.EMERGENCY,
+                                       Ticket.status.in_((Status.RECEIVED, Status.PENDING_DISPATCH))),
+                     urgent_base.where(Ticket.escalation == FLAGGED)]
     async with store.db.session() as s:
         late = (await s.execute(late_q)).all()
-        urgent = (await s.execute(urgent_q)).all()
+        urgent = list({r[0]: r for q in urgent_qs for r in (await s.execute(q)).all()}.values())
     out = [Notice(arrival, tid, number, ARRIVAL, title, urg, at)
            for tid, number, title, urg, at in sorted(urgent, key=lambda r: (r[4], r[0]))]
     out += [Notice(OVERDUE, tid, number, clock, title, urg, due)

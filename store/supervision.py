@@ -26,13 +26,16 @@ is unique, so consoles running the ladder at the same moment cannot write it twi
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, case, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from griddesk.store import actor as actor_mod
 from griddesk.store import permissions, records
@@ -42,7 +45,7 @@ from griddesk.store.context import Store
 from griddesk.store.enums import OPEN_STATUSES, ClockName, ClockState, Role, Status, SuperviseLevel
 from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import code_name
-from griddesk.store.models import Grid, Supervision, Ticket, TicketClock, Unit
+from griddesk.store.models import Change, Grid, Supervision, Ticket, TicketClock, TimelineEntry, Unit
 from griddesk.store.scope import in_town
 from griddesk.store.timefmt import iso
 from griddesk.store.views import get_ticket
@@ -92,14 +95,30 @@ def _first_late_day(cal: WorkCalendar, due: datetime) -> date:
     return d if cal.is_workday(d) and local < _opening(cal, d) else cal.next_workday(d)
 
 
-def nth_workday_after(cal: WorkCalendar, due: datetime, n: int) -> datetime:
-    """The opening of the n-th working day after `due` (n ≤ 0: the deadline itself)."""
+# (local date of the deadline, before that day's opening, n) -> the n-th working day's opening
+Memo = dict[tuple[date, bool, int], datetime]
+
+
+def nth_workday_after(cal: WorkCalendar, due: datetime, n: int, memo: Memo | None = None) -> datetime:
+    """The opening of the n-th working day after `due` (n ≤ 0: the deadline itself).
+
+    `memo` (one dict for one run over many clocks) remembers the answer per deadline day: it
+    depends only on the day and on whether the deadline falls before that day's opening."""
     if n <= 0:
         return due
+    key: tuple[date, bool, int] | None = None
+    if memo is not None:
+        local = cal.local(due)
+        key = (local.date(), local < _opening(cal, local.date()), n)
+        if key in memo:
+            return memo[key]
     d = _first_late_day(cal, due)
     for _ in range(n - 1):
         d = cal.next_workday(d)
-    return _opening(cal, d)
+    out = _opening(cal, d)
+    if memo is not None and key is not None:
+        memo[key] = out
+    return out
 
 
 def working_days_late(cal: WorkCalendar, due: datetime, now: datetime) -> int:
@@ -112,21 +131,22 @@ def working_days_late(cal: WorkCalendar, due: datetime, now: datetime) -> int:
     return n
 
 
-def schedule(store: Store, due: datetime, warn_at: datetime) -> dict[str, datetime]:
+def schedule(store: Store, due: datetime, warn_at: datetime, memo: Memo | None = None) -> dict[str, datetime]:
     """When each automatic step of a handling clock is due."""
     cal, st = store.calendar, store.settings
     reminder = cal.add_work_seconds(due, -st.reminder_hours_before * 3600)
     return {
         L.REMINDER: min(max(reminder, warn_at), due),
-        L.NOTICE: nth_workday_after(cal, due, st.notice_days_after),
-        L.CRITICISM: nth_workday_after(cal, due, st.criticism_days_after),
+        L.NOTICE: nth_workday_after(cal, due, st.notice_days_after, memo),
+        L.CRITICISM: nth_workday_after(cal, due, st.criticism_days_after, memo),
     }
 
 
-def due_steps(store: Store, due: datetime, warn_at: datetime, now: datetime) -> list[tuple[str, datetime]]:
+def due_steps(store: Store, due: datetime, warn_at: datetime, now: datetime,
+              memo: Memo | None = None) -> list[tuple[str, datetime]]:
     """The automatic steps whose time has come for a clock running to `due`, mildest first."""
     out = []
-    for level, at in schedule(store, due, warn_at).items():
+    for level, at in schedule(store, due, warn_at, memo).items():
         if at > now:
             continue
         if level == L.REMINDER and now >= due:
@@ -195,6 +215,21 @@ async def _unit_code(s: AsyncSession, unit_id: int | None) -> str | None:
 
 
 # --- the ladder -----------------------------------------------------------------------------
+#
+# The ladder reads and decides outside any write transaction, then writes in small batches,
+# each its own short write transaction of a few set-based statements (one INSERT of the
+# supervisions with RETURNING, then executemany of the timeline, the change feed and the
+# tickets' levels, and one audit entry): on SQLite every other writer waits at most one batch, not
+# the whole run. Each step's `step_key` is unique and inserted with ON CONFLICT DO NOTHING, so a
+# run that was interrupted (a quit, a crash, a cancelled worker) resumes where it stopped and
+# nothing is written twice, and two runners at once write each step once.
+
+BATCH = 200  # at most this many steps per write transaction
+FIRST_BATCH, MIN_BATCH = 50, 100
+TARGET_S = 0.03  # each batch is sized to hold the write lock about this long (bench/ladder.py)
+# the pause between batches: SQLite's busy handler retries a waiting writer at most 25 ms apart
+# for its first 150 ms of waiting, so a 25 ms gap lets every writer that waited on a batch in
+PAUSE_S = 0.025
 
 
 @dataclass(frozen=True)
@@ -209,14 +244,19 @@ class _Candidate:
     unit_code: str | None
 
 
-async def run_ladder(store: Store, now: datetime | None = None, jurisdiction: str = "") -> list[Step]:
-    """Write the automatic steps whose time has come; returns the ones this call wrote.
+@dataclass(frozen=True)
+class _Due:
+    c: _Candidate
+    level: str
+    at: datetime  # when the step was due
 
-    Safe to run from every console at once: a step another runner wrote first is skipped.
-    `jurisdiction` limits the run to one town or county (default: everything).
-    """
-    now = now or store.now()
-    system = actor_mod.system(jurisdiction)
+    @property
+    def key(self) -> str:
+        return step_key(self.c.clock_id, self.level)
+
+
+async def plan(store: Store, now: datetime, jurisdiction: str = "") -> list[_Due]:
+    """The steps whose time has come and that nobody wrote yet, in clock order (reads only)."""
     q = (select(TicketClock.id, Ticket.id, Ticket.number, Ticket.town_code, TicketClock.due_at,
                 TicketClock.warn_at, Ticket.lead_unit_id, Unit.code)
          .select_from(TicketClock).join(Ticket, Ticket.id == TicketClock.ticket_id)
@@ -228,37 +268,114 @@ async def run_ladder(store: Store, now: datetime | None = None, jurisdiction: st
     async with store.db.session() as s:
         cands = [_Candidate(*r) for r in (await s.execute(q)).all()]
         done = await _written(s, [c.ticket_id for c in cands])
-    todo: list[tuple[_Candidate, str, datetime]] = []
+    todo: list[_Due] = []
+    memo: Memo = {}
     for c in sorted(cands, key=lambda c: c.clock_id):  # one order for every runner: no deadlocks
-        for level, at in due_steps(store, c.due, c.warn_at, now):
+        for level, at in due_steps(store, c.due, c.warn_at, now, memo):
             if step_key(c.clock_id, level) not in done:
-                todo.append((c, level, at))
+                todo.append(_Due(c, level, at))
+    return todo
+
+
+AfterBatch = Callable[[int, list[Step]], Awaitable[None]]
+
+
+async def run_ladder(store: Store, now: datetime | None = None, jurisdiction: str = "", *,
+                     batch: int = BATCH, after_batch: AfterBatch | None = None) -> list[Step]:
+    """Write the automatic steps whose time has come; returns the ones this call wrote.
+
+    Safe to run from every console at once: a step another runner wrote first is skipped.
+    `jurisdiction` limits the run to one town or county (default: everything). `after_batch`
+    is awaited after each committed batch with its index and steps (progress; tests).
+    """
+    now = now or store.now()
+    system = actor_mod.system(jurisdiction)
+    todo = await plan(store, now, jurisdiction)
+    wrote: list[Step] = []
+    most = max(batch, 1)
+    size = min(FIRST_BATCH, most)  # the first batch also compiles the statements: keep it small
+    start, i = 0, 0
+    while start < len(todo):
+        if i:
+            await asyncio.sleep(PAUSE_S)  # let a writer that waited on this batch go first
+        t0 = time.perf_counter()
+        steps = await _write_batch(store, system, todo[start:start + size], now)
+        took = time.perf_counter() - t0
+        start += size
+        # the next batch is sized to take about TARGET_S (a slow disk, a busy machine: fewer
+        # steps); each batch has a fixed cost, so never fewer than MIN_BATCH
+        size = max(min(MIN_BATCH, most), min(most, int(size * TARGET_S / max(took, 1e-4))))
+        wrote += steps
+        if after_batch is not None:
+            await after_batch(i, steps)
+        i += 1
+    return wrote
+
+
+def _insert_ignoring(store: Store) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for the backend (both SQLite and PostgreSQL spell it so)."""
+    return postgresql.insert if store.db.backend == "postgresql" else sqlite.insert
+
+
+async def _write_batch(store: Store, system: Actor, todo: list[_Due], now: datetime) -> list[Step]:
     if not todo:
         return []
-    wrote: list[Step] = []
+    # everything that can be built before the write transaction is built here
+    data = {d.key: {"level": d.level, "auto": True, "clock": ClockName.HANDLE.value, "due_at": iso(d.c.due)}
+            for d in todo}
+    planned = {(d.c.clock_id, d.c.due, d.c.warn_at) for d in todo}
+    # executemany of one cached statement (a multi-row VALUES is compiled anew for every batch
+    # and cost ten times the statements); RETURNING gives the keys this runner inserted
+    ins = (_insert_ignoring(store)(Supervision).on_conflict_do_nothing(index_elements=["step_key"])
+           .returning(Supervision.step_key))
     async with store.db.session(write=True) as s:
+        conn = await s.connection()  # Core statements on the session's connection: no ORM bulk path
         # the clock may have stopped (feedback, close) or moved (an approved extension) since it
-        # was read outside this transaction: decide again on what it is now
-        fresh = {cid: due_steps(store, due, warn, now) for cid, due, warn in (await s.execute(
+        # was read: keep a step only if its clock still runs to the same deadline, else decide again
+        now_clocks = (await conn.execute(
             select(TicketClock.id, TicketClock.due_at, TicketClock.warn_at).where(
-                TicketClock.id.in_({c.clock_id for c, _, _ in todo}),
-                TicketClock.state == ClockState.RUNNING))).all()}
-        for c, level, at in todo:
-            if level not in {lvl for lvl, _ in fresh.get(c.clock_id, [])}:
-                continue
-            key = step_key(c.clock_id, level)
-            try:
-                async with s.begin_nested():
-                    await s.execute(insert(Supervision).values(
-                        ticket_id=c.ticket_id, level=level, unit_id=c.unit_id, reason=None,
-                        actor=system.label, at=now, step_key=key))
-            except IntegrityError:
-                continue  # another console's ladder wrote it first
-            data = {"auto": True, "clock": ClockName.HANDLE.value, "due_at": iso(c.due)}
-            await _record(s, system, c.ticket_id, c.town, c.number, level, None, now, data)
-            wrote.append(Step(c.number, c.ticket_id, level, now, system.label, None, c.unit_code,
-                              True, c.due, at))
-    return wrote
+                TicketClock.id.in_({d.c.clock_id for d in todo}), TicketClock.state == ClockState.RUNNING))).all()
+        same = {cid for cid, due, warn in now_clocks if (cid, due, warn) in planned}
+        moved = {cid: {lvl for lvl, _ in due_steps(store, due, warn, now)}
+                 for cid, due, warn in now_clocks if cid not in same}
+        keep = [d for d in todo if d.c.clock_id in same or d.level in moved.get(d.c.clock_id, ())]
+        if not keep:
+            return []
+        made = set((await conn.execute(ins, [
+            {"ticket_id": d.c.ticket_id, "level": d.level, "unit_id": d.c.unit_id, "reason": None,
+             "actor": system.label, "at": now, "step_key": d.key} for d in keep])).scalars())
+        fresh = [d for d in keep if d.key in made]  # the rest another runner wrote first
+        if not fresh:
+            return []
+        await conn.execute(insert(TimelineEntry), [
+            {"ticket_id": d.c.ticket_id, "at": now, "actor": system.label, "action": "supervise",
+             "from_status": None, "to_status": None, "note": None, "data": data[d.key]} for d in fresh])
+        await conn.execute(insert(Change), [
+            {"at": now, "entity": "ticket", "entity_id": d.c.ticket_id, "kind": "supervise",
+             "area_code": d.c.town} for d in fresh])
+        await _raise_levels(conn, fresh)
+        # one audit entry per batch, naming every step (the timeline has one entry per step)
+        await records.audit(s, system, "ticket.supervise", "ticket", None, now, {
+            "auto": True, "steps": [[d.c.number, d.level] for d in fresh]})
+    return [Step(d.c.number, d.c.ticket_id, d.level, now, system.label, None, d.c.unit_code, True,
+                 d.c.due, d.at) for d in fresh]
+
+
+_level_rank = case(*((Ticket.supervise_level == lvl, rank) for lvl, rank in RANK.items()), else_=0)
+
+
+async def _raise_levels(conn: AsyncConnection, fresh: list[_Due]) -> None:
+    # one executemany UPDATE: each ticket to the highest level this batch reached, only where
+    # its level is milder (or none) — the same end as writing the steps one by one, and two
+    # writers at once cannot lower a level
+    top: dict[int, str] = {}
+    for d in fresh:
+        if RANK[d.level] > RANK.get(top.get(d.c.ticket_id, ""), 0):
+            top[d.c.ticket_id] = d.level
+    await conn.execute(
+        update(Ticket).where(Ticket.id == bindparam("b_id"), _level_rank < bindparam("b_rank"))
+        .values(supervise_level=bindparam("b_level")),
+        [{"b_id": tid, "b_rank": RANK[level], "b_level": level} for tid, level in sorted(top.items())])
 
 
 async def run_ladder_as(store: Store, actor: Actor) -> list[Step]:
@@ -344,5 +461,5 @@ async def criticism_list(store: Store, actor: Actor, include_closed: bool = Fals
 
 
 __all__ = ["AUTOMATIC", "LEVELS", "MANUAL", "RANK", "CriticismRow", "Step", "criticism_list",
-           "due_steps", "history", "nth_workday_after", "run_ladder", "run_ladder_as", "schedule",
+           "due_steps", "history", "nth_workday_after", "plan", "run_ladder", "run_ladder_as", "schedule",
            "step_key", "supervise", "working_days_late"]
