@@ -23,6 +23,7 @@ from griddesk.store.analytics.period import Period, of_dates
 from griddesk.store.context import Store
 from griddesk.store.enums import OPEN_STATUSES, Escalation, Satisfaction, SuperviseLevel, Urgency
 from griddesk.store.errors import Invalid
+from griddesk.store.i18n import t
 from griddesk.store.models import Matter, Supervision, Ticket, TimelineEntry, Unit
 
 KINDS = ("shift", "daily", "weekly", "monthly")
@@ -133,7 +134,7 @@ async def report(store: Store, actor: Actor, kind: str, start: datetime | None =
             scoped, Ticket.status.in_(OPEN_STATUSES)))).scalar_one()
         pending = (await s.execute(select(func.count()).select_from(Ticket).where(
             scoped, Ticket.status.in_(OPEN_STATUSES), Ticket.escalation == Escalation.FLAGGED))).scalar_one()
-        top = [MatterCount(c or "-", n or "-", int(k)) for c, n, k in (await s.execute(
+        top = [MatterCount(c or "-", n or t("analytics.out_of_list"), int(k)) for c, n, k in (await s.execute(
             select(Matter.code, Matter.name, func.count()).select_from(Ticket)
             .outerjoin(Matter, Matter.id == Ticket.matter_id)
             .where(scoped, Ticket.received_at >= start, Ticket.received_at < end)
