@@ -120,7 +120,7 @@ class FiguresScreen(GridScreen):
             return None
         return self.doc.tables[min(self.index, len(self.doc.tables) - 1)]
 
-    def visible(self, tb: Table) -> list[int]:
+    def shown_columns(self, tb: Table) -> list[int]:
         """Columns shown in the table (a per-day series is the sparkline's, not a cell's)."""
         return [j for j, c in enumerate(tb.columns) if c.kind != "series"]
 
@@ -157,7 +157,7 @@ class FiguresScreen(GridScreen):
     def _table(self, tb: Table) -> None:
         table = self.table
         table.clear(columns=True)
-        cols = self.visible(tb)
+        cols = self.shown_columns(tb)
         ranked = RANKED.get(tb.key)
         rank_col = next((j for j, c in enumerate(tb.columns) if c.key == ranked), None)
         for j in cols:
@@ -230,7 +230,7 @@ class FiguresScreen(GridScreen):
         tb = self.current
         if tb is None or tb.key == "heat":
             return None
-        cols = self.visible(tb)
+        cols = self.shown_columns(tb)
         table = self.table
         if not table.columns:
             return None
@@ -272,7 +272,7 @@ class FiguresScreen(GridScreen):
         if tb is None or col is None:
             return
         j = tb.columns.index(col)
-        desc = not (self.sorted_by == (j, True)) if col.kind != "text" else self.sorted_by == (j, False)
+        desc = self.sorted_by != (j, True) if col.kind != "text" else self.sorted_by == (j, False)
         self.sorted_by = (j, desc)
         self.order = sorted(range(len(tb.rows)), key=lambda i: _sort_key(col.kind, tb.rows[i][j]), reverse=desc)
         if desc:  # empty values last either way

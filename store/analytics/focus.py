@@ -122,7 +122,7 @@ async def add(store: Store, actor: Actor, kind: str, key: str, owner: str, note:
         raise Invalid("analytics.error.owner")
     if note is not None and len(note) > MAX_NOTE:
         raise Invalid("error.too_long", field="note", max=MAX_NOTE)
-    if kind == "caller" and not (len(key) == 64):
+    if kind == "caller" and len(key) != 64:
         key = await resolve_caller(store, actor, key)
     now = store.now()
     if review_date is not None and review_date < store.calendar.local(now).date():

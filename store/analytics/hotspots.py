@@ -233,7 +233,7 @@ async def _repeats(s: AsyncSession, secret: bytes, cond: Any, grids: dict[str, s
         select(Ticket.id, Ticket.grid_id, Ticket.number).where(Ticket.id.in_([r[2] for r in found])))).all()}
     for addr, n, lid in found:
         g, num = last[lid]
-        out.append(RepeatRow("address", addr, addr, int(n), grids.get(str(g), ""), num))
+        out.append(RepeatRow("address", str(addr), str(addr), int(n), grids.get(str(g), ""), num))
     # callers: the phone numbers are read and hashed here; only the key goes on
     per: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     rows = await s.stream(select(Ticket.id, Ticket.reporter_phone, Ticket.grid_id, Ticket.number)

@@ -14,6 +14,7 @@ each marked when below the floor `Settings.floor_*`. Overdue count and worst ove
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +126,7 @@ async def scorecards(store: Store, actor: Actor, period: Period) -> Scorecards:
     st = store.settings
     floors = Floors(st.floor_response, st.floor_resolution, st.floor_satisfaction)
     late = await overdue.rows(store, actor, only_overdue=True)
+    q: Any  # one name for each query in turn
     async with store.db.session() as s:
         units = {i: (c, n) for i, c, n in (await s.execute(select(Unit.id, Unit.code, Unit.name))).all()}
         ops = (await s.execute(select(Operator.login, Operator.name, Operator.role, Operator.unit_id))).all()
@@ -207,12 +209,12 @@ def _label(login: str, name: str) -> str:
     return f"{name}({login})"  # Actor.label: how timelines and tickets name an account
 
 
-async def _workers(s: Any, got: Any, scoped: Any, period: Period, ops: list[Any]) -> tuple[WorkerCard, ...]:
+async def _workers(s: Any, got: Any, scoped: Any, period: Period, ops: Sequence[Any]) -> tuple[WorkerCard, ...]:
     people = {_label(lg, nm): (lg, nm) for lg, nm, role, _ in ops if role == Role.GRID_WORKER}
     if not people:
         return ()
     c: dict[str, list[int]] = defaultdict(lambda: [0] * 5)
-    q = (select(Ticket.created_by, func.count(), func.sum(case((Ticket.resolved_on_spot.is_(True), 1), else_=0)))
+    q: Any = (select(Ticket.created_by, func.count(), func.sum(case((Ticket.resolved_on_spot.is_(True), 1), else_=0)))
          .where(got, Ticket.source == Source.PATROL, Ticket.created_by.in_(tuple(people)))
          .group_by(Ticket.created_by))
     for who, n, spot in (await s.execute(q)).all():
@@ -238,7 +240,7 @@ async def _workers(s: Any, got: Any, scoped: Any, period: Period, ops: list[Any]
 
 async def _places(s: Any, got: Any) -> tuple[PlaceCard, ...]:
     out = []
-    q = (select(Grid.code, Grid.name, Grid.population, func.count()).join(Ticket, Ticket.grid_id == Grid.id)
+    q: Any = (select(Grid.code, Grid.name, Grid.population, func.count()).join(Ticket, Ticket.grid_id == Grid.id)
          .where(got).group_by(Grid.code, Grid.name, Grid.population))
     for code, name, pop, n in (await s.execute(q)).all():
         out.append(PlaceCard("grid", code, name, int(n), int(pop) if pop else None))
@@ -250,12 +252,12 @@ async def _places(s: Any, got: Any) -> tuple[PlaceCard, ...]:
     return tuple(out)
 
 
-async def _operators(s: Any, got: Any, period: Period, ops: list[Any], limit_min: int) -> tuple[OperatorCard, ...]:
+async def _operators(s: Any, got: Any, period: Period, ops: Sequence[Any], limit_min: int) -> tuple[OperatorCard, ...]:
     people = {_label(lg, nm): (lg, nm) for lg, nm, role, _ in ops if role in (Role.OPERATOR, Role.SUPERVISOR)}
     if not people:
         return ()
     c: dict[str, list[int]] = defaultdict(lambda: [0] * 4)
-    q = select(Ticket.created_by, func.count()).where(got, Ticket.created_by.in_(tuple(people))).group_by(
+    q: Any = select(Ticket.created_by, func.count()).where(got, Ticket.created_by.in_(tuple(people))).group_by(
         Ticket.created_by)
     for who, n in (await s.execute(q)).all():
         c[who][0] = int(n)

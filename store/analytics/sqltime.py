@@ -14,7 +14,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 
-class epoch_seconds(FunctionElement[int]):  # noqa: N801 - reads as the SQL function it is
+class epoch_seconds(FunctionElement[int]):  # lower case: it reads as the SQL function it is
     """Whole seconds since 1970-01-01 UTC of a stored (naive UTC) time."""
 
     type = BigInteger()
@@ -24,12 +24,13 @@ class epoch_seconds(FunctionElement[int]):  # noqa: N801 - reads as the SQL func
 
 @compiles(epoch_seconds, "sqlite")
 def _sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    return "CAST(strftime('%%s', %s) AS INTEGER)" % compiler.process(element.clauses, **kw)
+    # aiosqlite's paramstyle is qmark: a literal %s needs no escaping
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
 
 
 @compiles(epoch_seconds, "postgresql")
 def _postgresql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    return "CAST(EXTRACT(EPOCH FROM %s) AS BIGINT)" % compiler.process(element.clauses, **kw)
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
 
 
 def day_index(column: Any, start_epoch: int) -> ColumnElement[int]:
