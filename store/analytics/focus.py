@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from griddesk.store import permissions, records
 from griddesk.store.actor import Actor
 from griddesk.store.analytics import keyed, scoping
+from griddesk.store.analytics.hotspots import hotspots
+from griddesk.store.analytics.period import last_days
 from griddesk.store.context import Store
 from griddesk.store.errors import Invalid, NotAllowed, NotFound
 from griddesk.store.i18n import t
@@ -99,12 +101,10 @@ async def _count(s: AsyncSession, secret: bytes, actor: Actor, kind: str, key: s
 
 async def resolve_caller(store: Store, actor: Actor, shown: str) -> str:
     """The full keyed hash of a caller shown as "#" + its first digits (what a person can type)."""
-    from griddesk.store.analytics.hotspots import hotspots  # the repeats list holds the keys
-    from griddesk.store.analytics.period import last_days
-
     prefix = shown.lstrip("#").lower()
     if len(prefix) < 4:
         raise Invalid("analytics.error.caller_key", field="key")
+    # the repeats of the last 90 days hold the keys a person has seen
     found = await hotspots(store, actor, last_days(store.calendar, store.now(), 90))
     keys = {r.key for r in found.repeats if r.kind == "caller" and r.key.startswith(prefix)}
     if len(keys) != 1:

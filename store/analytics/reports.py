@@ -111,7 +111,8 @@ async def report(store: Store, actor: Actor, kind: str, start: datetime | None =
         raise Invalid("error.unknown_value", field="kind", value=kind, choices=" | ".join(KINDS))
     now = store.now()
     if first is not None or last is not None:
-        p = of_dates(store.calendar, first or last or now.date(), last or store.calendar.local(now).date())
+        today = store.calendar.local(now).date()
+        p = of_dates(store.calendar, first or last or today, last or today)
         start, end = p.start, p.end
     elif start is None or end is None:
         if kind == "shift":
