@@ -11,6 +11,7 @@ from griddesk.store.errors import Invalid
 
 PRESETS = (7, 30, 90)
 MAX_DAYS = 731
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)  # what a ticket's date can be
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,14 @@ def _midnight(cal: WorkCalendar, d: date) -> datetime:
 
 
 def of_dates(cal: WorkCalendar, first: date, last: date) -> Period:
+    for d in (first, last):
+        if not EARLIEST <= d <= LATEST:
+            raise Invalid("analytics.error.date_range", value=d.isoformat(), first=EARLIEST.isoformat(),
+                          last=LATEST.isoformat())
     if last < first:
-        raise Invalid("analytics.error.range", field="to", first=first.isoformat(), last=last.isoformat())
+        raise Invalid("analytics.error.range", first=first.isoformat(), last=last.isoformat())
     if (last - first).days + 1 > MAX_DAYS:
-        raise Invalid("analytics.error.too_long", field="from", max=MAX_DAYS)
+        raise Invalid("analytics.error.too_long", max=MAX_DAYS)
     return Period(first, last, _midnight(cal, first).astimezone(UTC),
                   _midnight(cal, last + timedelta(days=1)).astimezone(UTC))
 
@@ -54,7 +59,7 @@ def of_dates(cal: WorkCalendar, first: date, last: date) -> Period:
 def last_days(cal: WorkCalendar, now: datetime, days: int) -> Period:
     """The last `days` local days up to and including today."""
     if not 1 <= days <= MAX_DAYS:
-        raise Invalid("analytics.error.days", field="days", max=MAX_DAYS)
+        raise Invalid("analytics.error.days", max=MAX_DAYS)
     today = cal.local(now).date()
     return of_dates(cal, today - timedelta(days=days - 1), today)
 
@@ -65,5 +70,11 @@ def choose(cal: WorkCalendar, now: datetime, days: int | None = None, first: dat
     if first is not None or last is not None:
         today = cal.local(now).date()
         last = last or today
-        return of_dates(cal, first or last - timedelta(days=(days or 30) - 1), last)
+        if first is None:
+            if not EARLIEST <= last <= LATEST:
+                return of_dates(cal, last, last)  # refused, naming the date
+            if days is not None and not 1 <= days <= MAX_DAYS:
+                raise Invalid("analytics.error.days", max=MAX_DAYS)
+            first = max(EARLIEST, last - timedelta(days=(days or 30) - 1))
+        return of_dates(cal, first, last)
     return last_days(cal, now, days or 30)

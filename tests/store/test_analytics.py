@@ -400,3 +400,34 @@ async def test_the_same_figures_on_postgresql(pg_url: str) -> None:
         assert (r.new, r.dispatched, r.still_open, r.overdue) == (2, 3, 3, 2)
     finally:
         await store.close()
+
+
+# --- what comes in: phone numbers written any way, periods asked for any way ---------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.text(alphabet="0123456789", min_size=11, max_size=11),
+       st.lists(st.sampled_from(["", " ", "-"]), min_size=11, max_size=11), st.booleans())
+def test_a_caller_is_the_same_key_however_the_number_is_written(digits: str, seps: list[str], plus86: bool) -> None:
+    written = ("+86 " if plus86 else "") + "".join(d + s for d, s in zip(digits, seps, strict=True))
+    key = b"k" * 32
+    assert keyed.caller_key(key, written) == keyed.caller_key(key, digits)
+    assert digits not in (keyed.caller_key(key, written) or "")
+
+
+@given(st.one_of(st.none(), st.integers(-5, 1000)), st.one_of(st.none(), st.dates()),
+       st.one_of(st.none(), st.dates()))
+def test_any_period_asked_for_is_a_period_or_a_named_refusal(days: int | None, first: date | None,
+                                                               last: date | None) -> None:
+    from griddesk.store.calendar import WorkCalendar
+
+    cal = WorkCalendar()
+    try:
+        p = period.choose(cal, READ_AT, days, first, last)
+    except Invalid as e:
+        assert e.message()
+        return
+    assert 1 <= p.days <= period.MAX_DAYS and p.start < p.end
+    assert p.previous(cal).end == p.start
