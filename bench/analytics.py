@@ -62,7 +62,8 @@ def raw_hotspots(con: sqlite3.Connection, p: dict[str, Any], secret: bytes) -> d
                                     f"ON g.id = t.grid_id WHERE {SCOPE} GROUP BY g.area_code, d", both).fetchall()
     dur = f"{EPOCH.format(c='t.closed_at')} - {EPOCH.format(c='t.received_at')}"
     out["longest"] = con.execute(f"""
-        SELECT k, n, max(CASE WHEN rn = (n * 50 + 99) / 100 THEN d END), max(CASE WHEN rn = (n * 90 + 99) / 100 THEN d END)
+        SELECT k, n, max(CASE WHEN rn = (n * 50 + 99) / 100 THEN d END),
+               max(CASE WHEN rn = (n * 90 + 99) / 100 THEN d END)
         FROM (SELECT t.matter_id k, {dur} d, row_number() OVER (PARTITION BY t.matter_id ORDER BY {dur}) rn,
                      count(*) OVER (PARTITION BY t.matter_id) n
               FROM tickets t WHERE {SCOPE} AND t.closed_at IS NOT NULL AND t.status = 'closed')

@@ -35,6 +35,8 @@ from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from griddesk.store import supervision, tickets, workflow
@@ -403,10 +405,6 @@ async def test_the_same_figures_on_postgresql(pg_url: str) -> None:
 
 
 # --- what comes in: phone numbers written any way, periods asked for any way ---------------------
-
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
 
 @given(st.text(alphabet="0123456789", min_size=11, max_size=11),
        st.lists(st.sampled_from(["", " ", "-"]), min_size=11, max_size=11), st.booleans())
