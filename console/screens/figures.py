@@ -5,7 +5,9 @@ day × hour heat table.
 A screen subclass reads a `store.analytics.tables.Document` (`load`); this shows its tables one
 at a time (`[` / `]` or the digit keys switch), so every table stays legible at 80×24.
 Keys: `s` sorts by the column under the cursor (again: the other way), `d` shows that column's
-definition, `p` changes the period, `r` reads again.
+definition, `p` changes the period, `f` puts the highlighted row on the focused-governance list
+(重点治理, BH 22; a table that offers it: hot spots by matter, grid, village, and repeats), `r`
+reads again.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class FiguresScreen(GridScreen):
         Binding("s", "sort", "analytics.key.sort"),
         Binding("d", "define", "analytics.key.define"),
         Binding("p", "period", "analytics.key.period"),
+        Binding("f", "focus_item", "analytics.key.focus"),
         Binding("r", "reload", "console.key.reload", show=False),
         *[Binding(str(i), f"jump({i - 1})", "analytics.key.jump", show=False) for i in range(1, 10)],
         Binding("escape", "back", "console.key.back"),
@@ -291,6 +294,45 @@ class FiguresScreen(GridScreen):
                                 title=tb.title(), markup=False, timeout=8)
             return
         self.app.notify(col.definition(), title=col.label(), markup=False, timeout=8)
+
+    def action_focus_item(self) -> None:
+        tb, row = self.current, self._row_index()
+        target = tb.focus[row] if tb is not None and row is not None and row < len(tb.focus) else None
+        if tb is None or row is None or target is None:
+            self.app.notify(t("analytics.screen.no_focus_here"), severity="warning", markup=False)
+            return
+        self.run_worker(self._add_focus(target[0], target[1], str(tb.rows[row][0] if tb.key != "repeats"
+                                                                  else tb.rows[row][1])),
+                        group="focus-add", exit_on_error=False)
+
+    async def _add_focus(self, kind: str, key: str, label: str) -> None:
+        from datetime import date
+
+        from griddesk.console.widgets.dialogs import Field, TextForm, ask, wrote
+        from griddesk.store.analytics import focus
+        from griddesk.store.errors import Invalid, StoreError
+
+        added: list[int] = []
+
+        async def submit(values: dict[str, str | None]) -> StoreError | None:
+            review = None
+            if values.get("review"):
+                try:
+                    review = date.fromisoformat(str(values["review"]))
+                except ValueError:
+                    return Invalid("analytics.error.date", value=values["review"])
+            try:
+                added.append(await focus.add(self.gd.store, self.gd.actor, kind, key, values.get("owner") or "",
+                                             values.get("note"), review))
+            except StoreError as e:
+                return e
+            return None
+
+        fields = [Field("owner", t("analytics.col.owner")), Field("note", t("analytics.col.note"), required=False),
+                  Field("review", t("analytics.col.review_date"), required=False, placeholder="YYYY-MM-DD")]
+        title = t("analytics.screen.focus_title", kind=focus.kind_name(kind), name=label)
+        if await ask(self.gd, TextForm(title, fields, submit)) and added:
+            wrote(self.gd, t("analytics.cli.focus_added", id=added[0]))
 
     def action_period(self) -> None:
         self.period_at = (self.period_at + 1) % len(self.PERIODS)

@@ -37,11 +37,12 @@ TOP = 20  # rows kept of the rankings that could run long (repeats, longest, har
 
 @dataclass(frozen=True)
 class CountRow:
-    key: str
+    key: str  # matter or grid id, village code; OUT_OF_LIST
     label: str
     count: int
     previous: int  # in the previous period of equal length
     series: tuple[int, ...]  # per day of the period
+    code: str = ""  # what the focus list takes: matter code, grid code, village code ("" for none)
 
     @property
     def trend(self) -> int:
@@ -104,18 +105,26 @@ def _offset(store: Store, at: datetime) -> int:
     return int(off.total_seconds()) if off else 0
 
 
-async def _labels(s: AsyncSession, lang: str | None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """Names of matters, grids and villages by their key (matter id, grid id, area code as text)."""
+Names = dict[str, str]
+
+
+async def _labels(s: AsyncSession, lang: str | None) -> tuple[Names, Names, Names, Names]:
+    """Names of matters, grids and villages by their key (matter id, grid id, area code as
+    text), and the codes of matters and grids by id."""
     en = (lang or "") == "en"
-    matters = {str(i): (ne if en and ne else n) for i, n, ne in (await s.execute(
-        select(Matter.id, Matter.name, Matter.name_en))).all()}
+    found = (await s.execute(select(Matter.id, Matter.name, Matter.name_en, Matter.code))).all()
+    matters = {str(i): (ne if en and ne else n) for i, n, ne, _ in found}
     matters[OUT_OF_LIST] = t("analytics.out_of_list", lang)
-    grids = {str(i): f"{n}" for i, n in (await s.execute(select(Grid.id, Grid.name))).all()}
+    codes = {str(i): c for i, _, _, c in found}
+    grids: Names = {}
+    for i, n, c in (await s.execute(select(Grid.id, Grid.name, Grid.code))).all():
+        grids[str(i)], codes[f"g{i}"] = n, c
     areas = {c: n for c, n in (await s.execute(select(Area.code, Area.name))).all()}
-    return matters, grids, areas
+    return matters, grids, areas, codes
 
 
-def _count_rows(found: list[Any], period: Period, labels: dict[str, str]) -> tuple[CountRow, ...]:
+def _count_rows(found: list[Any], period: Period, labels: Names,
+                code: Any = lambda k: k) -> tuple[CountRow, ...]:
     """Rows of (key, day index from the previous period's start, count) into CountRows."""
     days = period.days
     cur: dict[str, list[int]] = defaultdict(lambda: [0] * days)
@@ -129,7 +138,7 @@ def _count_rows(found: list[Any], period: Period, labels: dict[str, str]) -> tup
             cur[k][d - days] += int(n)
     keys = set(cur) | set(prev)
     out = [CountRow(k, labels.get(k, k), sum(cur[k]) if k in cur else 0, prev.get(k, 0),
-                    tuple(cur[k]) if k in cur else (0,) * days) for k in keys]
+                    tuple(cur[k]) if k in cur else (0,) * days, "" if k == OUT_OF_LIST else code(k)) for k in keys]
     out.sort(key=lambda r: (-r.count, -r.previous, r.label))
     return tuple(out)
 
@@ -142,7 +151,7 @@ async def hotspots(store: Store, actor: Actor, period: Period, lang: str | None 
     day = day_index(Ticket.received_at, before.start_epoch).label("day")
     secret = await keyed.secret(store)
     async with store.db.session() as s:
-        matters, grids, areas = await _labels(s, lang)
+        matters, grids, areas, codes = await _labels(s, lang)
 
         async def by(col: Any, *joins: Any) -> list[Any]:
             q = select(col, day, func.count()).select_from(Ticket)
@@ -157,13 +166,13 @@ async def hotspots(store: Store, actor: Actor, period: Period, lang: str | None 
         hardest = await _hardest(s, in_period, matters, m_rows, period)
         repeats = await _repeats(s, secret, in_period, grids)
         heat = await _heat(s, in_period, _offset(store, period.start))
-    by_matter = _count_rows(m_rows, period, matters)
+    by_matter = _count_rows(m_rows, period, matters, lambda k: codes.get(k, ""))
     series = [0] * period.days
     for r in by_matter:
         for i, n in enumerate(r.series):
             series[i] += n
     return Hotspots(period, before, sum(r.count for r in by_matter), sum(r.previous for r in by_matter),
-                    tuple(series), by_matter, _count_rows(g_rows, period, grids),
+                    tuple(series), by_matter, _count_rows(g_rows, period, grids, lambda k: codes.get(f"g{k}", "")),
                     _count_rows(v_rows, period, areas), longest, hardest, repeats, heat)
 
 

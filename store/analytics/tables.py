@@ -43,6 +43,8 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Any, ...], ...]
     note: str | None = None
+    # per row, what `focus.add` takes to put it on the focus list: (kind, key), or None
+    focus: tuple[tuple[str, str] | None, ...] = ()
 
     def title(self, lang: str | None = None) -> str:
         return t(f"analytics.table.{self.key}", lang)
@@ -119,8 +121,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def hotspot_tables(h: Hotspots, cal: WorkCalendar, lang: str | None = None) -> Document:
-    def counts(key: str, rows: Any) -> Table:
-        return Table(key, COUNT_COLS, tuple((r.label, r.count, r.previous, r.trend, r.series) for r in rows))
+    def counts(key: str, rows: Any, kind: str) -> Table:
+        return Table(key, COUNT_COLS, tuple((r.label, r.count, r.previous, r.trend, r.series) for r in rows),
+                     focus=tuple((kind, r.code) if r.code else None for r in rows))
 
     overview = Table("overview", (Column("figure", "text"), Column("count"), Column("previous"),
                                   Column("trend", "trend"), Column("series", "series")),
@@ -136,12 +139,12 @@ def hotspot_tables(h: Hotspots, cal: WorkCalendar, lang: str | None = None) -> D
     repeats = Table("repeats", (Column("repeat_kind", "text"), Column("repeat", "text"), Column("count"),
                                 Column("grid", "text"), Column("last_number", "text")),
                     tuple((t(f"analytics.repeat_kind.{r.kind}", lang), r.label, r.count, r.grid, r.last_number)
-                          for r in h.repeats))
+                          for r in h.repeats), focus=tuple((r.kind, r.key) for r in h.repeats))
     heat = Table("heat", (Column("weekday", "text"), *(Column(f"h{i:02d}") for i in range(24))),
                  tuple((t(f"analytics.weekday.{WEEKDAYS[d]}", lang), *h.heat[d]) for d in range(7)))
     return Document("hotspots", period_text(cal, h.period), (
-        overview, counts("by_matter", h.by_matter), counts("by_grid", h.by_grid),
-        counts("by_village", h.by_village), longest, hardest, repeats, heat))
+        overview, counts("by_matter", h.by_matter, "matter"), counts("by_grid", h.by_grid, "grid"),
+        counts("by_village", h.by_village, "village"), longest, hardest, repeats, heat))
 
 
 # --- scorecards -----------------------------------------------------------------------------

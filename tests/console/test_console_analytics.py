@@ -148,3 +148,35 @@ async def test_shift_report_and_the_other_reports(week: Week) -> None:
         await until(pilot, lambda: screen.current is not None and screen.current.key == "notices")
         assert ["催办通知书", week.n["T2"]] in [r[1:3] for r in cells(screen)]
         assert "周报" in screen.where()
+
+
+async def test_f_puts_a_hot_spot_on_the_focus_list(week: Week) -> None:
+    from griddesk.console.widgets.dialogs import TextForm
+    from griddesk.store.analytics import focus
+
+    app = week.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(app, pilot, "hotspots", HotspotsScreen)
+        await pilot.press("f")  # the overview is not a problem to watch
+        await until(pilot, lambda: any(n.message == t("analytics.screen.no_focus_here") for n in app._notifications))
+        await pilot.press("2", "f")  # rubbish, the first row by matter
+        await until(pilot, lambda: isinstance(app.screen, TextForm))
+        form = app.screen
+        assert isinstance(form, TextForm)
+        await pilot.press("ctrl+s")  # no owner: refused, the form stays
+        await until(pilot, lambda: "责任人" in str(form.query_one("#form-error", Static).render()))
+        form.input("owner").value = "执法中队"
+        form.input("review").value = "2026-04-09"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is screen)
+        [item] = await focus.items(week.store, week.town.actors["sup01"])
+        assert (item.kind, item.key, item.owner, item.before) == ("matter", week.town.matters["rubbish"], "执法中队", 5)
+        await pilot.press("7", "down", "f")  # the repeat caller: kept as the keyed hash
+        await until(pilot, lambda: isinstance(app.screen, TextForm))
+        form = app.screen
+        assert isinstance(form, TextForm)
+        form.input("owner").value = "民政办"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is screen)
+        items = await focus.items(week.store, week.town.actors["sup01"])
+        assert [(i.kind, len(i.key), i.before) for i in items][1] == ("caller", 64, 3)
