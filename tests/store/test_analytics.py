@@ -400,6 +400,12 @@ async def test_the_same_figures_on_postgresql(pg_url: str) -> None:
         assert (o["op01"].dispatched_in_time, o["op01"].wrong_dispatches) == (3, 1)
         r = await reports.report(store, week.op, "daily", first=date(2026, 3, 2), last=date(2026, 3, 2))
         assert (r.new, r.dispatched, r.still_open, r.overdue) == (2, 3, 3, 2)
+        caller = next(x for x in h.repeats if x.kind == "caller")
+        fid = await focus.add(store, week.op, "caller", caller.label, "民政办")
+        [row] = await focus.items(store, week.op)
+        assert (row.id, row.key, row.before, row.after) == (fid, caller.key, 3, 0)
+        await focus.close(store, week.op, fid)
+        assert await focus.items(store, week.op) == []
     finally:
         await store.close()
 
