@@ -90,10 +90,10 @@ class FiguresScreen(GridScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="fig-tabs")
-        yield Sparkline([], id="fig-spark", summary_function=max)
+        yield Sparkline([], id="fig-spark", summary_function=max, classes="-hidden")
         yield DataTable(id="fig-table", cursor_type="cell", zebra_stripes=True)
         yield Static(id="fig-heat", classes="-hidden")
-        yield Static(id="fig-status")
+        yield Static(t("analytics.screen.loading"), id="fig-status")
 
     @property
     def table(self) -> DataTable[str | Text]:
@@ -338,6 +338,7 @@ class FiguresScreen(GridScreen):
         self.period_at = (self.period_at + 1) % len(self.PERIODS)
         self.order, self.sorted_by = [], None
         self.update_where()
+        self.query_one("#fig-status", Static).update(t("analytics.screen.loading"))
         self.reload()
 
     def action_reload(self) -> None:
