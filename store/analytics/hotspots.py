@@ -27,7 +27,7 @@ from griddesk.store.analytics.period import Period
 from griddesk.store.analytics.sqltime import day_index, epoch_seconds, local_hour, local_weekday
 from griddesk.store.context import Store
 from griddesk.store.enums import Satisfaction, Status
-from griddesk.store.i18n import t
+from griddesk.store.i18n import current, t
 from griddesk.store.models import Area, Grid, Matter, Ticket, TimelineEntry
 
 OUT_OF_LIST = "-"  # the matter key of tickets outside the matter list
@@ -111,7 +111,7 @@ Names = dict[str, str]
 async def _labels(s: AsyncSession, lang: str | None) -> tuple[Names, Names, Names, Names]:
     """Names of matters, grids and villages by their key (matter id, grid id, area code as
     text), and the codes of matters and grids by id."""
-    en = (lang or "") == "en"
+    en = (lang or current()) == "en"
     found = (await s.execute(select(Matter.id, Matter.name, Matter.name_en, Matter.code))).all()
     matters = {str(i): (ne if en and ne else n) for i, n, ne, _ in found}
     matters[OUT_OF_LIST] = t("analytics.out_of_list", lang)
