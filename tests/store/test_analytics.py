@@ -435,3 +435,30 @@ def test_any_period_asked_for_is_a_period_or_a_named_refusal(days: int | None, f
         return
     assert 1 <= p.days <= period.MAX_DAYS and p.start < p.end
     assert p.previous(cal).end == p.start
+
+
+@pytest.mark.slow
+async def test_the_demo_s_slow_unit_and_trouble_spots_show(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """What a supervisor trying the demo must find (store/demo/history.py SLOW_UNIT, the spots)."""
+    from griddesk.store import config, demo
+    from griddesk.store.demo.history import SLOW_UNIT, SPOT_CALLERS
+
+    now = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+    store = await Store.open(str(tmp_path / "demo.db"), config.Settings(), now=lambda: now)
+    try:
+        await demo.build(store, tickets=1500, days=60, seed=7)
+        actor = await store.actor("sup01")
+        p = period.last_days(store.calendar, now, 60)
+        h = await hotspots.hotspots(store, actor, p)
+        addresses = [r for r in h.repeats if r.kind == "address"]
+        callers = [r for r in h.repeats if r.kind == "caller"]
+        assert addresses[0].label.endswith("8号") and addresses[0].count >= 10
+        assert callers[0].count >= 5  # a trouble spot's frequent caller
+        text = export.text(tables.hotspot_tables(h, store.calendar))
+        assert not any(phone in text or name in text for name, phone in SPOT_CALLERS)
+        sc = await scorecards.scorecards(store, actor, p)
+        busy = [u for u in sc.units if u.signed_on_time + u.signed_late >= 10]
+        worst = min(busy, key=lambda u: u.response_rate or 0.0)
+        assert worst.code == SLOW_UNIT and (worst.response_rate or 0) < sc.floors.response
+    finally:
+        await store.close()
