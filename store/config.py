@@ -43,6 +43,13 @@ class Settings:
     bell: bool = True
     urgent_band_minutes: int = 30  # the queue's urgent band: clocks running out this soon
     extra: dict[str, Any] = field(default_factory=dict)
+    # analytics (store.analytics): the hotline rules' floors a centre sets, marked on scorecards
+    floor_response: float = 0.92  # 响应率
+    floor_resolution: float = 0.85  # 解决率
+    floor_satisfaction: float = 0.85  # 满意率
+    dispatch_limit_minutes: int = 30  # a seat operator's dispatch counts as timely within this
+    shift_start_hour: int = 8  # shifts start at this local hour and every shift_hours after
+    shift_hours: int = 12
 
 
 def _parse_time(key: str, value: Any) -> time:

@@ -430,3 +430,42 @@ class JobLease(Base):
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- analytics (hot spots, focused governance) ---------------------------------------------
+
+
+class StoreSecret(Base):
+    """Per-database secrets, made on first use (the keyed hash that compares callers, BH 22 with
+    JM 15 / HH 24: repeat callers are found without a phone number leaving the store)."""
+
+    __tablename__ = "store_secrets"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FocusItem(Base):
+    """A problem put on the focused-governance list (重点治理, BH 22)."""
+
+    __tablename__ = "focus_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    town_code: Mapped[str] = mapped_column(String(12), index=True)  # the adding actor's jurisdiction
+    kind: Mapped[str] = mapped_column(String(16))  # analytics.focus.KINDS
+    key: Mapped[str] = mapped_column(String(128))  # matter/grid/village code, address, caller hash
+    label: Mapped[str | None] = mapped_column(String(128))  # what it read as when added (never a phone)
+    note: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(64))
+    review_date: Mapped[date | None] = mapped_column(Date)
+    baseline: Mapped[int] = mapped_column(Integer, default=0)  # tickets in the window before adding
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    close_note: Mapped[str | None] = mapped_column(Text)
+
+
+# hot spots count a town's tickets by grid over a received_at range, and read the timeline by
+# action over a time range (migration 0008)
+Index("ix_tickets_town_grid_received", Ticket.town_code, Ticket.grid_id, Ticket.received_at)
+Index("ix_timeline_action_at", TimelineEntry.action, TimelineEntry.at)

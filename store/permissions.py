@@ -79,3 +79,7 @@ def escalation_modes(actor: Actor, ticket: EscalationFacts) -> list[EscalationMo
         out.append(EscalationMode.BACK)
     return out
 
+
+# Hot spots, scorecards and shift reports (BH 22, HH 26, BH 23): the centre and the wall screen;
+# a unit account sees its own tickets' figures only (scoped in store.analytics.scoping).
+ANALYTICS: frozenset[Role] = CENTRE | {Role.VIEWER, Role.UNIT}

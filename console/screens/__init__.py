@@ -111,6 +111,24 @@ def _changes(arg: str) -> Screen[Any]:
     return ChangesScreen(arg)
 
 
+def _hotspots(arg: str) -> Screen[Any]:
+    from griddesk.console.screens.hotspots import HotspotsScreen
+
+    return HotspotsScreen()
+
+
+def _scorecard(arg: str) -> Screen[Any]:
+    from griddesk.console.screens.scorecard import ScorecardScreen
+
+    return ScorecardScreen()
+
+
+def _shift(arg: str) -> Screen[Any]:
+    from griddesk.console.screens.shift_report import ShiftReportScreen
+
+    return ShiftReportScreen()
+
+
 # The registry. Order is the order of the palette and the help.
 SCREENS: list[ScreenEntry] = [
     ScreenEntry("queue", "console.screen.queue", _queue, key="f2",
@@ -140,6 +158,12 @@ SCREENS: list[ScreenEntry] = [
                 help_key="console_roster.screen.cards_help"),
     ScreenEntry("changes", "console_roster.screen.changes", _changes, aliases=("filing",),
                 help_key="console_roster.screen.changes_help"),
+    ScreenEntry("hotspots", "analytics.screen.hotspots", _hotspots, aliases=("hot", "focus"),
+                help_key="analytics.screen.hotspots_help"),
+    ScreenEntry("scorecard", "analytics.screen.scorecard", _scorecard, aliases=("scores", "evaluation"),
+                help_key="analytics.screen.scorecard_help"),
+    ScreenEntry("shift", "analytics.screen.shift", _shift, aliases=("handover", "report"),
+                help_key="analytics.screen.shift_help"),
 ]
 
 

@@ -68,6 +68,14 @@ SATISFACTION_NAMES = {Satisfaction.SATISFIED: "满意", Satisfaction.BASIC: "基
                       Satisfaction.DISSATISFIED: "不满意"}
 
 
+# What the hot spots and scorecards must find in the demo (store.analytics): one slow unit that
+# signs and feeds back late far more often than the others, and a few trouble spots — the same
+# address in three urban grids, reported again and again, mostly by the same caller.
+SLOW_UNIT = "HOUSING"
+SPOT_SHARE = 0.3  # of the tickets in a trouble spot's grid that come from the spot itself
+SPOT_CALLERS = (("张桂兰", "13977900101"), ("刘建华", "13977900102"), ("陈志强", "13977900103"))
+
+
 class _Stop(Exception):
     """The next step would happen after now (or past the status this ticket is kept at)."""
 
@@ -128,6 +136,9 @@ class _History:
             if g.worker in town.gw_actor:
                 self.village_gw.setdefault(g.area, town.gw_actor[g.worker])
         self.any_gw = next(iter(town.gw_actor.values()))
+        # the trouble spots: the first three urban grids, each one address and one frequent caller
+        urban = [g for g in self.grids if g.category == "urban" and g.roads][:len(SPOT_CALLERS)]
+        self.spots = {g.id: (f"{g.roads[0]}8号", *SPOT_CALLERS[i]) for i, g in enumerate(urban)}
         self.platform = town.town_row["platform"]
         self.by_status: dict[str, int] = {}
         self._labels: dict[int, tuple[Actor, str]] = {}
@@ -241,6 +252,9 @@ class _History:
         out_of_list = r.random() < 0.015 or not live
         m = None if out_of_list else live[_pick(r, cum)]
         road, building, address = self.address(g)
+        spot = self.spots.get(g.id) if force is None and g.id in self.spots and r.random() < SPOT_SHARE else None
+        if spot is not None:
+            building = address = spot[0]
         if m is None:
             title = r.choice(OUT_OF_LIST_TITLES)
         else:
@@ -251,6 +265,8 @@ class _History:
             creator = t.gw_label.get(g.worker or 0) or self.op(t0).label
         else:
             reporter_name, reporter_phone = t.names.any(), _phone(r)
+            if spot is not None and r.random() < 0.7:
+                reporter_name, reporter_phone = spot[1], spot[2]  # the same caller, once more
             by: dict[str, str] = {Source.HOTLINE: self.feed, Source.REFERRAL: self.county}
             creator = by.get(source) or self.op(t0).label
         limit = (3, LimitUnit.WORK_DAYS) if m is None else m.limits[urgency]
@@ -339,7 +355,8 @@ class _History:
             t += timedelta(seconds=r.randint(300, 2400))
         else:
             x = r.random()
-            t = self.later(t, 5, 100, fast) if fast or x < 0.93 else self.later(t, 130, 480, fast) if x < 0.99 \
+            on_time = 0.55 if lead.code == SLOW_UNIT else 0.93  # the slow unit signs late often
+            t = self.later(t, 5, 100, fast) if fast or x < on_time else self.later(t, 130, 480, fast) if x < 0.99 \
                 else cal.add_work_seconds(t, r.randint(2, 10) * self.day_s)
         unit = lead.actor
         assert unit is not None
@@ -380,11 +397,12 @@ class _History:
 
         def feedback(t: datetime) -> datetime:
             x = r.random()
-            if fast or x < 0.88:
+            slow = lead.code == SLOW_UNIT  # late about half the time, and by more
+            if fast or x < (0.45 if slow else 0.88):
                 t = point(t, 0.15, 0.95)
             else:  # late: past the deadline by part of, or several times, the limit
                 handle = tk.handle()
-                times = r.uniform(0.05, 1.0) if x < 0.97 else r.uniform(1.0, 4.0)
+                times = r.uniform(0.05, 1.0) if x < (0.8 if slow else 0.97) else r.uniform(1.0, 4.0)
                 limit = sla.limit_seconds(cal, handle.limit_value, handle.limit_unit)
                 late = sla.add_basis(cal, handle.limit_unit, handle.due_at, int(limit * times))
                 t = max(t + timedelta(seconds=60), late)

@@ -1,0 +1,213 @@
+"""Analytics benchmark: each figure through the store against the raw SQL for the same figure,
+measured in the same run on the same database (ratios, not seconds, are the result).
+
+    python bench/analytics.py [--tickets 200000] [--db PATH] [--days 30] [--runs 3] [--timeout 900]
+
+The database is a demo town built by `griddesk demo init --tickets N --days D` (reused when
+present). Each measure runs the store's function (SQLAlchemy Core, the same code on PostgreSQL)
+and then hand-written `sqlite3` statements that compute the same numbers (checked equal), and
+prints both medians and their ratio. The whole run stops after --timeout seconds (SIGALRM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+EPOCH = "CAST(strftime('%s', {c}) AS INTEGER)"
+SCOPE = "t.town_code = :town AND t.received_at >= :start AND t.received_at < :end"
+
+
+def ensure_db(path: Path, tickets: int, days: int) -> None:
+    if path.exists():
+        con = sqlite3.connect(path)
+        try:
+            have = con.execute("SELECT count(*) FROM tickets").fetchone()[0]
+        except sqlite3.Error:
+            have = -1
+        con.close()
+        if have >= tickets:
+            return
+        path.unlink()
+    print(f"building a {tickets:,}-ticket demo database at {path} …", flush=True)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "griddesk.console.cli", "--db", str(path), "demo", "init",
+                    "--tickets", str(tickets), "--days", str(days)], check=True, stdout=subprocess.DEVNULL)
+    print(f"  built in {time.perf_counter() - t0:.1f} s", flush=True)
+
+
+def raw_hotspots(con: sqlite3.Connection, p: dict[str, Any], secret: bytes) -> dict[str, Any]:
+    """The hot spots' figures in plain SQL (the sort of the rows is left to Python, as the store)."""
+    both = dict(p, start=p["prev_start"])
+    day = f"({EPOCH.format(c='t.received_at')} - :epoch) / 86400"
+    out: dict[str, Any] = {}
+    out["by_matter"] = con.execute(f"SELECT t.matter_id, {day} d, count(*) FROM tickets t WHERE {SCOPE} "
+                                   "GROUP BY t.matter_id, d", both).fetchall()
+    out["by_grid"] = con.execute(f"SELECT t.grid_id, {day} d, count(*) FROM tickets t WHERE {SCOPE} "
+                                 "GROUP BY t.grid_id, d", both).fetchall()
+    out["by_village"] = con.execute(f"SELECT g.area_code, {day} d, count(*) FROM tickets t JOIN grids g "
+                                    f"ON g.id = t.grid_id WHERE {SCOPE} GROUP BY g.area_code, d", both).fetchall()
+    dur = f"{EPOCH.format(c='t.closed_at')} - {EPOCH.format(c='t.received_at')}"
+    out["longest"] = con.execute(f"""
+        SELECT k, n, max(CASE WHEN rn = (n * 50 + 99) / 100 THEN d END),
+               max(CASE WHEN rn = (n * 90 + 99) / 100 THEN d END)
+        FROM (SELECT t.matter_id k, {dur} d, row_number() OVER (PARTITION BY t.matter_id ORDER BY {dur}) rn,
+                     count(*) OVER (PARTITION BY t.matter_id) n
+              FROM tickets t WHERE {SCOPE} AND t.closed_at IS NOT NULL AND t.status = 'closed')
+        GROUP BY k, n""", p).fetchall()
+    out["hardest"] = con.execute(f"""
+        SELECT t.matter_id, sum(e.action = 'return'), sum(e.action = 'extend'), sum(e.action = 'reopen'),
+               sum(e.action = 'verify' AND e.to_status = 'signed'),
+               sum(e.action = 'visit' AND json_extract(e.data, '$.satisfaction') = 'dissatisfied')
+        FROM timeline e JOIN tickets t ON t.id = e.ticket_id
+        WHERE {SCOPE} AND e.action IN ('return', 'extend', 'reopen', 'verify', 'visit') GROUP BY t.matter_id""",
+                                 p).fetchall()
+    out["addresses"] = con.execute(f"SELECT t.address, count(*), max(t.id) FROM tickets t WHERE {SCOPE} AND "
+                                   "t.address IS NOT NULL GROUP BY t.address HAVING count(*) >= 2 "
+                                   "ORDER BY count(*) DESC, t.address LIMIT 20", p).fetchall()
+    callers: dict[str, int] = {}
+    for (phone,) in con.execute(f"SELECT t.reporter_phone FROM tickets t WHERE {SCOPE} AND "
+                                "t.reporter_phone IS NOT NULL", p):
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        k = hmac.new(secret, digits.encode(), hashlib.sha256).hexdigest()
+        callers[k] = callers.get(k, 0) + 1
+    out["callers"] = sorted(n for n in callers.values() if n >= 2)
+    hour = f"(({EPOCH.format(c='t.received_at')} + :offset) % 86400) / 3600"
+    wd = f"((({EPOCH.format(c='t.received_at')} + :offset) / 86400) + 3) % 7"
+    out["heat"] = con.execute(f"SELECT {wd} w, {hour} h, count(*) FROM tickets t WHERE {SCOPE} GROUP BY w, h",
+                              p).fetchall()
+    return out
+
+
+def raw_scorecards(con: sqlite3.Connection, p: dict[str, Any]) -> list[Any]:
+    rows = con.execute(f"""
+        SELECT t.lead_unit_id, count(*), sum(t.status = 'closed'),
+               sum(t.status = 'closed' AND coalesce(t.satisfaction, '') != 'dissatisfied')
+        FROM tickets t WHERE {SCOPE} AND t.lead_unit_id IS NOT NULL GROUP BY t.lead_unit_id""", p).fetchall()
+    con.execute(f"""
+        SELECT e.actor, count(*), sum(EXISTS (SELECT 1 FROM ticket_clocks c WHERE c.ticket_id = e.ticket_id
+               AND c.name = 'sign' AND c.state = 'met' AND c.stopped_at = e.at))
+        FROM timeline e JOIN tickets t ON t.id = e.ticket_id WHERE {SCOPE} AND e.action = 'sign'
+        GROUP BY e.actor""", p).fetchall()
+    con.execute(f"""
+        SELECT t.lead_unit_id, count(*), sum(json_extract(e.data, '$.satisfaction') IN ('satisfied', 'basic'))
+        FROM timeline e JOIN tickets t ON t.id = e.ticket_id
+        WHERE {SCOPE} AND e.action = 'visit' AND t.lead_unit_id IS NOT NULL GROUP BY t.lead_unit_id""", p).fetchall()
+    con.execute(f"""
+        SELECT t.lead_unit_id, count(*) FROM tickets t WHERE {SCOPE} AND t.status = 'closed'
+        AND t.lead_unit_id IS NOT NULL AND t.id NOT IN (SELECT ticket_id FROM ticket_clocks
+        WHERE name = 'handle' AND state = 'missed') GROUP BY t.lead_unit_id""", p).fetchall()
+    con.execute(f"""
+        SELECT t.lead_unit_id, e.action, count(*) FROM timeline e JOIN tickets t ON t.id = e.ticket_id
+        WHERE {SCOPE} AND t.lead_unit_id IS NOT NULL AND e.action IN ('extend', 'suspend', 'reopen')
+        GROUP BY t.lead_unit_id, e.action""", p).fetchall()
+    con.execute(f"SELECT t.created_by, count(*) FROM tickets t WHERE {SCOPE} GROUP BY t.created_by", p).fetchall()
+    con.execute(f"""
+        SELECT e.actor, count(*) FROM timeline e JOIN tickets t ON t.id = e.ticket_id
+        WHERE {SCOPE} AND e.action = 'dispatch' GROUP BY e.actor""", p).fetchall()
+    con.execute(f"""SELECT g.code, count(*) FROM tickets t JOIN grids g ON g.id = t.grid_id WHERE {SCOPE}
+                    GROUP BY g.code""", p).fetchall()
+    return sorted((r[0], r[1]) for r in rows)
+
+
+def raw_report(con: sqlite3.Connection, p: dict[str, Any]) -> list[Any]:
+    """The report's counts (not its lists of events and notices, nor the overdue clocks, which
+    the store reads through the overdue view's calendar arithmetic)."""
+    out = [con.execute(f"SELECT count(*) FROM tickets t WHERE {SCOPE}", p).fetchone()]
+    out.append(con.execute("""
+        SELECT e.action, count(*) FROM timeline e JOIN tickets t ON t.id = e.ticket_id
+        WHERE t.town_code = :town AND e.at >= :start AND e.at < :end
+        AND e.action IN ('dispatch', 'close', 'resolve_on_spot', 'flag', 'report_up', 'hand_to_county', 'hand_back')
+        GROUP BY e.action""", p).fetchall())
+    out.append(con.execute("SELECT count(*), sum(t.escalation = 'flagged') FROM tickets t "
+                           "WHERE t.town_code = :town AND t.status != 'closed'", p).fetchone())
+    return out
+
+
+async def measure(name: str, store_fn: Callable[[], Awaitable[Any]], raw_fn: Callable[[], Any],
+                  runs: int) -> tuple[str, float, float]:
+    await store_fn()  # warm both (page cache, compiled statements)
+    raw_fn()
+    s_t, r_t = [], []
+    for _ in range(runs):  # interleaved, so drift hits both sides alike
+        t0 = time.perf_counter()
+        await store_fn()
+        s_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        raw_fn()
+        r_t.append(time.perf_counter() - t0)
+    return name, statistics.median(s_t), statistics.median(r_t)
+
+
+async def run(path: Path, days: int, runs: int) -> list[tuple[str, float, float]]:
+    from griddesk.store.analytics import hotspots, keyed, period, reports, scorecards
+    from griddesk.store.context import Store
+
+    store = await Store.open(str(path))
+    actor = await store.actor()
+    p = period.last_days(store.calendar, store.now(), days)
+    prev = p.previous(store.calendar)
+    secret = await keyed.secret(store)
+    params = {"town": actor.jurisdiction, "start": p.start.strftime("%Y-%m-%d %H:%M:%S"),
+              "end": p.end.strftime("%Y-%m-%d %H:%M:%S"), "prev_start": prev.start.strftime("%Y-%m-%d %H:%M:%S"),
+              "epoch": prev.start_epoch, "offset": 8 * 3600}
+    yesterday = reports.default_period(store, "daily", store.now())
+    day = {"town": actor.jurisdiction, "start": yesterday.start.strftime("%Y-%m-%d %H:%M:%S"),
+           "end": yesterday.end.strftime("%Y-%m-%d %H:%M:%S")}
+    con = sqlite3.connect(path)
+    h = await hotspots.hotspots(store, actor, p)
+    raw = raw_hotspots(con, params, secret)
+    total = sum(n for _, d, n in raw["by_matter"] if d >= p.days)
+    if total != h.total or sorted(r.count for r in h.repeats if r.kind == "caller") != raw["callers"][-20:]:
+        raise SystemExit("the raw SQL and the store disagree on the hot spots: fix the raw queries")
+    sc = await scorecards.scorecards(store, actor, p)
+    if sorted(c.received for c in sc.units) != sorted(n for _, n in raw_scorecards(con, params)):
+        raise SystemExit("the raw SQL and the store disagree on the scorecards")
+    out = [
+        await measure(f"hot spots, {days} days", lambda: hotspots.hotspots(store, actor, p),
+                      lambda: raw_hotspots(con, params, secret), runs),
+        await measure(f"scorecards, {days} days", lambda: scorecards.scorecards(store, actor, p),
+                      lambda: raw_scorecards(con, params), runs),
+        await measure("daily report", lambda: reports.report(store, actor, "daily"),
+                      lambda: raw_report(con, day), runs),
+    ]
+    con.close()
+    await store.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tickets", type=int, default=200_000)
+    ap.add_argument("--days", type=int, default=30, help="the period each figure covers")
+    ap.add_argument("--history", type=int, default=365, help="days of demo history to build")
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--timeout", type=int, default=900, help="stop the whole run after this many seconds")
+    args = ap.parse_args()
+    signal.signal(signal.SIGALRM, lambda *_: (print("timed out", flush=True), sys.exit(3)))
+    signal.alarm(args.timeout)
+    path = args.db or HERE / "results" / f"analytics-{args.tickets // 1000}k.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_db(path, args.tickets, args.history)
+    rows = asyncio.run(run(path, args.days, args.runs))
+    print(f"GridDesk analytics on {args.tickets:,} tickets ({path.name}); medians of {args.runs}")
+    for name, s, r in rows:
+        print(f"  {name:<26} store {s * 1000:9.1f} ms   raw sqlite3 {r * 1000:9.1f} ms   ratio {s / r:5.2f}×")
+
+
+if __name__ == "__main__":
+    main()
