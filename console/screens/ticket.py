@@ -75,7 +75,8 @@ class TicketScreen(TicketKeys, GridScreen):
     # --- loading ---------------------------------------------------------------------------
 
     async def fetch(self) -> None:
-        self.detail = await views.detail(self.gd.store, self.gd.actor, self.number)
+        # the first read is the operator opening the ticket: the audit log keeps it (not refreshes)
+        self.detail = await views.detail(self.gd.store, self.gd.actor, self.number, record=self.detail is None)
 
     def show(self) -> None:
         self.render_detail()

@@ -10,11 +10,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import records
-from griddesk.store.actor import Actor, mask_phone
+from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import LeaveReason, PersonRole, PersonStatus
 from griddesk.store.errors import Conflict, Invalid, NotFound
 from griddesk.store.models import Area, Grid, GridAssignment, Person, Unit
+from griddesk.store.privacy import staff_phone
 from griddesk.store.roster.common import (
     MAX_PERSON_NAME,
     check_covers,
@@ -211,7 +212,7 @@ async def people(store: Store, actor: Actor, area_code: str | None = None, role:
 
 
 def _person_row(p: Person, ucode: str | None, uname: str | None, aname: str | None, actor: Actor) -> PersonRow:
-    return PersonRow(p.id, p.name, p.name_pinyin, p.role, mask_phone(p.phone, actor), ucode, uname,
+    return PersonRow(p.id, p.name, p.name_pinyin, p.role, staff_phone(p.phone, actor), ucode, uname,
                      p.area_code, aname, p.trained_on, p.certificate_on, p.status, p.left_on,
                      p.left_reason, p.left_note, p.failed_reviews)
 
