@@ -205,6 +205,9 @@ class GridDeskApp(App[None]):
         if entry.name == "help":
             self.action_help()
             return
+        if not entry.offered_to(self.actor):
+            self.notify(t("console.cmd.unknown", command=name), severity="error")
+            return
         if entry.name == "ticket":
             arg = self.resolve_number(arg)
         # k9s: going to a screen already on the stack steps back to it

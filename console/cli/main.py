@@ -30,7 +30,7 @@ from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
 
 AREAS = [f"griddesk.console.cli.{name}" for name in
-         ("demo", "tickets", "act", "roster", "supervise", "wall", "info", "completion")]
+         ("demo", "tickets", "act", "roster", "supervise", "wall", "info", "completion", "audit")]
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 

@@ -23,6 +23,7 @@ from typing import Any
 from textual.screen import Screen
 
 from griddesk.console.screens.base import GridScreen, ScreenEntry
+from griddesk.store import permissions
 
 __all__ = ["SCREENS", "GridScreen", "ScreenEntry", "entries", "find"]
 
@@ -111,6 +112,12 @@ def _changes(arg: str) -> Screen[Any]:
     return ChangesScreen(arg)
 
 
+def _audit(arg: str) -> Screen[Any]:
+    from griddesk.console.screens.audit import AuditScreen
+
+    return AuditScreen(arg)
+
+
 # The registry. Order is the order of the palette and the help.
 SCREENS: list[ScreenEntry] = [
     ScreenEntry("queue", "console.screen.queue", _queue, key="f2",
@@ -140,6 +147,8 @@ SCREENS: list[ScreenEntry] = [
                 help_key="console_roster.screen.cards_help"),
     ScreenEntry("changes", "console_roster.screen.changes", _changes, aliases=("filing",),
                 help_key="console_roster.screen.changes_help"),
+    ScreenEntry("audit", "audit.title", _audit, aliases=("log",), help_key="audit.palette_help",
+                allowed=permissions.may_read_audit),
 ]
 
 
