@@ -29,13 +29,16 @@ from griddesk.store.models import Ticket
 
 STAR = "*"
 REASON_MAX = 200
-# a mainland mobile (138 1234 5678, with or without separators), a landline with its area code
-# (0750-3351234), an 18-character resident ID number (last character may be X)
-_MOBILE = re.compile(r"(?=(1[3-9]\d[- ]?\d{4}[- ]?\d{4}))")
-_LANDLINE = re.compile(r"(?=(0\d{2,3}-\d{7,8}))")
+# a mainland mobile: bare digits are searched anywhere (glued to other digits too); written in
+# groups (138 1234 5678, 138-1234-5678) it stands on its own. A landline with its area code
+# (0779-3351234) stands on its own, so a ticket number's "…005-20261126" is not one. An
+# 18-character resident ID number (the last may be X).
+_MOBILE = re.compile(r"(?=(1[3-9]\d{9}))")
+_MOBILE_GROUPED = re.compile(r"(?<![\d-])(?=(1[3-9]\d[- ]\d{4}[- ]\d{4})(?!\d))")
+_LANDLINE = re.compile(r"(?<![\d-])(?=(0[1-9]\d{1,2}-[2-9]\d{6,7}(?!\d)))")
 _ID = re.compile(r"(?=(\d{17}[\dXx]))")
 # which of a match's digits are starred: (keep in front, keep at the end)
-_KEEP = ((_ID, 4, 4), (_MOBILE, 3, 4), (_LANDLINE, 4, 4))
+_KEEP = ((_ID, 4, 4), (_MOBILE, 3, 4), (_MOBILE_GROUPED, 3, 4), (_LANDLINE, 4, 4))
 
 
 def mask_phone(phone: str | None) -> str | None:

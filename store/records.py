@@ -11,11 +11,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from griddesk.store.actor import Actor
-from griddesk.store.models import AuditEntry, Change, TimelineEntry
+from griddesk.store.models import AuditEntry, Change, Counter, TimelineEntry
 
 
 async def timeline(s: AsyncSession, ticket_id: int, actor: Actor, action: str, at: datetime,
@@ -138,3 +138,22 @@ async def audit_rows(s: Executor, actor: Actor, action: str | None, entity: str,
     """One entry per changed row of a bulk write (an import): key, old values, new values."""
     await append_many(s, [(actor.label, action or change_action(entity, old, new), entity, key, at,
                            change_detail(old, new, extra)) for key, old, new in rows])
+
+
+async def next_number(s: AsyncSession, key: str) -> int:
+    """Atomically take the next value of a counter.
+
+    UPDATE … RETURNING first (the common case, and it locks the row on both backends); when the
+    counter does not exist yet, INSERT it — a concurrent first insert on PostgreSQL loses on the
+    primary key, and the loser retries the UPDATE inside a savepoint.
+    """
+    stmt = update(Counter).where(Counter.key == key).values(value=Counter.value + 1).returning(Counter.value)
+    got = (await s.execute(stmt)).scalar_one_or_none()
+    if got is not None:
+        return got
+    try:
+        async with s.begin_nested():
+            await s.execute(insert(Counter).values(key=key, value=1))
+        return 1
+    except Exception:  # IntegrityError: another writer created it first
+        return (await s.execute(stmt)).scalar_one()
