@@ -141,7 +141,9 @@ async def update_person(store: Store, actor: Actor, person_id: int, **changes: A
         if {"name", "phone"} & diff.keys():
             await touch_notice(s, await card_grids(s, p.id, on), now)
         await records.feed(s, "person", p.id, "changed", now, p.area_code)
-        await records.audit(s, actor, "person.update", "person", str(p.id), now, {"fields": sorted(diff)})
+        await records.audit_change(s, actor, "person", str(p.id), {k: v[0] for k, v in diff.items()},
+                                   {k: v[1] for k, v in diff.items()}, at=now, action="person.update",
+                                   extra={"fields": sorted(diff)})
         return diff
 
 
