@@ -77,7 +77,7 @@ def _row(e: AuditEntry) -> AuditRow:
     return AuditRow(e.id, e.at, e.actor, e.action, e.entity, e.entity_key, e.detail, e.prev_hash, e.hash)
 
 
-def _query(f: AuditFilter) -> Select[tuple[AuditEntry]]:
+def _query(f: AuditFilter) -> Select[AuditEntry]:
     q = select(AuditEntry)
     if f.since is not None:
         q = q.where(AuditEntry.at >= f.since)
