@@ -124,17 +124,25 @@ async def test_audit_change_keeps_only_what_changed_and_never_a_secret(town: Tow
     assert e.detail == {"old": {"name": "甲"}, "new": {"name": "乙"}}
 
 
+def _read_csv(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
 async def test_an_import_records_each_row_with_its_old_values(town: Town, tmp_path: Path) -> None:
     out = tmp_path / "people.csv"
     await roster_io.export_file(town.store, town.operator, "people", out)
-    with open(out, encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.reader(f))
+    rows = _read_csv(out)
     phone = rows[0].index("phone")
     changed = next(r for r in rows[1:] if r[0] == "2")
     changed[phone] = "13907790088"
     rows.append(["", "新人", "part_time", "13907790077", "", "", "", "", "", "", "", "", ""])
-    with open(out, "w", encoding="utf-8-sig", newline="") as f:
-        csv.writer(f).writerows(rows)
+    _write_csv(out, rows)
     result = await roster_io.import_file(town.store, town.operator, "people", out)
     assert (result.created, result.updated) == (1, 1)
     per_row = [e for e in await _entries(town.store) if e.action == "person.import"]
@@ -149,7 +157,8 @@ async def test_exports_are_recorded_with_kind_rows_and_filters(town: Town, tmp_p
     e = [e for e in await _entries(town.store) if e.action == "export"][-1]
     assert e.detail["kind"] == "assignments" and e.detail["rows"] == n and e.actor == town.actors["u-police"].label
     sup = town.actors["sup01"]
-    m = await audit.export_file(town.store, sup, tmp_path / "audit.jsonl", f=audit.AuditFilter(action="export", limit=0))
+    only = audit.AuditFilter(action="export", limit=0)
+    m = await audit.export_file(town.store, sup, tmp_path / "audit.jsonl", f=only)
     assert m == 1
     e = (await _entries(town.store))[-1]
     assert e.action == "export" and e.detail == {"kind": "audit", "rows": 1,

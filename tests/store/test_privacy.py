@@ -164,7 +164,7 @@ async def test_database_wal_and_backup_files_are_0600(tmp_path: Path) -> None:
             await s.execute(select(1))
         assert _mode(path) == 0o600
         for extra in ("-wal", "-shm"):
-            if Path(f"{path}{extra}").exists():
+            if os.path.exists(f"{path}{extra}"):
                 assert _mode(f"{path}{extra}") == 0o600
         backup = await db._backup_sqlite(path, "0002")
         assert _mode(backup) == 0o600
