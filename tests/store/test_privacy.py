@@ -27,6 +27,11 @@ def _mode(path: str | Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+def _modes_beside(path: Path) -> dict[str, int]:
+    """The database file's and its -wal / -shm files' modes, those that exist."""
+    return {p.name: _mode(p) for p in path.parent.glob(path.name + "*") if ".bak" not in p.name}
+
+
 async def _ticket(town: Town) -> str:
     data = town.ticket(description=NOTE, title=f"{NAME}反映垃圾未清运", address=f"海角路12号 {PHONE}")
     return await tickets.create(town.store, town.operator, tickets.parse(data))
@@ -163,9 +168,7 @@ async def test_database_wal_and_backup_files_are_0600(tmp_path: Path) -> None:
         async with db.session(write=True) as s:
             await s.execute(select(1))
         assert _mode(path) == 0o600
-        for extra in ("-wal", "-shm"):
-            if os.path.exists(f"{path}{extra}"):
-                assert _mode(f"{path}{extra}") == 0o600
+        assert set(_modes_beside(path).values()) == {0o600}
         backup = await db._backup_sqlite(path, "0002")
         assert _mode(backup) == 0o600
         await db.dispose()
