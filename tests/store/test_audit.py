@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,42 @@ async def test_exports_are_recorded_with_kind_rows_and_filters(town: Town, tmp_p
     e = (await _entries(town.store))[-1]
     assert e.action == "export" and e.detail == {"kind": "audit", "rows": 1,
                                                   "filters": {"action": "export", "format": "jsonl"}}
+
+
+async def _chain_existing(url: str) -> None:
+    from sqlalchemy import text
+
+    from griddesk.store.db import Database
+    from tests.store.test_db import _upgrade_to
+
+    db = Database(url)
+    try:
+        await _upgrade_to(db, "0002")
+        async with db.connect(write=True) as conn:
+            js = "CAST(:d AS JSON)" if db.backend == "postgresql" else ":d"
+            for i in range(3):
+                await conn.execute(text("INSERT INTO audit_log (at, actor, action, entity, entity_key, detail) "
+                                        f"VALUES (:at, '周敏(op01)', 'ticket.create', 'ticket', :k, {js})"),
+                                   {"at": datetime(2026, 11, 20 + i, 8, 0, 0, 123456), "k": f"n{i}",
+                                    "d": '{"rows": 3, "note": "回访"}' if i == 1 else None})
+        await db.upgrade(backup=False)
+        store = Store(db)
+        from griddesk.store.actor import Actor
+        from griddesk.store.enums import Role
+
+        admin = Actor("admin", "管理员", Role.ADMIN, "")
+        verdict = await audit.verify(store, admin)
+        assert verdict.intact and verdict.entries == 3
+        async with db.session(write=True) as s:  # and new entries carry on the chain
+            await records.audit(s, admin, "test", "ticket", "n3", store.now())
+        assert (await audit.verify(store, admin)).entries == 4
+    finally:
+        await db.dispose()
+
+
+async def test_0004_chains_the_entries_written_before_it(tmp_path: Path) -> None:
+    await _chain_existing(str(tmp_path / "old.db"))
+
+
+async def test_0004_on_postgres_too(pg_url: str) -> None:
+    await _chain_existing(pg_url)
