@@ -2,7 +2,8 @@
 
 It reads `store.views.detail` (the same read model as `griddesk ticket show`) in a worker,
 re-reads when the change feed says this ticket changed, and re-words the clocks' time left when
-the minute turns. Personal data arrives already masked by the store for the operator's role.
+the minute turns. Personal data arrives already masked by the store, for every role; `p`
+reveals the reporter (a role that may, after a reason in a dialog; store/privacy.py).
 The workflow's keys (console.actions) act on this ticket; the footer shows those this operator
 may take now, re-read with every change of the ticket. `n` registers a new ticket.
 """
