@@ -209,7 +209,8 @@ async def create_grid(store: Store, actor: Actor, village_code: str, spec: GridS
         await _record(s, actor, GridChangeKind.CREATE, reason, note, [], [g.code],
                       {"grids": {g.code: _spec_of(g)}}, now)
         await records.feed(s, "grid", g.id, "created", now, g.area_code)
-        await records.audit(s, actor, "grid.create", "grid", g.code, now, {"reason": reason})
+        await records.audit_change(s, actor, "grid", g.code, None, _spec_of(g), at=now, action="grid.create",
+                                   extra={"reason": reason})
         return g.code
 
 

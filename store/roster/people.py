@@ -111,7 +111,9 @@ async def create_person(store: Store, actor: Actor, spec: PersonSpec) -> int:
         s.add(p)
         await s.flush()
         await records.feed(s, "person", p.id, "created", now, p.area_code)
-        await records.audit(s, actor, "person.create", "person", str(p.id), now, {"role": p.role})
+        await records.audit_change(s, actor, "person", str(p.id), None,
+                                   {k: v for k, v in values.items() if k not in DERIVED}, at=now,
+                                   action="person.create", extra={"role": p.role})
         return p.id
 
 
