@@ -203,3 +203,15 @@ async def test_0004_chains_the_entries_written_before_it(tmp_path: Path) -> None
 
 async def test_0004_on_postgres_too(pg_url: str) -> None:
     await _chain_existing(pg_url)
+
+
+async def test_a_created_person_is_recorded_with_its_values(town: Town) -> None:
+    from datetime import date
+
+    spec = roster.PersonSpec("黄小明", "part_time", "13907790066", trained_on=date(2026, 3, 1))
+    pid = await roster.create_person(town.store, town.operator, spec)
+    e = [e for e in await _entries(town.store) if e.action == "person.create"][-1]
+    assert e.entity_key == str(pid) and e.detail["old"] is None
+    assert e.detail["new"]["name"] == "黄小明" and e.detail["new"]["trained_on"] == "2026-03-01"
+    assert "name_pinyin" not in e.detail["new"]
+    assert (await audit.verify(town.store, town.actors["admin"])).intact
