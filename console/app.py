@@ -303,7 +303,7 @@ class GridDeskApp(App[None]):
             if text:
                 self.run_command(text)
 
-        line = CommandLine(screens.entries())
+        line = CommandLine([e for e in screens.entries() if e.offered_to(self.actor)])
         self.push_screen(line, done)
         if prefill:
             def fill() -> None:
@@ -345,7 +345,7 @@ class GridDeskApp(App[None]):
         from griddesk.console.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(screens.entries(), under=self.screen))
+            self.push_screen(HelpScreen([e for e in screens.entries() if e.offered_to(self.actor)], under=self.screen))
 
     def action_command_line(self) -> None:
         self.open_command_line()
