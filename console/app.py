@@ -220,6 +220,9 @@ class GridDeskApp(App[None]):
         if entry.name == "help":
             self.action_help()
             return
+        if not entry.offered_to(self.actor):
+            self.notify(t("console.cmd.unknown", command=name), severity="error")
+            return
         if entry.name == "ticket":
             arg = self.resolve_number(arg)
         # k9s: going to a screen already on the stack steps back to it
@@ -315,7 +318,7 @@ class GridDeskApp(App[None]):
             if text:
                 self.run_command(text)
 
-        line = CommandLine(screens.entries())
+        line = CommandLine([e for e in screens.entries() if e.offered_to(self.actor)])
         self.push_screen(line, done)
         if prefill:
             def fill() -> None:
@@ -357,7 +360,7 @@ class GridDeskApp(App[None]):
         from griddesk.console.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(screens.entries(), under=self.screen))
+            self.push_screen(HelpScreen([e for e in screens.entries() if e.offered_to(self.actor)], under=self.screen))
 
     def action_command_line(self) -> None:
         self.open_command_line()

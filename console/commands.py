@@ -35,7 +35,7 @@ class ScreenCommands(Provider):
     def _plain(self) -> list[tuple[list[str], str, Callable[[], object], str | None]]:
         out: list[tuple[list[str], str, Callable[[], object], str | None]] = []
         for e in screens.entries():
-            if e.arg:
+            if e.arg or not e.offered_to(self.gd.actor):
                 continue
             title = t("console.palette.go", screen=t(e.title_key))
             names = [title, t(e.title_key), e.name, f":{e.name}", *e.aliases]

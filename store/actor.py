@@ -48,13 +48,14 @@ def system(jurisdiction: str = "") -> Actor:
     return Actor(SYSTEM_LOGIN, "系统", Role.ADMIN, jurisdiction)
 
 
+# Thin re-exports for older callers: the masking rules live in store/privacy.py.
 def mask_phone(phone: str | None, actor: Actor) -> str | None:
-    if phone is None or actor.sees_personal_data:
-        return phone
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+    from griddesk.store import privacy
+
+    return privacy.staff_phone(phone, actor)
 
 
 def mask_name(name: str | None, actor: Actor) -> str | None:
-    if name is None or actor.sees_personal_data:
-        return name
-    return name[0] + "*" * (len(name) - 1)
+    from griddesk.store import privacy
+
+    return privacy.staff_name(name, actor)

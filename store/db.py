@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from griddesk.store import paths
+from griddesk.store import paths, private_files
 from griddesk.store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -64,6 +64,11 @@ def create_engine(url: str) -> AsyncEngine:
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # reporters' names and phones are in it: owner-only from the first byte (SQLite gives
+        # the -wal and -shm files the database file's mode)
+        private_files.create(path)
+        for extra in ("-wal", "-shm"):
+            private_files.narrow(f"{path}{extra}")
         engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _prepare_sqlite(engine)
         return engine
@@ -177,6 +182,7 @@ class Database:
             import sqlite3
 
             # the backup API copies a consistent snapshot even with WAL and other readers
+            private_files.create(target)
             src = sqlite3.connect(path)
             dst = sqlite3.connect(target)
             try:

@@ -37,6 +37,7 @@ from griddesk.store.enums import OPEN_STATUSES, URGENCY_RANK, ClockName, ClockSt
 from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import code_name
 from griddesk.store.models import Grid, Matter, Ticket, TicketClock
+from griddesk.store.privacy import mask_text
 from griddesk.store.scope import in_town
 from griddesk.store.timefmt import iso
 from griddesk.store.workflow import load_ticket
@@ -227,8 +228,8 @@ def _rows(store: Store, found: Sequence[Row[str, str, str, str, str | None, str 
         (number, title, urgency, status, escalation, held_by, town_code, grid_code, grid, matter,
          received_at, due) = r
         left = sla.basis_seconds(store.calendar, LimitUnit.NATURAL_MINUTES, now, due) if due else None
-        out.append(EscalationRow(number, title, urgency, status, escalation, held_by, town_code, grid_code,
-                                 grid, matter, received_at, due, left))
+        out.append(EscalationRow(number, mask_text(title) or "", urgency, status, escalation, held_by, town_code,
+                                 grid_code, grid, matter, received_at, due, left))
     return out
 
 

@@ -268,8 +268,9 @@ async def amend_limits(store: Store, actor: Actor, code: str, limit: Limit | Non
         s.add(MatterEvent(matter_id=m.id, action=AMEND, on=on, requested_by=requested_by, actor=actor.label,
                           note=f"{text}\n{extra}" if extra else text))
         await records.feed(s, "matter", m.id, "amended", now)
-        await records.audit(s, actor, "matter.amend", "matter", code, now,
-                            {k: list(v) for k, v in diff.items()})
+        await records.audit_change(s, actor, "matter", code, {k: v[0] for k, v in diff.items()},
+                                   {k: v[1] for k, v in diff.items()}, at=now, action="matter.amend",
+                                   extra={k: list(v) for k, v in diff.items()})
         return diff
 
 

@@ -399,6 +399,9 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(16))
     entity_key: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict | None] = mapped_column(JSON)
+    # the hash chain (store/records.py): sha256 hex of the previous entry's hash and this entry
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Change(Base):

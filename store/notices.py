@@ -41,6 +41,7 @@ from griddesk.store.i18n import code_name, t
 from griddesk.store.models import Notice as NoticeRow
 from griddesk.store.models import Operator, Ticket, TicketClock
 from griddesk.store.overdue import scope
+from griddesk.store.privacy import mask_text
 from griddesk.store.scope import under
 from griddesk.store.timefmt import iso
 
@@ -120,9 +121,9 @@ async def pending_notices(store: Store, actor: Actor) -> list[Notice]:
     async with store.db.session() as s:
         late = (await s.execute(late_q)).all()
         urgent = list({r[0]: r for q in urgent_qs for r in (await s.execute(q)).all()}.values())
-    out = [Notice(arrival, tid, number, ARRIVAL, title, urg, at)
+    out = [Notice(arrival, tid, number, ARRIVAL, mask_text(title) or "", urg, at)
            for tid, number, title, urg, at in sorted(urgent, key=lambda r: (r[4], r[0]))]
-    out += [Notice(OVERDUE, tid, number, clock, title, urg, due)
+    out += [Notice(OVERDUE, tid, number, clock, mask_text(title) or "", urg, due)
             for tid, number, clock, title, urg, due in sorted(late, key=lambda r: (r[5], r[0], r[2]))]
     return out
 

@@ -29,6 +29,7 @@ from griddesk.store.enums import OPEN_STATUSES, ClockState, Role
 from griddesk.store.errors import Invalid
 from griddesk.store.i18n import code_name, t
 from griddesk.store.models import Grid, Matter, Ticket, TicketClock, Unit
+from griddesk.store.privacy import mask_text
 from griddesk.store.scope import SelectT, in_town
 from griddesk.store.timefmt import iso
 
@@ -204,7 +205,7 @@ def make_row(store: Store, r: Row[*_Columns], now: datetime) -> OverdueRow:
     left = sla.basis_seconds(cal, unit, now, due)
     # late means past the deadline, as the queue's header counts it; after hours a working-time
     # clock can be late by zero working seconds (multiple 0) until the next opening
-    return OverdueRow(tid, number, title, status, urgency, gcode, gname, matter, ucode, uname, cid,
+    return OverdueRow(tid, number, mask_text(title) or "", status, urgency, gcode, gname, matter, ucode, uname, cid,
                       cname, due, value, unit, limit, left, due < now, level, esc, version)
 
 

@@ -25,6 +25,8 @@ GRID_WORKERS: frozenset[Role] = frozenset({Role.GRID_WORKER, Role.ADMIN})
 TICKET_CREATORS: frozenset[Role] = CENTRE | {Role.GRID_WORKER}
 # JM 15, HH 24, YC 36: reporters' personal data is for the handling centre only.
 PERSONAL_DATA: frozenset[Role] = CENTRE
+# Who reads the audit log (`griddesk audit`, the audit screen): shift leaders and administrators.
+AUDIT_READERS: frozenset[Role] = SUPERVISORS
 
 TOWN_LENGTH = CODE_LENGTH[Level.TOWN]
 COUNTY_LENGTH = CODE_LENGTH[Level.COUNTY]
@@ -47,6 +49,16 @@ def county_of(town_code: str) -> str:
 def may_write(actor: Actor, roles: frozenset[Role]) -> bool:
     """Whether `actor` holds one of `roles` and is not a read-only account."""
     return not actor.read_only and actor.role in roles
+
+
+def may_reveal(actor: Actor) -> bool:
+    """Whether `actor` may reveal a ticket's reporter (with a reason; store/privacy.py). Even
+    these roles see reporters masked until they do."""
+    return actor.role in PERSONAL_DATA and not actor.read_only
+
+
+def may_read_audit(actor: Actor) -> bool:
+    return actor.role in AUDIT_READERS
 
 
 class EscalationFacts(Protocol):

@@ -6,8 +6,9 @@ when the change feed says something moved; the query is indexed on (town, status
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
 
@@ -15,6 +16,7 @@ from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import OPEN_STATUSES, Escalation, Status, Urgency
 from griddesk.store.models import Change, Grid, Matter, Ticket, Unit
+from griddesk.store.privacy import mask_text
 from griddesk.store.scope import SelectT, in_town
 
 URGENCY_ORDER = case(
@@ -68,7 +70,7 @@ class QueueRow:
 
 # QueueRow's fields, as page() selects them (matter and lead unit are outer joins: None when absent)
 _PageColumns = tuple[int, str, datetime, str | None, str | None, str, str, str, str | None, datetime | None,
-                     str | None, datetime | None, str, str, str | None, int, bool]
+                     str | None, datetime | None, str, str, str | None, int, bool, str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,8 @@ async def page(store: Store, actor: Actor, f: QueueFilter = QueueFilter(), limit
     q: Select[*_PageColumns] = (
         select(Ticket.id, Ticket.number, Ticket.received_at, Matter.name, Matter.code, Grid.name,
                Grid.code, Ticket.status, Unit.name, Ticket.due_at, Ticket.due_clock, Ticket.warn_at,
-               Ticket.urgency, Ticket.title, Ticket.address, Ticket.version, Ticket.out_of_list)
+               Ticket.urgency, Ticket.title, Ticket.address, Ticket.version, Ticket.out_of_list,
+               Ticket.reporter_name, Ticket.reporter_phone)
         .join(ids, ids.c.id == Ticket.id)
         .join(Grid, Grid.id == Ticket.grid_id)
         .outerjoin(Matter, Matter.id == Ticket.matter_id)
@@ -144,7 +147,16 @@ async def page(store: Store, actor: Actor, f: QueueFilter = QueueFilter(), limit
     )
     async with store.db.session() as s:
         rows = (await s.execute(_ordered(q, f))).all()
-    return [QueueRow(*r) for r in rows]
+    return [_masked(r) for r in rows]
+
+
+def _masked(r: tuple[Any, ...]) -> QueueRow:
+    """A row with its free text masked where it names the reporter or holds a phone or ID
+    number (store/privacy.py): every list reads rows from here."""
+    *cols, name, phone = r
+    row = QueueRow(*cols)
+    return replace(row, title=mask_text(row.title, (name,), (phone,)) or "",
+                   address=mask_text(row.address, (name,), (phone,)))
 
 
 async def count(store: Store, actor: Actor, f: QueueFilter = QueueFilter()) -> int:

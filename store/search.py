@@ -17,10 +17,11 @@ from functools import lru_cache
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store.actor import Actor, mask_phone
+from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import GridStatus, PersonStatus
 from griddesk.store.models import Area, Grid, Matter, Person, Unit
+from griddesk.store.privacy import staff_phone
 from griddesk.store.roster.names import name_keys
 
 KINDS = ("area", "grid", "person", "unit", "matter")
@@ -196,5 +197,5 @@ async def _people(s: AsyncSession, actor: Actor, mode: str, q: str, include_inac
             scored = _text_score(name, "", q)
         if scored:
             out.append(Hit("person", str(pid), name, "", scored[1], scored[0], status == PersonStatus.ACTIVE,
-                           role=role, phone=mask_phone(phone, actor)))
+                           role=role, phone=staff_phone(phone, actor)))
     return out

@@ -46,6 +46,7 @@ from griddesk.store.enums import OPEN_STATUSES, ClockName, ClockState, Role, Sta
 from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import code_name
 from griddesk.store.models import Change, Grid, Supervision, Ticket, TicketClock, TimelineEntry, Unit
+from griddesk.store.privacy import mask_text
 from griddesk.store.scope import in_town
 from griddesk.store.timefmt import iso
 from griddesk.store.views import get_ticket
@@ -453,7 +454,8 @@ async def criticism_list(store: Store, actor: Actor, include_closed: bool = Fals
     for tk, gcode, gname, ucode, uname, at in found:
         end = tk.closed_at or now
         late = working_days_late(store.calendar, tk.handle_due_at, end) if tk.handle_due_at else 0
-        row = CriticismRow(tk.number, tk.title, tk.status, gcode, gname, ucode, uname,
+        title = mask_text(tk.title, (tk.reporter_name,), (tk.reporter_phone,)) or ""
+        row = CriticismRow(tk.number, title, tk.status, gcode, gname, ucode, uname,
                            tk.handle_due_at, late, at, tk.status == Status.CLOSED)
         if tk.number not in out or out[tk.number].listed_at < at:
             out[tk.number] = row

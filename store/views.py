@@ -7,15 +7,15 @@ ORM rows, so the console never holds a session-bound object or imports the model
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Self
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import numbers, sla
-from griddesk.store.actor import Actor, mask_name, mask_phone
+from griddesk.store import audit, numbers, privacy, sla
+from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import ClockState
 from griddesk.store.errors import NotAllowed, NotFound
@@ -200,7 +200,21 @@ async def get_ticket(s: AsyncSession, actor: Actor, number: str, today: str | No
     return tk
 
 
-async def detail(store: Store, actor: Actor, number: str) -> TicketDetail:
+def masked_ticket(tk: TicketView) -> TicketView:
+    """A ticket as every list and detail shows it: the reporter masked, and so is free text
+    where it names the reporter or holds a phone or ID number (store/privacy.py)."""
+    names, phones = (tk.reporter_name,), (tk.reporter_phone,)
+    return replace(tk, reporter_name=privacy.mask_name(tk.reporter_name),
+                   reporter_phone=privacy.mask_phone(tk.reporter_phone),
+                   title=privacy.mask_text(tk.title, names, phones) or "",
+                   description=privacy.mask_text(tk.description, names, phones),
+                   address=privacy.mask_text(tk.address, names, phones))
+
+
+async def detail(store: Store, actor: Actor, number: str, record: bool = False) -> TicketDetail:
+    """One ticket with everything about it, its reporter masked (`privacy.reveal_reporter` is
+    the one way to see it). `record`: an operator opened it (ticket show, the ticket screen),
+    which the audit log keeps; a refresh of a screen already open does not count again."""
     now = store.now()
     async with store.db.session() as s:
         tk = await get_ticket(s, actor, number, store.today())
@@ -216,11 +230,16 @@ async def detail(store: Store, actor: Actor, number: str) -> TicketDetail:
     active = [clock_of(store, c, now) for c in clock_rows if c.state in (ClockState.RUNNING, ClockState.PAUSED)]
     done = [clock_of(store, c, now) for c in clock_rows if c.state not in (ClockState.RUNNING, ClockState.PAUSED)]
     active.sort(key=lambda c: c.due_at)
+    if record:
+        await audit.record_read(store, actor, tk.number)
+    names, phones = (tk.reporter_name,), (tk.reporter_phone,)
+    view = masked_ticket(TicketView.of(tk))
     return TicketDetail(
-        TicketView.of(tk), GridRef.of(grid), MatterRef.of(matter) if matter else None,
+        view, GridRef.of(grid), MatterRef.of(matter) if matter else None,
         UnitRef.of(lead) if lead else None, [UnitRef.of(u) for u in co], active + done,
-        [Event(e.at, e.actor, e.action, e.from_status, e.to_status, e.note, e.data) for e in events],
-        mask_name(tk.reporter_name, actor), mask_phone(tk.reporter_phone, actor))
+        [Event(e.at, e.actor, e.action, e.from_status, e.to_status, privacy.mask_text(e.note, names, phones),
+               privacy.mask_value(e.data, names, phones)) for e in events],
+        view.reporter_name, view.reporter_phone)
 
 
 def row_json(r: QueueRow) -> dict[str, Any]:

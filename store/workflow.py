@@ -249,8 +249,11 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
         await records.timeline(s, tk.id, actor, action, now, step.from_status, step.to_status, step.note,
                                step.data or None)
         await records.feed(s, "ticket", tk.id, action, now, tk.town_code)
+        # old and new values: the status and version before and after (what else changed is the step's data)
         await records.audit(s, actor, f"ticket.{action}", "ticket", tk.number, now,
-                            {"from": step.from_status, "to": step.to_status, "version": seen + 1, **step.data})
+                            {"from": step.from_status, "to": step.to_status, "version": seen + 1, **step.data,
+                             "old": {"status": step.from_status, "version": seen},
+                             "new": {"status": step.to_status, "version": seen + 1}})
         moments = [now] + [c.due_at for c in step.ticket.clocks if c.live]
         years = tuple(sorted(store.calendar.years_unknown(*moments)))
     return Outcome(tk.number, str(action), str(step.from_status), str(step.to_status), seen + 1, now, years)

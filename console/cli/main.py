@@ -30,7 +30,8 @@ from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
 
 AREAS = [f"griddesk.console.cli.{name}" for name in
-         ("demo", "tickets", "act", "roster", "supervise", "report", "wall", "info", "worker", "completion")]
+         ("demo", "tickets", "act", "roster", "supervise", "report", "wall", "info", "worker", "audit",
+          "completion")]
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 

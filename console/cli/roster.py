@@ -22,7 +22,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from griddesk.store import compliance, notice_cards, roster, search
+from griddesk.store import audit, compliance, notice_cards, private_files, roster, search
 from griddesk.store import io as roster_io
 from griddesk.store.enums import ChangeReason
 from griddesk.store.errors import ImportProblems
@@ -170,7 +170,9 @@ async def cmd_notice_card(ctx: Ctx, args: argparse.Namespace) -> int:
         return 1
     text = notice_cards.render(cards, fmt, printed=store.now())
     if args.output:
-        await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
+        await asyncio.to_thread(private_files.write_text, args.output, text)  # 0600, as every export
+        await audit.record_export(store, actor, "notice_card", len(cards), {"format": fmt, "village": args.village,
+                                                                         "grid": args.grid}, key=Path(args.output).name)
         print(t("roster.cli.cards_written", n=len(cards), path=args.output))
     else:
         sys.stdout.write(text)

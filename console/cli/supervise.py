@@ -21,10 +21,9 @@ import asyncio
 import json
 import sys
 import unicodedata
-from pathlib import Path
 from typing import Any
 
-from griddesk.store import escalation, formal_notice, overdue, supervision, warnings
+from griddesk.store import audit, escalation, formal_notice, overdue, private_files, supervision, warnings
 from griddesk.store.enums import LimitUnit
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import code_name, t
@@ -216,10 +215,11 @@ async def cmd_notice_export(ctx: Any, args: argparse.Namespace) -> int:
     text = await formal_notice.render(store, actor, args.number, args.format, ctx.lang)
     if args.output:
         try:
-            await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
+            await asyncio.to_thread(private_files.write_text, args.output, text)  # 0600, as every export
         except OSError as e:
             _eprint(t("cli.error", message=t("supervise.cli.cannot_write", path=args.output, reason=e.strerror or e)))
             return 1
+        await audit.record_export(store, actor, "formal_notice", 1, {"format": args.format}, key=args.number)
         _eprint(t("supervise.cli.written", path=args.output))
     else:
         sys.stdout.write(text)

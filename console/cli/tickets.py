@@ -377,7 +377,7 @@ async def ticket_show(ctx: Any, args: argparse.Namespace) -> int:
     store = await ctx.store()
     actor = await ctx.actor()
     try:
-        d = await views.detail(store, actor, args.number)
+        d = await views.detail(store, actor, args.number, record=True)
     except StoreError as e:
         eprint(t("cli.error", message=e.message()))
         return 1

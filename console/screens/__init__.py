@@ -23,6 +23,7 @@ from typing import Any
 from textual.screen import Screen
 
 from griddesk.console.screens.base import GridScreen, ScreenEntry
+from griddesk.store import permissions
 
 __all__ = ["SCREENS", "GridScreen", "ScreenEntry", "entries", "find"]
 
@@ -129,6 +130,12 @@ def _shift(arg: str) -> Screen[Any]:
     return ShiftReportScreen()
 
 
+def _audit(arg: str) -> Screen[Any]:
+    from griddesk.console.screens.audit import AuditScreen
+
+    return AuditScreen(arg)
+
+
 # The registry. Order is the order of the palette and the help.
 SCREENS: list[ScreenEntry] = [
     ScreenEntry("queue", "console.screen.queue", _queue, key="f2",
@@ -164,6 +171,8 @@ SCREENS: list[ScreenEntry] = [
                 help_key="analytics.screen.scorecard_help"),
     ScreenEntry("shift", "analytics.screen.shift", _shift, aliases=("handover", "report"),
                 help_key="analytics.screen.shift_help"),
+    ScreenEntry("audit", "audit.title", _audit, aliases=("log",), help_key="audit.palette_help",
+                allowed=permissions.may_read_audit),
 ]
 
 

@@ -49,6 +49,10 @@ class ScreenEntry:
     arg: str | None = None  # translation key naming a required argument, e.g. a ticket number
     aliases: tuple[str, ...] = ()
     help_key: str | None = None  # one line for the palette's help column
+    allowed: Callable[[Any], bool] | None = None  # the account (an Actor) may open it; None: everyone
+
+    def offered_to(self, actor: Any) -> bool:
+        return self.allowed is None or actor is None or bool(self.allowed(actor))
 
 
 class GridScreen(Screen[None]):

@@ -30,7 +30,7 @@ from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.choice_bar import ChoiceBar
 from griddesk.console.widgets.dialogs import ChoiceDialog, Field, ask, confirm, wrote
 from griddesk.console.widgets.form import Pick, RosterForm, Row
-from griddesk.store import notice_cards, permissions, roster
+from griddesk.store import audit, notice_cards, permissions, private_files, roster
 from griddesk.store.enums import Level
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import current, t
@@ -76,9 +76,10 @@ async def export_flow(app: Shell, cards: list[notice_cards.NoticeCard], code: st
             path = Path.cwd() / path
         text = notice_cards.render(cards, fmt, current(), printed=app.store.now())
         try:
-            await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+            await asyncio.to_thread(private_files.write_text, path, text)  # 0600, as every export
         except OSError as e:
             raise Invalid("roster.io.cannot_write", field="path", path=str(path), reason=e.strerror or str(e)) from None
+        await audit.record_export(app.store, app.actor, "notice_card", len(cards), {"format": fmt}, key=path.name)
         return path
 
     rows: list[Row] = [Pick("format", t("console_roster.cards.format"),

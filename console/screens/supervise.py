@@ -31,7 +31,7 @@ from textual.widgets import Input, Label, Static
 
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.choice_bar import ChoiceBar
-from griddesk.store import escalation, formal_notice, permissions, supervision, views, warnings
+from griddesk.store import audit, escalation, formal_notice, permissions, private_files, supervision, views, warnings
 from griddesk.store.actor import Actor
 from griddesk.store.enums import EscalationMode, Status
 from griddesk.store.errors import StoreError
@@ -350,9 +350,11 @@ class ExportDialog(Dialog):
         if not path.is_absolute():
             path = Path.cwd() / path
         try:
-            await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+            await asyncio.to_thread(private_files.write_text, path, text)  # 0600, as every export
         except OSError as e:
             raise Refused(t("supervise.cli.cannot_write", path=str(path), reason=e.strerror or str(e))) from None
+        await audit.record_export(self.gd.store, self.gd.actor, "formal_notice", 1, {"format": self.fmt},
+                                  key=self.number)
         return path
 
     def done(self, result: Path) -> None:

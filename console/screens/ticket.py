@@ -2,7 +2,8 @@
 
 It reads `store.views.detail` (the same read model as `griddesk ticket show`) in a worker,
 re-reads when the change feed says this ticket changed, and re-words the clocks' time left when
-the minute turns. Personal data arrives already masked by the store for the operator's role.
+the minute turns. Personal data arrives already masked by the store, for every role; `p`
+reveals the reporter (a role that may, after a reason in a dialog; store/privacy.py).
 The workflow's keys (console.actions) act on this ticket; the footer shows those this operator
 may take now, re-read with every change of the ticket. `n` registers a new ticket.
 """
@@ -25,8 +26,9 @@ from griddesk.console import actions
 from griddesk.console.actions import TicketKeys
 from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
 from griddesk.console.screens.base import GridScreen
+from griddesk.console.widgets.dialogs import Field, TextForm
 from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
-from griddesk.store import timefmt, views
+from griddesk.store import permissions, privacy, timefmt, views
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, has, t
 
@@ -39,6 +41,9 @@ def action_label(code: str) -> str:
     return code
 
 
+REVEAL_KEY = "p"  # p for personal data: shows the reporter after a reason (store/privacy.py)
+
+
 class TicketScreen(TicketKeys, GridScreen):
     ENTRY = "ticket"
     TITLE_KEY = "console.screen.ticket"
@@ -47,6 +52,7 @@ class TicketScreen(TicketKeys, GridScreen):
         Binding("r", "reload", "console.key.reload", show=False),
         Binding("home", "scroll_home", "console.key.top", show=False),
         Binding("end", "scroll_end", "console.key.bottom", show=False),
+        Binding(REVEAL_KEY, "reveal", "privacy.reveal_key"),
         *actions.bindings(),
     ]
 
@@ -54,6 +60,7 @@ class TicketScreen(TicketKeys, GridScreen):
         super().__init__(**kw)
         self.number = number.strip()
         self.detail: views.TicketDetail | None = None
+        self.revealed: privacy.Reporter | None = None  # shown on this screen until it is left
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="ticket-body", can_focus=True):
@@ -75,7 +82,8 @@ class TicketScreen(TicketKeys, GridScreen):
     # --- loading ---------------------------------------------------------------------------
 
     async def fetch(self) -> None:
-        self.detail = await views.detail(self.gd.store, self.gd.actor, self.number)
+        # the first read is the operator opening the ticket: the audit log keeps it (not refreshes)
+        self.detail = await views.detail(self.gd.store, self.gd.actor, self.number, record=self.detail is None)
         if self.detail.ticket.number != self.number:  # typed shortened (`:ticket 0043`): show it whole
             self.number = self.detail.ticket.number
             self.update_where()
@@ -109,6 +117,33 @@ class TicketScreen(TicketKeys, GridScreen):
         if self.detail is None:
             return None
         return self.detail.ticket.number, self.detail.ticket.version
+
+    # --- reveal --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reveal":
+            return permissions.may_reveal(self.gd.actor) and self.detail is not None and self.revealed is None
+        return super().check_action(action, parameters)
+
+    def action_reveal(self) -> None:
+        if self.detail is None or not permissions.may_reveal(self.gd.actor):
+            return
+        number = self.detail.ticket.number
+
+        async def submit(values: dict[str, str | None]) -> StoreError | None:
+            try:
+                self.revealed = await privacy.reveal_reporter(self.gd.store, self.gd.actor, number,
+                                                              values.get("reason"))
+            except StoreError as e:
+                return e  # beside the reason field when it is the reason
+            self.render_detail()
+            self.refresh_bindings()
+            return None
+
+        self.app.push_screen(TextForm(t("privacy.reveal_title"),
+                                      [Field("reason", t("privacy.reason_label"),
+                                             placeholder=t("privacy.reason_placeholder"))],
+                                      submit, intro=t("privacy.reveal_note")))
 
     def action_scroll_home(self) -> None:
         self.query_one("#ticket-body", VerticalScroll).scroll_home(animate=False)
@@ -174,7 +209,13 @@ class TicketScreen(TicketKeys, GridScreen):
             matter = f"{d.matter.name}  ({d.matter.code})"
         else:
             matter = t("console.queue.out_of_list")
-        reporter = " ".join(x for x in (d.reporter_name, d.reporter_phone) if x) or "—"
+        reporter: RenderableType = " ".join(x for x in (d.reporter_name, d.reporter_phone) if x) or "—"
+        description: RenderableType = tk.description or "—"
+        if self.revealed is not None and self.revealed.number == tk.number:
+            r = self.revealed
+            reporter = Text(t("privacy.shown", number=r.number, name=r.name or "—", phone=r.phone or "—"),
+                            style="bold")
+            description = r.description or "—"
         lead = d.lead_unit.name if d.lead_unit else "—"
         co = "、".join(u.name for u in d.co_units) or "—"
         rows: list[tuple[str, RenderableType]] = [
@@ -183,7 +224,7 @@ class TicketScreen(TicketKeys, GridScreen):
             ("field.urgency", urgency),
             ("field.source", code_name("source", tk.source)),
             ("field.title", Text(tk.title, style="bold")),
-            ("field.description", tk.description or "—"),
+            ("field.description", description),
             ("field.grid", grid),
             ("field.address", tk.address or "—"),
             ("field.matter", matter),

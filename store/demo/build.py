@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
+from griddesk.store import records
 from griddesk.store.context import Store
 from griddesk.store.db import normalize_url, sqlite_path
 from griddesk.store.demo.bulk import CHUNK, fix_sequences, write
@@ -216,9 +217,8 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, tickets: int = 5000, 
         # one change for the whole history: consoles that are open reload once
         await conn.execute(insert(Change).values(at=now, entity="area", entity_id=None, area_code=town,
                                                  kind="demo_built"))
-        await conn.execute(insert(AuditEntry).values(
-            at=now, actor=tw.labels["admin"], action=DEMO_MARK, entity="area", entity_key=town,
-            detail={"tickets": tickets, "days": days, "seed": seed}))
+        await records.append_audit(conn, tw.labels["admin"], DEMO_MARK, "area", town, now,
+                                   {"tickets": tickets, "days": days, "seed": seed})  # on the hash chain
         await fix_sequences(conn)
     if hist.out.sqlite:
         await store.db.engine.dispose()  # fresh connections from here on, with the usual cache

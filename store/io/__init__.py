@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from griddesk.store.actor import Actor
+from griddesk.store.audit import record_export
 from griddesk.store.context import Store
 from griddesk.store.enums import ChangeReason
 from griddesk.store.io.runner import KINDS, ImportResult, export_table, import_table
@@ -42,4 +43,5 @@ async def export_file(store: Store, actor: Actor, kind: str, path: str | Path, *
         write_xlsx(path, header, rows, sheet=kind, progress=progress)
     else:
         write_csv(path, header, rows, encoding=encoding, progress=progress)
+    await record_export(store, actor, kind, len(rows), {"format": fmt}, key=Path(path).name)
     return len(rows)

@@ -36,7 +36,7 @@ class Assignments(Kind):
     name, entity = "assignments", "grid"
     columns = (
         Col("id", "编号"), Col("grid_code", "网格编码", True), Col("person_id", "人员编号"),
-        Col("person_name", "姓名"), Col("person_phone", "电话"), Col("role", "岗位", True, ("角色",)),
+        Col("person_name", "姓名"), Col("person_phone", "电话", personal="phone"), Col("role", "岗位", True, ("角色",)),
         Col("since", "起始日期", aliases=("开始日期",)), Col("until", "结束日期"),
     )
 

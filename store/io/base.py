@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from griddesk.store import privacy
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import Role
@@ -51,6 +54,7 @@ class Col:
     zh: str  # the Chinese header accepted as an alias
     required: bool = False  # the column must be in the file
     aliases: tuple[str, ...] = ()
+    personal: str | None = None  # "phone" or "text": masked on export (mask_export) for who may not see it
 
 
 def norm(header: str) -> str:
@@ -239,6 +243,25 @@ class Kind:
         raise NotImplementedError
 
 
+def mask_export(kind: Kind, actor: Actor, rows: list[list[Any]]) -> list[list[Any]]:
+    """The one masking hook of every export: columns marked `personal` are masked for accounts
+    that may not see staff contacts (store/privacy.py; the rule is in store/permissions.py)."""
+    if actor.sees_personal_data:
+        return rows
+    marked = [(i, c.personal) for i, c in enumerate(kind.columns) if c.personal]
+    if not marked:
+        return rows
+    out = []
+    for row in rows:
+        row = list(row)
+        for i, how in marked:
+            value = row[i]
+            if isinstance(value, str):
+                row[i] = privacy.mask_phone(value) if how == "phone" else privacy.mask_text(value)
+        out.append(row)
+    return out
+
+
 def dupes(job: Job, parsed: list[tuple[Row, Any]], key: Callable[[Any], Any], col: str) -> None:
     seen: dict[Any, int] = {}
     for row, p in parsed:
@@ -255,7 +278,44 @@ def changed_fields(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if getattr(obj, k) != v}
 
 
+# --- what an import changed, row by row, for the audit log -------------------------------------
+# The runner turns collecting on around `Kind.write`; bulk_insert / bulk_update add (key, old
+# values, new values) for every row they write, so each kind's write is audited without
+# knowing it (records.audit_rows).
+
+Changes = list[tuple[str | None, dict[str, Any] | None, dict[str, Any] | None]]
+_changes: ContextVar[Changes | None] = ContextVar("griddesk_import_changes", default=None)
+DERIVED = frozenset({"name_pinyin", "name_initials"})  # search keys made from the name: not a change
+
+
+@contextmanager
+def collecting_changes() -> Iterator[Changes]:
+    found: Changes = []
+    token = _changes.set(found)
+    try:
+        yield found
+    finally:
+        _changes.reset(token)
+
+
+def note_change(key: str | None, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+    """For a kind that writes row by row (units, matters): one row's change, when collecting."""
+    sink = _changes.get()
+    if sink is not None:
+        sink.append((key, old, new))
+
+
+def _row_key(model: Any, row: dict[str, Any]) -> str | None:
+    for col in (*(c.name for c in model.__table__.primary_key.columns), "code"):
+        if row.get(col) is not None:
+            return str(row[col])
+    return None
+
+
 async def bulk_insert(s: AsyncSession, model: Any, rows: list[dict[str, Any]], progress: Callable[[int], None]) -> None:
+    sink = _changes.get()
+    if sink is not None:
+        sink.extend((_row_key(model, r), None, {k: v for k, v in r.items() if k not in DERIVED}) for r in rows)
     for i in range(0, len(rows), CHUNK):
         part = rows[i:i + CHUNK]
         # Core executemany on the table: the ORM's bulk path costs more than the insert itself
@@ -263,8 +323,31 @@ async def bulk_insert(s: AsyncSession, model: Any, rows: list[dict[str, Any]], p
         progress(len(part))
 
 
+async def _old_values(s: AsyncSession, model: Any, rows: list[dict[str, Any]], sink: Changes) -> None:
+    """Before a bulk update: each row's values as they were, for the fields it changes."""
+    pk = next(iter(model.__table__.primary_key.columns))
+    fields = sorted({k for r in rows for k in r} - {pk.name} - DERIVED)
+    if not fields:
+        return
+    table = model.__table__
+    before: dict[Any, dict[str, Any]] = {}
+    ids = [r[pk.name] for r in rows]
+    for i in range(0, len(ids), CHUNK):
+        q = select(pk, *(table.c[f] for f in fields)).where(pk.in_(ids[i:i + CHUNK]))
+        for got in (await s.execute(q)).mappings():
+            before[got[pk.name]] = dict(got)
+    for r in rows:
+        changed = [k for k in r if k != pk.name and k not in DERIVED]
+        if changed:
+            was = before.get(r[pk.name], {})
+            sink.append((str(r[pk.name]), {k: was.get(k) for k in changed}, {k: r[k] for k in changed}))
+
+
 async def bulk_update(s: AsyncSession, model: Any, rows: list[dict[str, Any]], progress: Callable[[int], None]) -> None:
     """ORM bulk UPDATE by primary key; rows with the same columns go together."""
+    sink = _changes.get()
+    if sink is not None and rows:
+        await _old_values(s, model, rows, sink)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         groups[tuple(sorted(r))].append(r)
@@ -273,4 +356,3 @@ async def bulk_update(s: AsyncSession, model: Any, rows: list[dict[str, Any]], p
             part = part_rows[i:i + CHUNK]
             await s.execute(update(model), part)
             progress(len(part))
-

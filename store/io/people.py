@@ -45,10 +45,11 @@ class People(Kind):
     name, entity = "people", "person"
     columns = (
         Col("id", "编号", aliases=("人员编号",)), Col("name", "姓名", True), Col("role", "角色", True, ("岗位",)),
-        Col("phone", "电话", aliases=("联系电话", "手机")), Col("unit_code", "派出单位编码", aliases=("单位编码",)),
+        Col("phone", "电话", aliases=("联系电话", "手机"), personal="phone"),
+        Col("unit_code", "派出单位编码", aliases=("单位编码",)),
         Col("area_code", "所属区划编码", aliases=("区划编码",)), Col("trained_on", "培训日期"),
         Col("certificate_on", "持证日期", aliases=("证书日期",)), Col("status", "状态"),
-        Col("left_on", "离岗日期"), Col("left_reason", "离岗原因"), Col("left_note", "离岗说明"),
+        Col("left_on", "离岗日期"), Col("left_reason", "离岗原因"), Col("left_note", "离岗说明", personal="text"),
         Col("failed_reviews", "连续考核不合格次数"),
     )
 

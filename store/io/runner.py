@@ -13,7 +13,7 @@ from griddesk.store.errors import ImportProblems, Invalid
 from griddesk.store.i18n import t
 from griddesk.store.io.areas import Areas
 from griddesk.store.io.assignments import Assignments
-from griddesk.store.io.base import Col, Job, Kind, Row, norm
+from griddesk.store.io.base import Col, Job, Kind, Row, collecting_changes, mask_export, norm
 from griddesk.store.io.grids import Grids
 from griddesk.store.io.matters import Matters
 from griddesk.store.io.people import People
@@ -112,8 +112,12 @@ async def import_table(store: Store, actor: Actor, kind_name: str, table: Table,
                 job.problems.sort(key=lambda x: x[0])
                 raise ImportProblems(job.problems)
             # a dry run writes too — so its counts are the real ones — and then rolls back
-            counts = await kind.write(job, [p for _r, p in parsed], step)
+            with collecting_changes() as changes:
+                counts = await kind.write(job, [p for _r, p in parsed], step)
             await records.feed(s, kind.entity, None, "imported", now, actor.jurisdiction or None)
+            # every row written, with its old values (what an undo or an inquiry needs)
+            await records.audit_rows(s, actor, f"{kind.entity}.import", kind.entity, now, changes,
+                                     extra={"source": source[-64:] or None})
             await records.audit(s, actor, f"import.{kind.name}", kind.entity, source[-64:] or None, now,
                                 {"rows": total, "created": counts.created, "updated": counts.updated,
                                  "unchanged": counts.unchanged, "encoding": table.encoding})
@@ -137,6 +141,7 @@ def kind_of(name: str) -> Kind:
 
 
 async def export_table(store: Store, actor: Actor, kind_name: str) -> tuple[list[str], list[list[Any]]]:
+    """One kind's rows as export writes them, masked for the actor (base.mask_export)."""
     kind = kind_of(kind_name)
     async with store.db.session() as s:
-        return kind.header, await kind.export(s, actor, store)
+        return kind.header, mask_export(kind, actor, await kind.export(s, actor, store))

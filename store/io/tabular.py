@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from griddesk.store import private_files
 from griddesk.store.errors import ImportProblems, Invalid
 from griddesk.store.i18n import t
 
@@ -174,7 +175,7 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[A
     if encoding not in ("utf-8", "gbk"):
         raise Invalid("error.unknown_value", field="encoding", value=encoding, choices="utf-8 | gbk")
     enc = "utf-8-sig" if encoding == "utf-8" else "gb18030"
-    with open(path, "w", encoding=enc, newline="") as f:
+    with private_files.open_text(path, encoding=enc, newline="") as f:
         w = csv.writer(f)  # \r\n line ends, as spreadsheet programs write them
         w.writerow(header)
         total = len(rows)
@@ -197,4 +198,5 @@ def write_xlsx(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[
         ws.append([v.isoformat() if isinstance(v, date) else v for v in row])
         if progress and (i % 5000 == 0 or i == total):
             progress(i, total)
+    private_files.create(path)  # exports hold personal data: 0600 before the first byte
     wb.save(path)

@@ -15,7 +15,7 @@ from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import UnitKind
 from griddesk.store.i18n import t
-from griddesk.store.io.base import Col, Counts, Job, Kind, Row, changed_fields, dupes
+from griddesk.store.io.base import Col, Counts, Job, Kind, Row, changed_fields, dupes, note_change
 from griddesk.store.models import Area, Unit, UnitArea
 
 
@@ -82,8 +82,16 @@ class Units(Kind):
                 await job.s.flush()
                 c.created += 1
                 uid, before = u.id, []
+                note_change(p.code, None, {**p.values, "areas": p.areas})
             else:
                 diff = changed_fields(old, p.values)
+                areas_moved = p.areas is not None and p.areas != self.covered.get(old.id, [])
+                if diff or areas_moved:
+                    was = {k: getattr(old, k) for k in diff}
+                    now = dict(diff)
+                    if areas_moved:
+                        was["areas"], now["areas"] = self.covered.get(old.id, []), p.areas
+                    note_change(p.code, was, now)
                 for k, v in diff.items():
                     setattr(old, k, v)
                 uid, before = old.id, self.covered.get(old.id, [])

@@ -209,7 +209,8 @@ async def create_grid(store: Store, actor: Actor, village_code: str, spec: GridS
         await _record(s, actor, GridChangeKind.CREATE, reason, note, [], [g.code],
                       {"grids": {g.code: _spec_of(g)}}, now)
         await records.feed(s, "grid", g.id, "created", now, g.area_code)
-        await records.audit(s, actor, "grid.create", "grid", g.code, now, {"reason": reason})
+        await records.audit_change(s, actor, "grid", g.code, None, _spec_of(g), at=now, action="grid.create",
+                                   extra={"reason": reason})
         return g.code
 
 
@@ -237,7 +238,9 @@ async def adjust_grid(store: Store, actor: Actor, code: str, reason: str, note: 
         await _record(s, actor, GridChangeKind.ADJUST, reason, note, [g.code], [g.code],
                       {"changed": {k: list(v) for k, v in diff.items()}}, now)
         await records.feed(s, "grid", g.id, "changed", now, g.area_code)
-        await records.audit(s, actor, "grid.adjust", "grid", g.code, now, {"reason": reason, "fields": sorted(diff)})
+        await records.audit_change(s, actor, "grid", g.code, {k: v[0] for k, v in diff.items()},
+                                   {k: v[1] for k, v in diff.items()}, at=now, action="grid.adjust",
+                                   extra={"reason": reason, "fields": sorted(diff)})
         return diff
 
 

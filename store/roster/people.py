@@ -10,11 +10,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import records
-from griddesk.store.actor import Actor, mask_phone
+from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import LeaveReason, PersonRole, PersonStatus
 from griddesk.store.errors import Conflict, Invalid, NotFound
 from griddesk.store.models import Area, Grid, GridAssignment, Person, Unit
+from griddesk.store.privacy import staff_phone
 from griddesk.store.roster.common import (
     MAX_PERSON_NAME,
     check_covers,
@@ -110,7 +111,9 @@ async def create_person(store: Store, actor: Actor, spec: PersonSpec) -> int:
         s.add(p)
         await s.flush()
         await records.feed(s, "person", p.id, "created", now, p.area_code)
-        await records.audit(s, actor, "person.create", "person", str(p.id), now, {"role": p.role})
+        await records.audit_change(s, actor, "person", str(p.id), None,
+                                   {k: v for k, v in values.items() if k not in DERIVED}, at=now,
+                                   action="person.create", extra={"role": p.role})
         return p.id
 
 
@@ -140,7 +143,9 @@ async def update_person(store: Store, actor: Actor, person_id: int, **changes: A
         if {"name", "phone"} & diff.keys():
             await touch_notice(s, await card_grids(s, p.id, on), now)
         await records.feed(s, "person", p.id, "changed", now, p.area_code)
-        await records.audit(s, actor, "person.update", "person", str(p.id), now, {"fields": sorted(diff)})
+        await records.audit_change(s, actor, "person", str(p.id), {k: v[0] for k, v in diff.items()},
+                                   {k: v[1] for k, v in diff.items()}, at=now, action="person.update",
+                                   extra={"fields": sorted(diff)})
         return diff
 
 
@@ -211,7 +216,7 @@ async def people(store: Store, actor: Actor, area_code: str | None = None, role:
 
 
 def _person_row(p: Person, ucode: str | None, uname: str | None, aname: str | None, actor: Actor) -> PersonRow:
-    return PersonRow(p.id, p.name, p.name_pinyin, p.role, mask_phone(p.phone, actor), ucode, uname,
+    return PersonRow(p.id, p.name, p.name_pinyin, p.role, staff_phone(p.phone, actor), ucode, uname,
                      p.area_code, aname, p.trained_on, p.certificate_on, p.status, p.left_on,
                      p.left_reason, p.left_note, p.failed_reviews)
 
