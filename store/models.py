@@ -274,10 +274,14 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # the hotline system's own number and whose it is (migration 0005): one ticket per number
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    external_source: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index("ix_tickets_queue", "town_code", "status", "urgency", "due_at"),
         Index("ix_tickets_town_received", "town_code", "received_at"),
+        Index("uq_tickets_external", "external_source", "external_id", unique=True),
     )
 
 
