@@ -208,7 +208,10 @@ def moment(value: Any, fld: str, *, now: datetime | None = None, earliest: datet
     return at
 
 
-def day(value: Any, fld: str, *, earliest: date = EARLIEST.date(), latest: date | None = None) -> date | None:
+EARLIEST_DAY = EARLIEST.date()
+
+
+def day(value: Any, fld: str, *, earliest: date = EARLIEST_DAY, latest: date | None = None) -> date | None:
     """A YYYY-MM-DD date within [earliest, latest]."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None

@@ -148,8 +148,8 @@ class Progress:
         if self.tty:
             filled = int(share * self.WIDTH)
             bar = "█" * filled + "░" * (self.WIDTH - filled)
-            output.unfiltered(sys.stderr).write("\r" + t("demo.cli.progress", bar=bar, done=f"{done:,}", total=f"{total:,}",
-                                      percent=int(share * 100)))
+            output.unfiltered(sys.stderr).write("\r" + t("demo.cli.progress", bar=bar, done=f"{done:,}",
+                                                          total=f"{total:,}", percent=int(share * 100)))
             if done >= total:
                 sys.stderr.write("\n")
             sys.stderr.flush()

@@ -20,7 +20,6 @@ from typing import Any
 from rich.cells import cell_len
 
 from griddesk.console.cli import output
-
 from griddesk.store import catalog, queue, tickets, timefmt, validation, views
 from griddesk.store.enums import Status, Urgency
 from griddesk.store.errors import Invalid, StoreError
