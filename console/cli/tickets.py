@@ -410,6 +410,8 @@ async def ticket_show(ctx: Any, args: argparse.Namespace) -> int:
         t("cli_tickets.show.units", lead=d.lead_unit.name if d.lead_unit else "—",
           co="、".join(u.name for u in d.co_units) or "—"),
     ]
+    if tk.external_id:
+        lines.append(t("validation.show_external", source=tk.external_source or "", id=tk.external_id))
     if tk.satisfaction:
         lines.append(t("cli_tickets.show.satisfaction", satisfaction=code_name("satisfaction", tk.satisfaction)))
     if tk.description:
