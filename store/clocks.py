@@ -33,8 +33,9 @@ def handling_limit(matter: Matter | None, urgency: str) -> tuple[int, str]:
 
 
 # the variants an urgency may take, in order, before the matter's normal limit
-FALLBACK = {Urgency.EMERGENCY: (Urgency.EMERGENCY, Urgency.URGENT), Urgency.URGENT: (Urgency.URGENT,),
-            Urgency.NORMAL: (Urgency.NORMAL,)}
+FALLBACK: dict[str, tuple[str, ...]] = {
+    Urgency.EMERGENCY: (Urgency.EMERGENCY, Urgency.URGENT), Urgency.URGENT: (Urgency.URGENT,),
+    Urgency.NORMAL: (Urgency.NORMAL,)}
 
 
 def default_limit(store: Store, name: str) -> tuple[int, str]:

@@ -143,7 +143,7 @@ async def create_many(store: Store, actor: Actor, items: list[NewTicket]) -> lis
                                   value=new.received_at.isoformat())
                 resolved.append(await _resolve(s, actor, new, store.calendar.local(new.received_at or now)))
                 if new.external_id is not None:
-                    key = (external_source(store, new), new.external_id)
+                    key = (external_source(store, new) or "", new.external_id)
                     if key in seen:
                         raise Invalid("validation.duplicate_external_batch", field="external_id",
                                       source=key[0], id=key[1])

@@ -56,9 +56,9 @@ def install() -> tuple[Any, Any]:
     """Wrap stdout and stderr; returns the originals for `restore`."""
     saved = (sys.stdout, sys.stderr)
     if not isinstance(sys.stdout, SafeStream):
-        sys.stdout = SafeStream(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = SafeStream(sys.stdout)
     if not isinstance(sys.stderr, SafeStream):
-        sys.stderr = SafeStream(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = SafeStream(sys.stderr)
     return saved
 
 

@@ -107,7 +107,8 @@ OPTIONS = st.lists(st.tuples(st.sampled_from(["--unit", "--co-unit", "--reason",
 
 
 @FUZZ
-@given(action=st.sampled_from(workflow.ACTIONS), options=OPTIONS, flag=st.sampled_from([[], ["--passed"], ["--failed"]]))
+@given(action=st.sampled_from(workflow.ACTIONS), options=OPTIONS,
+       flag=st.sampled_from([[], ["--passed"], ["--failed"]]))
 async def test_fuzzed_ticket_act_never_half_writes(town: Town, cli: Cli, action: str,
                                                    options: list[tuple[str, str]], flag: list[str]) -> None:
     number = (await tickets.create(town.store, town.operator, tickets.parse(town.ticket())))
