@@ -4,15 +4,21 @@ and the terminal output Textual writes holds no control character from them."""
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 from rich.segment import Segment
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from textual.strip import Strip
 
 from griddesk.console.screens.ticket import TicketScreen
+from griddesk.console.widgets.form import parse_date, parse_int
 from griddesk.console.widgets.plain import guard_strips
-from griddesk.store import validation
+from griddesk.store import roster, validation
+from griddesk.store.enums import PersonRole
+from griddesk.store.errors import Invalid
 from griddesk.store.models import Person, Ticket
+from griddesk.store.roster import PersonSpec
 from tests.console.pilot import add, app_for, numbers, until
 from tests.fixtures_town import Town
 
@@ -71,3 +77,35 @@ def test_the_guard_under_every_widget() -> None:
     console = Console(color_system="truecolor", force_terminal=True)
     out = Strip([Segment("标题\x1b[2J\x07"), Segment("ok")]).render(console)
     assert "\x1b[2J" not in out and "\x07" not in out and "␛[2J␇" in out
+
+
+# --- forms: what is typed into a form goes through the one validation layer ----------------------
+
+TYPED = st.one_of(st.text(max_size=40),
+                  st.builds(lambda a, b: a + b, st.text(max_size=10),
+                            st.sampled_from(["\x1b[2J", "\x07", "\x00", "\u202e", "\ud800", "\x9b", "\n", "\t"])))
+
+
+@settings(max_examples=200)
+@given(typed=TYPED)
+def test_form_parsers_give_a_value_or_a_message_for_the_field(typed: str) -> None:
+    for parse, fld in ((parse_int, "grid.households"), (parse_date, "person.trained_on")):
+        try:
+            parse(typed, fld)
+        except Invalid as e:
+            assert e.field == fld and validation.is_printable(e.message("zh"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=TYPED, phone=st.one_of(st.none(), TYPED))
+async def test_the_person_form_writes_whole_or_names_the_field(town: Town, name: str, phone: str | None) -> None:
+    async with town.store.db.session() as s:
+        before = (await s.execute(select(func.count()).select_from(Person))).scalar_one()
+    try:
+        await roster.create_person(town.store, town.operator, PersonSpec(name, PersonRole.FULL_TIME, phone=phone))
+    except Invalid as e:
+        assert e.field in ("person.name", "person.phone") and validation.is_printable(e.message("en"))
+        async with town.store.db.session() as s:
+            assert (await s.execute(select(func.count()).select_from(Person))).scalar_one() == before
+        return
+    assert validation.is_printable(name.strip()) and name.strip()
