@@ -86,7 +86,7 @@ TYPED = st.one_of(st.text(max_size=40),
                             st.sampled_from(["\x1b[2J", "\x07", "\x00", "\u202e", "\ud800", "\x9b", "\n", "\t"])))
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(typed=TYPED)
 def test_form_parsers_give_a_value_or_a_message_for_the_field(typed: str) -> None:
     for parse, fld in ((parse_int, "grid.households"), (parse_date, "person.trained_on")):

@@ -104,6 +104,7 @@ def test_checked_text_delegates_to_the_one_layer() -> None:
     assert checked_text("line one\nline two", "grid.boundary", required=False, max_len=2000) == "line one\nline two"
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_printable_leaves_nothing_a_terminal_acts_on(s: str) -> None:
     out = validation.printable(s)
@@ -113,6 +114,7 @@ def test_printable_leaves_nothing_a_terminal_acts_on(s: str) -> None:
     assert validation.is_printable(validation.printable(s, multiline=True), multiline=True)
 
 
+@settings(deadline=None)
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
                     max_leaves=10))
@@ -135,7 +137,7 @@ def good() -> dict[str, Any]:
             "title": "海角路垃圾堆放未清运", "reporter": {"name": "李明", "phone": "13807790001"}}
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(KEYS, JSON, max_size=6))
 def test_parse_either_accepts_or_names_a_reason(changes: dict[str, Any]) -> None:
     data = {**good(), **changes}
@@ -310,7 +312,7 @@ CONFIG_VALUES = st.one_of(st.integers(-10, 10**6), st.floats(allow_nan=True), st
                           st.lists(st.text(max_size=12), max_size=3))
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.dictionaries(st.sampled_from([f.name for f in config.fields(config.Settings)] + ["work_hours", "bel"]),
                        CONFIG_VALUES, max_size=4))
 def test_any_config_table_gives_settings_or_a_named_refusal(data: dict[str, Any]) -> None:
