@@ -6,7 +6,9 @@ store functions with `ctx.store` and `await ctx.actor()`.
 
 Start-up order: config, language, parser; then shell completion (argcomplete answers and exits
 when the shell's Tab asked, `_ARGCOMPLETE` set); then the log file (`console/logs.py`), so that
-nothing a command or the console logs reaches the terminal; then the command.
+nothing a command or the console logs reaches the terminal; then the command. Around all of it,
+stdout and stderr write through the one terminal sanitiser (console/cli/output.py), and an
+argument holding bytes that are not UTF-8 exits 2.
 """
 
 from __future__ import annotations
