@@ -183,7 +183,8 @@ async def count(town: Town) -> int:
         return (await s.execute(select(func.count()).select_from(Ticket))).scalar_one()
 
 
-async def test_external_id_is_stored_shown_searchable_and_unique_per_source(town: Town) -> None:
+async def test_external_id_is_stored_shown_searchable_and_unique_per_source(any_town: Town) -> None:
+    town = any_town  # SQLite and PostgreSQL: migration 0005 and its unique index on both
     store, op = town.store, town.operator
     first = await tickets.create(store, op, tickets.parse(town.ticket(external_id="BH2026-0042")))
     d = (await views.detail(store, op, first)).json()
@@ -200,7 +201,8 @@ async def test_external_id_is_stored_shown_searchable_and_unique_per_source(town
     assert len(rows) == 2
 
 
-async def test_percent_and_underscore_in_the_filter_are_themselves(town: Town) -> None:
+async def test_percent_and_underscore_in_the_filter_are_themselves(any_town: Town) -> None:
+    town = any_town
     store, op = town.store, town.operator
     await tickets.create(store, op, tickets.parse(town.ticket(title="普通标题")))
     await tickets.create(store, op, tickets.parse(town.ticket(title="100%_满意")))
