@@ -50,6 +50,7 @@ from griddesk.console.theming import install_themes
 from griddesk.console.typeahead import Typeahead
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.header import GridHeader, HeaderState, escalations_label_key
+from griddesk.console.widgets.plain import guard_strips
 from griddesk.store import i18n, permissions, places, timefmt
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
@@ -84,6 +85,7 @@ class GridDeskApp(App[None]):
 
     def __init__(self, store: Store, actor: Actor, lang: str = "zh", poll_interval: float = 0.5) -> None:
         i18n.set_lang(lang)
+        guard_strips()  # no control character from the database reaches the terminal
         super().__init__()
         self.store = store
         self.actor = actor

@@ -37,6 +37,7 @@ from griddesk.console.screens.overdue import group_line, late_text, multiple_tex
 from griddesk.console.theming import install_themes
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.header import escalations_label_key
+from griddesk.console.widgets.plain import guard_strips
 from griddesk.console.widgets.queue_table import Palette
 from griddesk.store import i18n, overdue, places, timefmt
 from griddesk.store.actor import Actor
@@ -274,6 +275,7 @@ class WallApp(App[None]):
     def __init__(self, store: Store, actor: Actor, lang: str = "zh", cycle: float = 10.0,
                  poll_interval: float = 1.0) -> None:
         i18n.set_lang(lang)
+        guard_strips()  # no control character from the database reaches the terminal
         super().__init__()
         self.store = store
         self.actor = actor

@@ -13,18 +13,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import loop, sla
 from griddesk.store.context import Store
-from griddesk.store.enums import ClockState, LimitUnit
+from griddesk.store.enums import ClockState, LimitUnit, Urgency
 from griddesk.store.models import Matter, Ticket, TicketClock
 
 
 def handling_limit(matter: Matter | None, urgency: str) -> tuple[int, str]:
-    """The matter's limit for this urgency; out-of-list demands get 3 working days (12345 rule)."""
+    """The matter's limit for this urgency; out-of-list demands get 3 working days (12345 rule).
+
+    A matter without a variant for this urgency falls back one step at a time: emergency →
+    urgent → normal, so an emergency is never given longer than an urgent ticket of the same
+    matter (A001: emergency without its own variant takes urgent's 2 working hours, not 4)."""
     if matter is None:
         return (3, LimitUnit.WORK_DAYS)
-    for lim in matter.limits:
-        if lim.urgency == urgency:
-            return (lim.value, lim.unit)
+    variants = {lim.urgency: (lim.value, lim.unit) for lim in matter.limits}
+    for step in FALLBACK.get(urgency, (urgency,)):
+        if step in variants:
+            return variants[step]
     return (matter.limit_value, matter.limit_unit)
+
+
+# the variants an urgency may take, in order, before the matter's normal limit
+FALLBACK: dict[str, tuple[str, ...]] = {
+    Urgency.EMERGENCY: (Urgency.EMERGENCY, Urgency.URGENT), Urgency.URGENT: (Urgency.URGENT,),
+    Urgency.NORMAL: (Urgency.NORMAL,)}
 
 
 def default_limit(store: Store, name: str) -> tuple[int, str]:

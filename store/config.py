@@ -1,4 +1,5 @@
-"""Settings from `config.toml` in the XDG config directory, checked field by field.
+"""Settings from `config.toml` (`$GRIDDESK_HOME/config.toml`, else the XDG config directory),
+checked field by field: unknown keys, wrong types and out-of-range values are refused.
 
 A damaged or wrong file gives a `StoreError` naming the key and the reason; it never falls back
 silently, because a wrong working-hours setting would move every deadline.
@@ -42,7 +43,6 @@ class Settings:
     platform: str = "i-网格 小程序"
     bell: bool = True
     urgent_band_minutes: int = 30  # the queue's urgent band: clocks running out this soon
-    extra: dict[str, Any] = field(default_factory=dict)
     # analytics (store.analytics): the hotline rules' floors a centre sets, marked on scorecards
     floor_response: float = 0.92  # 响应率
     floor_resolution: float = 0.85  # 解决率
@@ -50,6 +50,7 @@ class Settings:
     dispatch_limit_minutes: int = 30  # a seat operator's dispatch counts as timely within this
     shift_start_hour: int = 8  # shifts start at this local hour and every shift_hours after
     shift_hours: int = 12
+    extra: dict[str, Any] = field(default_factory=dict)  # always empty: unknown keys are refused
 
 
 def _parse_time(key: str, value: Any) -> time:
@@ -60,10 +61,68 @@ def _parse_time(key: str, value: Any) -> time:
         raise Invalid("error.config_time", field=None, key=key, value=value) from None
 
 
+# range rules of the numeric keys (store/validation.py checks them); a key not listed here is
+# checked for its type only. low/high are inclusive unless `open`.
+POSITIVE = {"low": 1, "high": 100_000}
+RANGES: dict[str, dict[str, Any]] = {
+    "sign_limit_hours": POSITIVE, "verify_limit_hours": POSITIVE, "visit_limit_days": POSITIVE,
+    "escalate_limit_minutes": POSITIVE, "notice_window_minutes": POSITIVE, "decision_limit_days": POSITIVE,
+    "criticism_days_after": POSITIVE, "worker_max_grids": POSITIVE, "worker_max_households": POSITIVE,
+    "reminder_hours_before": {"low": 0, "high": 100_000}, "notice_days_after": {"low": 0, "high": 100_000},
+    "due_soon_fraction": {"low": 0.0, "high": 1.0, "open": True},
+    "urgent_band_minutes": POSITIVE, "dispatch_limit_minutes": POSITIVE,
+    "floor_response": {"low": 0.0, "high": 1.0}, "floor_resolution": {"low": 0.0, "high": 1.0},
+    "floor_satisfaction": {"low": 0.0, "high": 1.0},
+    "shift_start_hour": {"low": 0, "high": 23}, "shift_hours": {"low": 1, "high": 24},
+}
+REASON = {"low": "validation.positive", "zero": "validation.non_negative", "open": "validation.fraction"}
+TEXT_MAX = 512  # paths and URLs included
+
+
+def _range_reason(rule: dict[str, Any]) -> str:
+    if rule.get("open"):
+        return REASON["open"]
+    return REASON["zero"] if rule["low"] == 0 else REASON["low"]
+
+
+def _checked(key: str, value: Any, expected: type, source: str) -> Any:
+    from griddesk.store import validation
+
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise Invalid("error.config_type", key=key, expected=expected.__name__, source=source)
+    if isinstance(value, str):
+        try:
+            validation.text(value, key, max_len=TEXT_MAX)
+        except Invalid as e:
+            raise Invalid("error.config_value", key=key, reason=e.message(), source=source) from None
+    rule = RANGES.get(key)
+    if rule is not None:
+        from griddesk.store.i18n import t
+
+        low, high, is_open = rule["low"], rule["high"], bool(rule.get("open"))
+        bad = (value <= low or value >= high) if is_open else (value < low or value > high)
+        if bad:
+            raise Invalid("validation.config_range", key=key, value=value, source=source,
+                          reason=t(_range_reason(rule)))
+    return value
+
+
+def _check_timezone(value: str, source: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(value)
+    except Exception:  # ZoneInfoNotFoundError, ValueError for a path, …: one line, not a traceback
+        raise Invalid("validation.config_timezone", key="timezone", value=value, source=source) from None
+
+
 def parse(data: dict[str, Any], source: str = "config.toml") -> Settings:
+    """Settings from a config file's table; an unknown key, a wrong type or an out-of-range
+    value raises `Invalid` naming the key and the reason (never a silent default)."""
     known = {f.name for f in fields(Settings)} - {"work_periods", "extra"}
     kwargs: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
     for key, value in data.items():
         if key == "work_hours":
             if not isinstance(value, list) or not value:
@@ -82,19 +141,17 @@ def parse(data: dict[str, Any], source: str = "config.toml") -> Settings:
         elif key in known:
             default = getattr(Settings, key, None)
             expected = type(default) if default is not None else str
-            if expected is float and isinstance(value, int):
-                value = float(value)
-            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                raise Invalid("error.config_type", key=key, expected=expected.__name__, source=source)
-            kwargs[key] = value
+            kwargs[key] = _checked(key, value, expected, source)
         else:
-            extra[key] = value
+            raise Invalid("validation.config_unknown_key", key=key, source=source)
     if "lang" in kwargs:
         from griddesk.store.i18n import LANGS
 
         if kwargs["lang"] not in LANGS:
             raise Invalid("error.config_value", key="lang", reason="zh | en", source=source)
-    return Settings(**kwargs, extra=extra)
+    if "timezone" in kwargs:
+        _check_timezone(kwargs["timezone"], source)
+    return Settings(**kwargs)
 
 
 def load(path: Path | None = None) -> Settings:

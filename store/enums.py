@@ -129,6 +129,7 @@ class ClockState(StrEnum):
     PAUSED = "paused"
     MET = "met"
     MISSED = "missed"  # stopped after its deadline had passed
+    SKIPPED = "skipped"  # its step was passed over (a visit or close without verification)
     OVERDUE = "overdue"  # shown only, never stored: a running clock past its deadline
 
 

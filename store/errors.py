@@ -17,11 +17,16 @@ class StoreError(Exception):
         super().__init__(key)
 
     def message(self, lang: str | None = None) -> str:
-        from griddesk.store.i18n import t
+        from griddesk.store.i18n import has, t
+        from griddesk.store.validation import printable
 
-        text = t(self.key, lang=lang, **self.params)
+        # what the user typed may be quoted back: made printable so the message is safe to show
+        params = {k: printable(v) if isinstance(v, str) else v for k, v in self.params.items()}
+        text = t(self.key, lang=lang, **params)
         if self.field:
-            return t("error.field", lang=lang, field=t(f"field.{self.field}", lang=lang), reason=text)
+            label = f"field.{self.field}"
+            name = t(label, lang=lang) if has(label, lang) or has(label, "zh") else printable(self.field)
+            return t("error.field", lang=lang, field=name, reason=text)
         return text
 
     def __str__(self) -> str:

@@ -377,6 +377,16 @@ class _Move:
                 finish(c, self.now)
                 self._touch(c)
 
+    def skip(self, name: ClockName) -> None:
+        """The step this clock timed was passed over (a visit straight after feedback): it was
+        neither met nor missed, and must not read as "met"."""
+        for c in self.tk.clocks:
+            if c.name == name and c.state in _LIVE:
+                c.state = ClockState.SKIPPED
+                c.stopped_at = self.now
+                c.paused_at = None
+                self._touch(c)
+
     def stop_all(self) -> None:
         for c in self.tk.clocks:
             if c.state in _LIVE:
@@ -529,7 +539,7 @@ def apply(ticket: LoopTicket, action: str, p: Params, now: datetime, rules: Cloc
                 mv.start(ClockName.HANDLE, prev.limit_value, prev.limit_unit, continued_due(prev, cal, now))
             to = S.SIGNED
     elif act == Action.VISIT:
-        mv.stop(ClockName.VERIFY)
+        mv.skip(ClockName.VERIFY)  # still running only if nobody verified
         mv.stop(ClockName.VISIT)
         tk.satisfaction = Satisfaction(str(p.satisfaction))  # param_problem checked it
         data = {"satisfaction": tk.satisfaction}
@@ -537,6 +547,7 @@ def apply(ticket: LoopTicket, action: str, p: Params, now: datetime, rules: Cloc
     elif act == Action.CLOSE:
         if tk.satisfaction == Satisfaction.DISSATISFIED and not p.reason:
             raise Invalid("workflow.close_dissatisfied", field="reason")
+        mv.skip(ClockName.VERIFY)  # closed straight after feedback: never verified
         mv.stop_all()
         tk.closed_at = now
         to = S.CLOSED

@@ -274,6 +274,9 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # the hotline system's own number and whose it is (migration 0005): one ticket per number
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    external_source: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index("ix_tickets_queue", "town_code", "status", "urgency", "due_at"),
@@ -281,6 +284,7 @@ class Ticket(Base):
         # migration 0007: header counts from the index alone; the alert query's escalated tickets
         Index("ix_tickets_counts", "town_code", "status", "due_at", "warn_at", "escalation"),
         Index("ix_tickets_escalation", "escalation", "town_code"),
+        Index("uq_tickets_external", "external_source", "external_id", unique=True),
     )
 
 

@@ -1,6 +1,7 @@
 """Where GridDesk keeps its files: XDG directories via platformdirs.
 
-`GRIDDESK_HOME` puts everything under one folder instead (tests, a portable install).
+`GRIDDESK_HOME` puts everything under one folder instead (tests, a portable install):
+`config.toml` in that folder, the data (databases, logs) in its `data` subfolder.
 `griddesk info` prints each of these.
 """
 
@@ -27,8 +28,10 @@ def data_dir() -> Path:
 
 
 def config_dir() -> Path:
+    """`$GRIDDESK_HOME` itself when set (README: "config.toml in that folder"), else the XDG
+    config directory."""
     home = _home()
-    path = home / "config" if home else Path(platformdirs.user_config_dir(APP))
+    path = home if home else Path(platformdirs.user_config_dir(APP))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -103,10 +103,10 @@ def _filtered(q: SelectT, f: QueueFilter, now: datetime) -> SelectT:
         q = q.where(Ticket.received_at < f.until)
     text = f.text.strip()
     if text:
-        like = f"%{text}%"
-        q = q.where(or_(Ticket.number.like(like), Grid.name.like(like), Grid.code.like(like),
-                        Matter.name.like(like), Matter.code.like(like), Ticket.address.like(like),
-                        Ticket.title.like(like)))
+        # autoescape: a typed % or _ is itself, not a LIKE wildcard
+        cols = (Ticket.number, Grid.name, Grid.code, Matter.name, Matter.code, Ticket.address, Ticket.title,
+                Ticket.external_id)
+        q = q.where(or_(*(c.contains(text, autoescape=True) for c in cols)))
     return q
 
 

@@ -180,7 +180,7 @@ async def _people(s: AsyncSession, actor: Actor, mode: str, q: str, include_inac
         pq = pq.where(or_(Person.name_pinyin.is_(None), joined.like(f"%{q}%"),
                           func.replace(func.coalesce(Person.name_initials, ""), "v", "u").like(f"{q}%")))
     else:
-        pq = pq.where(Person.name.like(f"%{q}%"))
+        pq = pq.where(Person.name.contains(q, autoescape=True))  # a typed % or _ is no wildcard
     out = []
     for pid, name, role, phone, status, full, initials in (await s.execute(pq)).all():
         if mode == "digits":

@@ -5,20 +5,21 @@ The JSON field names are a public interface (hotline systems script against them
      "urgency": "normal|urgent|emergency", "title": "…", "description": "…", "address": "…",
      "reporter": {"name": "…", "phone": "…"}}
 Optional: "resolved_on_spot" (bool), "out_of_list" (bool, instead of "matter"),
-"received_at" (ISO 8601; default now).
+"received_at" (ISO 8601 with a zone; default now), "external_id" (the hotline's own number) and
+"external_source" (whose number; default the configured hotline). Any other key is refused.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import clocks, permissions, records
+from griddesk.store import validation as v
 from griddesk.store.actor import Actor
 from griddesk.store.checks import PHONE, in_force
 from griddesk.store.context import Store
@@ -28,8 +29,14 @@ from griddesk.store.i18n import t
 from griddesk.store.models import Grid, Matter, Ticket
 from griddesk.store.numbers import ticket_number
 
-MAX = {"title": 120, "description": 4000, "address": 120, "reporter.name": 30}
+MAX = {"title": 120, "description": 4000, "address": 120, "reporter.name": 30, "external_id": 64,
+       "external_source": 32}
 CREATORS = permissions.TICKET_CREATORS
+# the JSON interface's keys; anything else is refused by name (a typo would silently change
+# deadlines: "urgncy" would make an emergency normal), or only warned about when lenient
+KEYS = ("source", "grid", "matter", "out_of_list", "urgency", "title", "description", "address", "reporter",
+        "resolved_on_spot", "received_at", "external_id", "external_source")
+REPORTER_KEYS = ("name", "phone")
 
 
 @dataclass(frozen=True)
@@ -45,72 +52,52 @@ class NewTicket:
     reporter_phone: str | None = None
     resolved_on_spot: bool = False
     received_at: datetime | None = None
+    external_id: str | None = None  # the hotline system's own number (reporting back, reconciling)
+    external_source: str | None = None  # whose number it is; default the configured hotline
+    ignored: tuple[str, ...] = ()  # unknown keys left out under `lenient`
 
     @property
     def out_of_list(self) -> bool:
         return self.matter is None
 
 
-def _choice(data: dict[str, Any], key: str, enum: type[StrEnum], default: str | None = None) -> str:
-    value = data.get(key, default)
-    if value is None or value == "":
-        raise Invalid("error.required", field=key)
-    if value not in {e.value for e in enum}:
-        raise Invalid("error.unknown_value", field=key, value=value, choices=" | ".join(e.value for e in enum))
-    return str(value)
-
-
-def _text(data: dict[str, Any], key: str, required: bool = False) -> str | None:
-    value = data.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise Invalid("error.required", field=key)
-        return None
-    if not isinstance(value, str):
-        raise Invalid("error.unknown_value", field=key, value=value, choices="text")
-    value = value.strip()
-    if key in MAX and len(value) > MAX[key]:
-        raise Invalid("error.too_long", field=key, max=MAX[key])
-    return value
-
-
-def parse(data: Any) -> NewTicket:
-    """Check the shape of one ticket; raises `Invalid` naming the field and the reason."""
-    if not isinstance(data, dict):
-        raise Invalid("error.not_object")
-    source = _choice(data, "source", Source)
-    grid = _text(data, "grid", required=True)
-    out_of_list = bool(data.get("out_of_list", False))
-    matter = _text(data, "matter", required=not out_of_list)
-    urgency = _choice(data, "urgency", Urgency, default=Urgency.NORMAL)
-    title = _text(data, "title", required=True)
-    reporter = data.get("reporter") or {}
-    if not isinstance(reporter, dict):
+def parse(data: Any, lenient: bool = False, now: datetime | None = None) -> NewTicket:
+    """Check the shape of one ticket (store/validation.py); raises `Invalid` naming the field
+    and the reason. Unknown keys are refused by name, or listed in `ignored` when `lenient`."""
+    data = v.mapping(data)
+    if v.depth(data) > v.MAX_DEPTH:
+        raise Invalid("validation.too_deep", max=v.MAX_DEPTH)
+    reporter = data.get("reporter")
+    if reporter is None:
+        reporter = {}
+    elif not isinstance(reporter, dict):
         raise Invalid("error.not_object", field="reporter")
-    name = _text({"reporter.name": reporter.get("name")}, "reporter.name")
-    phone = reporter.get("phone")
-    if phone is not None and phone != "":
-        phone = str(phone).strip()
-        if not PHONE.match(phone):
-            raise Invalid("error.bad_phone", field="reporter.phone", value=phone)
-    else:
-        phone = None
-    received = data.get("received_at")
-    received_at = None
-    if received:
-        try:
-            received_at = datetime.fromisoformat(str(received))
-        except ValueError:
-            raise Invalid("error.bad_time", field="received_at", value=received) from None
-        if received_at.tzinfo is None:
-            raise Invalid("error.bad_time", field="received_at", value=received)
-    on_spot = data.get("resolved_on_spot", False)
-    if not isinstance(on_spot, bool):
-        raise Invalid("error.unknown_value", field="resolved_on_spot", value=on_spot, choices="true | false")
+    unknown = v.unknown_keys(data, KEYS) + v.unknown_keys(reporter, REPORTER_KEYS, "reporter.")
+    if not lenient:
+        v.refuse_unknown(unknown)
+    source = v.choice(data.get("source"), "source", Source)
+    grid = v.code(data.get("grid"), "grid", max_len=32)
+    out_of_list = v.boolean(data.get("out_of_list"), "out_of_list", default=False)
+    matter = v.code(data.get("matter"), "matter", required=not out_of_list, max_len=16)
+    urgency = v.choice(data.get("urgency"), "urgency", Urgency, default=Urgency.NORMAL)
+    title = v.text(data.get("title"), "title", required=True, max_len=MAX["title"])
+    name = v.text(reporter.get("name"), "reporter.name", max_len=MAX["reporter.name"])
+    phone = v.text(reporter.get("phone"), "reporter.phone", max_len=32)
+    if phone is not None and not PHONE.match(phone):
+        raise Invalid("error.bad_phone", field="reporter.phone", value=v.shown(phone))
+    received_at = v.moment(data.get("received_at"), "received_at", now=now)
+    on_spot = v.boolean(data.get("resolved_on_spot"), "resolved_on_spot", default=False)
+    external_id = v.text(data.get("external_id"), "external_id", max_len=MAX["external_id"])
+    external_source = v.text(data.get("external_source"), "external_source", max_len=MAX["external_source"])
+    if external_source is not None and external_id is None:
+        raise Invalid("error.required", field="external_id")
     return NewTicket(source=source, grid=grid or "", matter=None if out_of_list and not matter else matter,
-                     urgency=urgency, title=title or "", description=_text(data, "description"),
-                     address=_text(data, "address"), reporter_name=name, reporter_phone=phone,
-                     resolved_on_spot=on_spot, received_at=received_at)
+                     urgency=urgency, title=title or "",
+                     description=v.text(data.get("description"), "description", max_len=MAX["description"],
+                                        multiline=True),
+                     address=v.text(data.get("address"), "address", max_len=MAX["address"]),
+                     reporter_name=name, reporter_phone=phone, resolved_on_spot=on_spot, received_at=received_at,
+                     external_id=external_id, external_source=external_source, ignored=tuple(unknown))
 
 
 async def _resolve(s: AsyncSession, actor: Actor, new: NewTicket, at: datetime) -> tuple[Grid, Matter | None]:
@@ -148,9 +135,20 @@ async def create_many(store: Store, actor: Actor, items: list[NewTicket]) -> lis
     numbers: list[str] = []
     async with store.db.session(write=True) as s:
         resolved = []
+        seen: set[tuple[str, str]] = set()
         for i, new in enumerate(items):
             try:
+                if new.received_at is not None and new.received_at > now + v.FUTURE_SLACK:
+                    raise Invalid("validation.time_in_future", field="received_at",
+                                  value=new.received_at.isoformat())
                 resolved.append(await _resolve(s, actor, new, store.calendar.local(new.received_at or now)))
+                if new.external_id is not None:
+                    key = (external_source(store, new) or "", new.external_id)
+                    if key in seen:
+                        raise Invalid("validation.duplicate_external_batch", field="external_id",
+                                      source=key[0], id=key[1])
+                    seen.add(key)
+                    await _check_external(s, *key)
             except Invalid as e:
                 if len(items) > 1:
                     e.params["line"] = i + 1
@@ -158,6 +156,22 @@ async def create_many(store: Store, actor: Actor, items: list[NewTicket]) -> lis
         for new, (grid, matter) in zip(items, resolved, strict=True):
             numbers.append(await _register(s, store, actor, new, grid, matter, now))
     return numbers
+
+
+def external_source(store: Store, new: NewTicket) -> str | None:
+    """Whose number `external_id` is: as given, else the configured hotline (12345)."""
+    if new.external_id is None:
+        return None
+    return new.external_source or store.settings.hotline
+
+
+async def _check_external(s: AsyncSession, source: str, external_id: str) -> None:
+    """One ticket per hotline number (a unique index backs this up under concurrency)."""
+    number = (await s.execute(select(Ticket.number).where(Ticket.external_source == source,
+                                                          Ticket.external_id == external_id))).scalar()
+    if number is not None:
+        raise Invalid("validation.duplicate_external", field="external_id", source=source, id=external_id,
+                      number=number)
 
 
 async def _register(s: AsyncSession, store: Store, actor: Actor, new: NewTicket, grid: Grid,
@@ -177,7 +191,7 @@ async def _register(s: AsyncSession, store: Store, actor: Actor, new: NewTicket,
         closed_at=now if new.resolved_on_spot else None,
         escalation=Escalation.FLAGGED if emergency and not new.resolved_on_spot else None,
         held_by=grid.town_code, created_by=actor.label, updated_at=now, updated_by=actor.label,
-        version=1,
+        version=1, external_id=new.external_id, external_source=external_source(store, new),
     )
     s.add(ticket)
     await s.flush()

@@ -101,6 +101,8 @@ class TicketView(_Plain):
     updated_at: datetime
     updated_by: str
     version: int
+    external_id: str | None = None  # the hotline's own number (migration 0005)
+    external_source: str | None = None
 
 
 @dataclass
@@ -157,6 +159,7 @@ class TicketDetail:
         tk = self.ticket
         return {
             "number": tk.number, "status": tk.status, "version": tk.version,
+            "external_id": tk.external_id, "external_source": tk.external_source,
             "source": tk.source, "urgency": tk.urgency, "title": tk.title,
             "description": tk.description, "address": tk.address,
             "grid": self.grid.code, "grid_name": self.grid.name,

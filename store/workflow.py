@@ -72,7 +72,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import clocks, loop, numbers, records, versions
+from griddesk.store import clocks, loop, numbers, records, validation, versions
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import ClockState, LimitUnit, Satisfaction, Status, UnitKind
@@ -132,16 +132,23 @@ CONFIRM = frozenset({Action.APPROVE, Action.REJECT, Action.CLOSE, Action.REOPEN}
 
 
 def _clean(p: Params) -> Params:
-    def text(name: str, v: str | None) -> str | None:
-        if v is None:
-            return None
-        v = str(v).strip()
-        if len(v) > MAX_TEXT:
-            raise Invalid("error.too_long", field=name, max=MAX_TEXT)
-        return v or None
+    """The params through the one validation layer (store/validation.py): typed, bounded, no
+    control characters (reasons and notes may span lines)."""
 
-    co = tuple(dict.fromkeys(c.strip() for c in p.co_units if c and c.strip()))
-    return replace(p, unit=text("unit", p.unit), reason=text("reason", p.reason),
+    def text(name: str, value: Any) -> str | None:
+        return validation.text(value, name, max_len=MAX_TEXT, multiline=True)
+
+    if not isinstance(p.co_units, tuple | list):
+        raise Invalid("validation.wrong_type", field="co_units", expected="array",
+                      got=validation.json_type(p.co_units))
+    co = tuple(dict.fromkeys(c for c in (validation.code(c, "co_units", required=False) for c in p.co_units) if c))
+    if p.days is not None:
+        validation.integer(p.days, "days", low=1, high=MAX_DAYS)
+    if p.passed is not None:
+        validation.boolean(p.passed, "passed")
+    if p.satisfaction is not None:
+        validation.choice(p.satisfaction, "satisfaction", Satisfaction)
+    return replace(p, unit=validation.code(p.unit, "unit", required=False), reason=text("reason", p.reason),
                    note=text("note", p.note), co_units=co)
 
 
@@ -293,6 +300,8 @@ async def _unit(s: AsyncSession, code: str, field_name: str) -> Unit:
     u = (await s.execute(select(Unit).where(Unit.code == code))).scalar_one_or_none()
     if u is None or not u.active:
         raise Invalid("workflow.unknown_unit", field=field_name, code=code)
+    if u.kind == UnitKind.CENTRE:  # the centre dispatches; it is not a unit to dispatch to
+        raise Invalid("validation.unit_is_centre", field=field_name, code=code)
     return u
 
 
@@ -488,11 +497,17 @@ def parse_until(text: str, tz: Any) -> datetime | date:
     text = text.strip()
     try:
         if len(text) == 10:
-            return date.fromisoformat(text)
-        moment = datetime.fromisoformat(text)
+            got: datetime | date = date.fromisoformat(text)
+        else:
+            got = datetime.fromisoformat(text)
     except ValueError:
-        raise Invalid("error.bad_time", field="until", value=text) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        raise Invalid("error.bad_time", field="until", value=validation.shown(text)) from None
+    if not validation.EARLIEST.year <= got.year <= 2200:  # year 1 or 9999 would overflow the arithmetic
+        raise Invalid("validation.time_out_of_window", field="until", value=validation.shown(text),
+                      earliest=validation.EARLIEST.date().isoformat())
+    if isinstance(got, datetime):
+        return got if got.tzinfo else got.replace(tzinfo=tz)
+    return got
 
 
 __all__ = [

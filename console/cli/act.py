@@ -9,11 +9,11 @@ not take, a bad date or code).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from griddesk.console.cli import output
 from griddesk.console.cli.tickets import command_group
 from griddesk.store import views, workflow
 from griddesk.store.enums import Satisfaction
@@ -78,7 +78,7 @@ def _usage(action: str, args: argparse.Namespace, tz: ZoneInfo) -> tuple[workflo
 
 def _error(args: argparse.Namespace, kind: str, key: str, message: str, code: int) -> int:
     if args.format == "json":
-        print(json.dumps({"error": {"kind": kind, "key": key, "message": message}}, ensure_ascii=False))
+        print(output.dumps({"error": {"kind": kind, "key": key, "message": message}}, ensure_ascii=False))
     _eprint(t("cli.error", message=message))
     return code
 
@@ -100,7 +100,7 @@ async def handle(ctx: Any, args: argparse.Namespace) -> int:
     if args.format == "json":
         data = (await views.detail(store, actor, out.number)).json()
         data.update(out.json())
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(output.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(t("workflow.cli.done", number=out.number, action=workflow.action_name(action),
                 from_status=code_name("status", out.from_status), to_status=code_name("status", out.to_status),

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from griddesk.console.cli import output
 from griddesk.console.cli.tickets import global_options
 from griddesk.store import config, demo, paths
 from griddesk.store.errors import Invalid, NotFound, StoreError
@@ -147,8 +148,8 @@ class Progress:
         if self.tty:
             filled = int(share * self.WIDTH)
             bar = "█" * filled + "░" * (self.WIDTH - filled)
-            sys.stderr.write("\r" + t("demo.cli.progress", bar=bar, done=f"{done:,}", total=f"{total:,}",
-                                      percent=int(share * 100)))
+            output.unfiltered(sys.stderr).write("\r" + t("demo.cli.progress", bar=bar, done=f"{done:,}",
+                                                          total=f"{total:,}", percent=int(share * 100)))
             if done >= total:
                 sys.stderr.write("\n")
             sys.stderr.flush()
@@ -298,3 +299,8 @@ async def open_console(ctx: Any, args: argparse.Namespace) -> int:
 
     await GridDeskApp(store=store, actor=actor, lang=ctx.lang).run_async()
     return 0
+
+
+# the demo's builders may create the database they are pointed at (console/cli/main.py Ctx)
+run_init.creates_database = True  # type: ignore[attr-defined]
+run_demo.creates_database = True  # type: ignore[attr-defined]

@@ -6,7 +6,9 @@ store functions with `ctx.store` and `await ctx.actor()`.
 
 Start-up order: config, language, parser; then shell completion (argcomplete answers and exits
 when the shell's Tab asked, `_ARGCOMPLETE` set); then the log file (`console/logs.py`), so that
-nothing a command or the console logs reaches the terminal; then the command.
+nothing a command or the console logs reaches the terminal; then the command. Around all of it,
+stdout and stderr write through the one terminal sanitiser (console/cli/output.py), and an
+argument holding bytes that are not UTF-8 exits 2.
 """
 
 from __future__ import annotations
@@ -23,15 +25,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from griddesk.console import logs
+from griddesk.console.cli import output
 from griddesk.store import config, i18n
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.errors import StoreError
+from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import t
 
 AREAS = [f"griddesk.console.cli.{name}" for name in
          ("demo", "tickets", "act", "roster", "supervise", "report", "wall", "info", "worker", "audit",
-          "completion")]
+          "init", "completion")]
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 
@@ -51,8 +54,18 @@ class Ctx:
 
     async def store(self) -> Store:
         if self._store is None:
+            self._check_exists()
             self._store = await Store.open(self.args.db, self.settings)
         return self._store
+
+    def _check_exists(self) -> None:
+        """A named SQLite file that is not there is a typo, not a wish for a new database: only
+        `griddesk init` and the demo's builders (handlers marked `creates_database`) make one."""
+        if getattr(getattr(self.args, "handler", None), "creates_database", False):
+            return
+        choice = config.database(self.args.db, self.settings)
+        if choice.source != "default" and choice.file is not None and not choice.file.exists():
+            raise Invalid("validation.db_missing", path=str(choice.file))
 
     async def actor(self) -> Actor:
         if self._actor is None:
@@ -118,6 +131,19 @@ def _pre_lang(argv: list[str], settings: config.Settings) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    saved = output.install()  # every string to the terminal through the one sanitiser
+    try:
+        return _main(argv)
+    finally:
+        output.restore(saved)
+
+
+def _not_utf8(argv: list[str]) -> bool:
+    # Python hands bytes that are not UTF-8 over as lone surrogates (surrogateescape)
+    return any("\udc80" <= ch <= "\udcff" for a in argv for ch in a)
+
+
+def _main(argv: list[str]) -> int:
     try:
         settings = config.load()
     except StoreError as e:
@@ -126,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     lang = _pre_lang(argv, settings)
     i18n.set_lang(lang)
+    if _not_utf8(argv):
+        eprint(t("cli.error", message=t("validation.not_utf8_argument")))
+        return 2
     parser = build_parser()
     if "_ARGCOMPLETE" in os.environ:  # the shell's Tab: print the candidates and exit
         import argcomplete
@@ -153,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return asyncio.run(run())
+    except Invalid as e:  # bad input that reached here (a missing --db file): usage, exit 2
+        eprint(t("cli.error", message=e.message()))
+        return 2
     except StoreError as e:
         eprint(t("cli.error", message=e.message()))
         return 1

@@ -22,6 +22,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from griddesk.console.cli import output
 from griddesk.store import audit, compliance, notice_cards, private_files, roster, search
 from griddesk.store import io as roster_io
 from griddesk.store.enums import ChangeReason
@@ -80,7 +81,7 @@ class Bar:
         self.last = now
         filled = int(self.width * done / total)
         pct = 100 * done // total
-        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'-' * (self.width - filled)}] {pct:3d}%")
+        output.unfiltered(sys.stderr).write(f"\r{self.label} [{'#' * filled}{'-' * (self.width - filled)}] {pct:3d}%")
         if done >= total:
             self.finished = True
             sys.stderr.write("\n")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -20,7 +19,8 @@ from typing import Any
 
 from rich.cells import cell_len
 
-from griddesk.store import catalog, queue, tickets, timefmt, views
+from griddesk.console.cli import output
+from griddesk.store import catalog, queue, tickets, timefmt, validation, views
 from griddesk.store.enums import Status, Urgency
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import code_name, t
@@ -83,6 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ticket = command_group(sub, "ticket", t("cli_tickets.ticket_help"))
     add = ticket.add_parser("add", help=t("cli_tickets.add_help"), description=t("cli_tickets.add_description"))
     add.add_argument("file", nargs="?", default="-", metavar="FILE|-", help=t("cli_tickets.opt_file"))
+    add.add_argument("--lenient", action="store_true", help=t("validation.lenient_help"))
     global_options(add)
     add.set_defaults(handler=ticket_add)
     show = ticket.add_parser("show", help=t("cli_tickets.show_help"), description=t("cli_tickets.show_help"))
@@ -127,16 +128,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def read_items(text: str) -> tuple[list[tuple[int, Any]], list[tuple[int, str]]]:
     """(line number, JSON value) of one object or of JSON lines, and (line, problem) for lines
-    that are not JSON."""
+    that are not JSON or nest too deeply (store/validation.py reads each)."""
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines, 1) if line.strip()), None)
     if first is None:
         return [], [(1, t("cli_tickets.empty_input"))]
     try:
-        whole = json.loads(text)
-    except json.JSONDecodeError:
-        pass
+        whole = validation.load_json(text)
+    except Invalid as e:
+        if e.key == "validation.too_deep":
+            return [], [(first, e.message())]
     else:
         if isinstance(whole, list):
             return [], [(first, t("cli_tickets.array_input"))]
@@ -146,9 +148,9 @@ def read_items(text: str) -> tuple[list[tuple[int, Any]], list[tuple[int, str]]]
         if not line.strip():
             continue
         try:
-            items.append((i, json.loads(line)))
-        except json.JSONDecodeError as e:
-            problems.append((i, t("error.bad_json", reason=t("cli_tickets.json_where", msg=e.msg, col=e.colno))))
+            items.append((i, validation.load_json(line)))
+        except Invalid as e:
+            problems.append((i, e.message()))
     return items, problems
 
 
@@ -179,9 +181,12 @@ async def ticket_add(ctx: Any, args: argparse.Namespace) -> int:
     parsed = []
     for n, data in raw:
         try:
-            parsed.append(tickets.parse(data))
+            parsed.append(tickets.parse(data, lenient=args.lenient))
         except Invalid as e:
             problems.append((n, e.message()))
+            continue
+        for key in parsed[-1].ignored:  # --lenient: told, not refused
+            eprint(t("validation.ignored_key", n=n, key=validation.printable(key)))
     if problems:
         for n, message in sorted(problems):
             eprint(_line(n, message))
@@ -301,7 +306,7 @@ async def tickets_list(ctx: Any, args: argparse.Namespace) -> int:
             out.write("[")
             async for r in rows:
                 out.write("\n  " if first else ",\n  ")
-                out.write(json.dumps(views.row_json(r), ensure_ascii=False))
+                out.write(output.dumps(views.row_json(r), ensure_ascii=False))
                 first = False
             out.write("]\n" if first else "\n]\n")
         elif args.format == "csv":
@@ -383,7 +388,7 @@ async def ticket_show(ctx: Any, args: argparse.Namespace) -> int:
         return 1
     if args.format == "json":
         with stdout() as out:
-            out.write(json.dumps(d.json(), ensure_ascii=False, indent=2) + "\n")
+            out.write(output.dumps(d.json(), ensure_ascii=False, indent=2) + "\n")
         return 0
     tz, now = store.calendar.tz, store.now()
     tk = d.ticket
@@ -405,6 +410,8 @@ async def ticket_show(ctx: Any, args: argparse.Namespace) -> int:
         t("cli_tickets.show.units", lead=d.lead_unit.name if d.lead_unit else "—",
           co="、".join(u.name for u in d.co_units) or "—"),
     ]
+    if tk.external_id:
+        lines.append(t("validation.show_external", source=tk.external_source or "", id=tk.external_id))
     if tk.satisfaction:
         lines.append(t("cli_tickets.show.satisfaction", satisfaction=code_name("satisfaction", tk.satisfaction)))
     if tk.description:
@@ -444,7 +451,7 @@ async def units_list(ctx: Any, args: argparse.Namespace) -> int:
     rows = await catalog.units(store, actor)
     with stdout() as out:
         if args.format == "json":
-            out.write(json.dumps([r.json() for r in rows], ensure_ascii=False, indent=2) + "\n")
+            out.write(output.dumps([r.json() for r in rows], ensure_ascii=False, indent=2) + "\n")
             return 0
         heads = [t(f"cli_tickets.col.{k}") for k in ("code", "name", "kind", "phone", "covers")]
         print_table(heads, [[r.code, r.name, code_name("unit_kind", r.kind), r.phone or "—",
@@ -458,7 +465,7 @@ async def matters_list(ctx: Any, args: argparse.Namespace) -> int:
     rows = await catalog.matters(store, actor, include_withdrawn=args.all)
     if args.format == "json":
         with stdout() as out:
-            out.write(json.dumps([r.json() for r in rows], ensure_ascii=False, indent=2) + "\n")
+            out.write(output.dumps([r.json() for r in rows], ensure_ascii=False, indent=2) + "\n")
         return 0
 
     def variant(r: Any, urgency: str) -> str:

@@ -34,6 +34,7 @@ from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.dialogs import STAY, ChoiceDialog, Field, ask, confirm, wrote
 from griddesk.console.widgets.form import Pick, RosterForm, Row, field_label, parse_date
 from griddesk.console.widgets.hit_picker import HitPicker
+from griddesk.console.widgets.plain import plain
 from griddesk.store import permissions, roster, search
 from griddesk.store.compliance import cite
 from griddesk.store.enums import MANDATORY_EXIT, LeaveReason, PersonRole, PersonStatus
@@ -362,8 +363,8 @@ class PeopleScreen(GridScreen):
             if self.app.size.width < WIDE:  # keep the training and status columns in sight
                 grid_cell.truncate(GRIDS_CELLS, overflow="ellipsis")
                 role = t(f"console_roster.role_short.{p.role}")
-            table.add_row(Text(p.name, style=style), Text(role, style=style),
-                          Text(p.phone or "", style=style), grid_cell,
+            table.add_row(plain(p.name, style=style), Text(role, style=style),
+                          plain(p.phone or "", style=style), grid_cell,
                           trained_cell, Text(code_name("roster.person_status", p.status), style=style),
                           key=str(p.id))
         at = next((i for i, p in enumerate(self.rows) if p.id == keep), 0) if keep is not None else 0

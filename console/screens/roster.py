@@ -32,6 +32,7 @@ from griddesk.console.screens import grid_change as gc
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.screens.changes import ChangesScreen
 from griddesk.console.widgets import run_latest
+from griddesk.console.widgets.plain import plain
 from griddesk.store import permissions, roster
 from griddesk.store.enums import FilingStatus, GridStatus, Level, PersonRole
 from griddesk.store.errors import StoreError
@@ -337,8 +338,8 @@ class RosterScreen(GridScreen):
             for col in ("seq", "grid", "households", "leader"):
                 grids.add_column(t(f"console_roster.detail.col_{col}"), no_wrap=col != "grid")
             for g in a.grids:
-                leader = g.leader.name if g.leader else Text(t("console_roster.detail.none"), style="red")
-                grids.add_row(seq(g.code), g.name, str(g.households), leader)
+                leader = plain(g.leader.name) if g.leader else Text(t("console_roster.detail.none"), style="red")
+                grids.add_row(seq(g.code), plain(g.name), str(g.households), leader)
             parts += [Text(""), grids]
         return Group(*parts)
 
@@ -376,10 +377,10 @@ class RosterScreen(GridScreen):
             people.add_column(title, no_wrap=True, min_width=max([cell_len(title), *(cell_len(r[i]) for r in rows)]))
         people.add_column(t("console_roster.detail.col_note"), no_wrap=True, overflow="ellipsis")
         for m in g.members:
-            note = Text(m.unit or "", style="dim")
+            note = plain(m.unit or "", style="dim")
             if m.role == PersonRole.FULL_TIME and m.trained_on is None:
                 note = Text(t("console_roster.detail.untrained"), style="yellow")
-            people.add_row(code_name("person_role", m.role), m.name, m.phone or "—", note)
+            people.add_row(code_name("person_role", m.role), plain(m.name), plain(m.phone or "—"), note)
         for role in (PersonRole.LEADER, PersonRole.FULL_TIME):
             if g.status == GridStatus.ACTIVE and not g.holding(role):
                 people.add_row(Text(code_name("person_role", role), style="red"),

@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Input, Static
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets import run_latest
 from griddesk.console.widgets.hit_picker import DEBOUNCE, hit_detail
+from griddesk.console.widgets.plain import plain
 from griddesk.store import search
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
@@ -151,8 +152,8 @@ class SearchScreen(GridScreen):
         table.clear()
         for i, h in enumerate(self.hits):
             style = "" if h.active else "dim"
-            table.add_row(Text(t(f"roster.hit.{h.kind}"), style="dim"), Text(h.name, style=style),
-                          Text(hit_detail(h), style="dim"), Text(h.key if h.kind != "person" else "", style="dim"),
+            table.add_row(Text(t(f"roster.hit.{h.kind}"), style="dim"), plain(h.name, style=style),
+                          plain(hit_detail(h), style="dim"), plain(h.key if h.kind != "person" else "", style="dim"),
                           Text(t(f"roster.match.{h.match}"), style="dim"), key=str(i))
         self._status()
 

@@ -27,6 +27,7 @@ from griddesk.console.actions import TicketKeys
 from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.dialogs import Field, TextForm
+from griddesk.console.widgets.plain import plain
 from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
 from griddesk.store import permissions, privacy, timefmt, views
 from griddesk.store.errors import StoreError
@@ -204,29 +205,30 @@ class TicketScreen(TicketKeys, GridScreen):
                           style="dim")
         urgency = Text(f"{URGENCY_LOOK.get(tk.urgency, '?')} {code_name('urgency', tk.urgency)}",
                        style=p(f"urgency-{tk.urgency}"))
-        grid = f"{d.grid.name}  ({d.grid.code})"
+        # every value from the database as plain Text: never markup, never a control character
+        grid = plain(f"{d.grid.name}  ({d.grid.code})")
         if d.matter is not None:
-            matter = f"{d.matter.name}  ({d.matter.code})"
+            matter = plain(f"{d.matter.name}  ({d.matter.code})")
         else:
-            matter = t("console.queue.out_of_list")
-        reporter: RenderableType = " ".join(x for x in (d.reporter_name, d.reporter_phone) if x) or "—"
-        description: RenderableType = tk.description or "—"
+            matter = plain(t("console.queue.out_of_list"))
+        reporter: RenderableType = plain(" ".join(x for x in (d.reporter_name, d.reporter_phone) if x) or "—")
+        description: RenderableType = plain(tk.description or "—", multiline=True)
         if self.revealed is not None and self.revealed.number == tk.number:
             r = self.revealed
-            reporter = Text(t("privacy.shown", number=r.number, name=r.name or "—", phone=r.phone or "—"),
-                            style="bold")
-            description = r.description or "—"
-        lead = d.lead_unit.name if d.lead_unit else "—"
-        co = "、".join(u.name for u in d.co_units) or "—"
+            reporter = plain(t("privacy.shown", number=r.number, name=r.name or "—", phone=r.phone or "—"),
+                             style="bold")
+            description = plain(r.description or "—", multiline=True)
+        lead = plain(d.lead_unit.name if d.lead_unit else "—")
+        co = plain("、".join(u.name for u in d.co_units) or "—")
         rows: list[tuple[str, RenderableType]] = [
-            ("field.number", Text(tk.number, style="bold")),
+            ("field.number", plain(tk.number, style="bold")),
             ("field.status", status),
             ("field.urgency", urgency),
             ("field.source", code_name("source", tk.source)),
-            ("field.title", Text(tk.title, style="bold")),
+            ("field.title", plain(tk.title, style="bold")),
             ("field.description", description),
             ("field.grid", grid),
-            ("field.address", tk.address or "—"),
+            ("field.address", plain(tk.address or "—")),
             ("field.matter", matter),
             ("field.reporter", reporter),
             ("console.ticket.lead_unit", lead),
@@ -234,6 +236,8 @@ class TicketScreen(TicketKeys, GridScreen):
             ("field.received_at", self._when(tk.received_at)),
             ("console.ticket.handle_due", self._when(tk.handle_due_at)),
         ]
+        if tk.external_id:
+            rows.append(("field.external_id", plain(f"{tk.external_source or ''} {tk.external_id}".strip())))
         if tk.closed_at:
             rows.append(("console.ticket.closed_at", self._when(tk.closed_at)))
         if tk.resolved_on_spot:
@@ -244,7 +248,7 @@ class TicketScreen(TicketKeys, GridScreen):
             rows.append(("console.ticket.supervise", code_name("supervise_level", tk.supervise_level)))
         if tk.escalation:
             rows.append(("console.ticket.escalation", code_name("escalation", tk.escalation)))
-        rows.append(("console.ticket.updated", f"{self._when(tk.updated_at)}  {tk.updated_by}  v{tk.version}"))
+        rows.append(("console.ticket.updated", plain(f"{self._when(tk.updated_at)}  {tk.updated_by}  v{tk.version}")))
         table = Table.grid(padding=(0, 2))
         table.add_column(style="dim", no_wrap=True)
         table.add_column(ratio=1)
@@ -299,6 +303,7 @@ class TicketScreen(TicketKeys, GridScreen):
             elif e.to_status:
                 change.append(code_name("status", e.to_status), style=p.status(e.to_status)[1])
             action = action_label(e.action)
-            table.add_row(self._when(e.at), e.actor, Text(action, style="bold"), change, e.note or "")
+            table.add_row(self._when(e.at), plain(e.actor), Text(action, style="bold"), change,
+                          plain(e.note or "", multiline=True))
         return Group(Text(""), self._section("console.ticket.section_timeline"), table)
 

@@ -27,6 +27,7 @@ from textual.widgets import Input, Label, Static
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.choice_bar import ChoiceBar, Choices
 from griddesk.console.widgets.dialogs import DIALOG_CSS, STAY, Field, error_reason, hint
+from griddesk.store import validation
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import t
 
@@ -49,22 +50,26 @@ def wid(name: str) -> str:
     return name.replace(".", "-").replace("_", "-")
 
 
+MAX_COUNT = 100_000_000  # households, population: far above any town, inside a 32-bit column
+
+
 def parse_int(value: str | None, fld: str, default: int = 0) -> int:
+    """A count typed in a form, checked by the one validation layer (in range, not "1e9")."""
     if value is None or not value.strip():
         return default
     try:
-        return int(value.strip())
+        number = int(value.strip())
     except ValueError:
-        raise Invalid("roster.error.not_count", field=fld, value=value) from None
+        raise Invalid("roster.error.not_count", field=fld, value=validation.shown(value)) from None
+    return validation.integer(number, fld, low=0, high=MAX_COUNT)
 
 
 def parse_date(value: str | None, fld: str) -> date | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("roster.error.bad_date", field=fld, value=value) from None
+    """A YYYY-MM-DD date typed in a form, between 1950 and 2100 (a year 1 or 9999 is a typo)."""
+    return validation.day(value, fld, earliest=EARLIEST_DAY, latest=LATEST_DAY)
+
+
+EARLIEST_DAY, LATEST_DAY = date(1950, 1, 1), date(2100, 12, 31)
 
 
 @dataclass(frozen=True)

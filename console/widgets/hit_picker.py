@@ -24,6 +24,7 @@ from griddesk.console.widgets.form import FORM_CSS
 from griddesk.store import search
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
+from griddesk.store.validation import printable
 
 if TYPE_CHECKING:
     from griddesk.console.shell import Shell
@@ -46,10 +47,10 @@ def hit_detail(h: search.Hit) -> str:
 
 def hit_line(h: search.Hit) -> Text:
     text = Text(f"{t(f'roster.hit.{h.kind}')} ", style="dim")
-    text.append(h.name, style="" if h.active else "dim strike")
-    text.append(f"  {hit_detail(h)}", style="dim")
+    text.append(printable(h.name), style="" if h.active else "dim strike")
+    text.append(printable(f"  {hit_detail(h)}"), style="dim")
     if h.kind != "person":
-        text.append(f"  {h.key}", style="dim")
+        text.append(printable(f"  {h.key}"), style="dim")
     return text
 
 

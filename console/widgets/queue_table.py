@@ -40,6 +40,7 @@ from griddesk.store.enums import Status, Urgency
 from griddesk.store.i18n import code_name, current, t
 from griddesk.store.numbers import short_number
 from griddesk.store.queue import QueueRow
+from griddesk.store.validation import printable
 
 # status → (symbol, colour group); the colour comes from the theme's gd-status-<group>
 STATUS_LOOK: dict[str, tuple[str, str]] = {
@@ -254,7 +255,7 @@ class QueueTable(DataTable[Text]):
         p = self.palette
 
         def text(s: str, style: str = "") -> Text:
-            return Text(s, style=style, no_wrap=True, overflow="ellipsis", end="")
+            return Text(printable(s), style=style, no_wrap=True, overflow="ellipsis", end="")
 
         if key == "urgency":
             symbol = URGENCY_LOOK.get(r.urgency, "?")

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import permissions
+from griddesk.store import permissions, validation
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import GridStatus, Role
@@ -42,15 +42,12 @@ def check_covers(actor: Actor, code: str | None) -> None:
         raise NotAllowed("error.out_of_jurisdiction", number=code, jurisdiction=actor.jurisdiction)
 
 
-def checked_text(value: Any, fld: str, required: bool = True, max_len: int = MAX_NAME) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise Invalid("error.required", field=fld)
-        return None
-    value = str(value).strip()
-    if len(value) > max_len:
-        raise Invalid("error.too_long", field=fld, max=max_len)
-    return value
+def checked_text(value: Any, fld: str, required: bool = True, max_len: int = MAX_NAME,
+                 multiline: bool | None = None) -> str | None:
+    """The one text check (store/validation.py): a string, stripped, bounded, without control
+    characters; long free-text fields (500 characters and more) may hold tabs and newlines."""
+    return validation.text(value, fld, required=required, max_len=max_len,
+                           multiline=max_len >= 500 if multiline is None else multiline)
 
 
 def checked_count(value: Any, fld: str) -> int:

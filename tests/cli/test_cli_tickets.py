@@ -140,7 +140,7 @@ def test_input_of_the_wrong_shape(capsys, monkeypatch, db: str) -> None:  # type
     for text, message in (("[1, 2]", "第 1 行：应为一个 JSON 对象或每行一个 JSON 对象，而不是 JSON 数组"),
                           ("\n\n", "第 1 行：没有输入内容"),
                           ('"just text"', "第 1 行：应为 JSON 对象"),
-                          ('{"a": 1}\n{oops}', "第 1 行：来源：必填")):
+                          ('{"a": 1}\n{oops}', "第 1 行：未知字段“a”（请检查拼写；--lenient 时只警告）")):
         code, out, err = cli(capsys, monkeypatch, "--db", db, "ticket", "add", stdin=text)
         assert code == 2 and out == "", text
         assert err.splitlines()[0] == message
@@ -336,6 +336,12 @@ def test_demo_feed_adds_tickets_from_its_own_process(db: str) -> None:
 
 
 def test_the_console_refuses_an_empty_database(capsys, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli(capsys, monkeypatch, "--db", str(tmp_path / "empty.db"))
+    assert code == 2 and "griddesk init" in err and not (tmp_path / "empty.db").exists()  # a typo makes nothing
+    code, out, err = cli(capsys, monkeypatch, "--db", str(tmp_path / "empty.db"), "init")
+    assert code == 0 and (tmp_path / "empty.db").exists()
+    code, out, err = cli(capsys, monkeypatch, "--db", str(tmp_path / "empty.db"), "init")
+    assert code == 1 and "empty.db" in err  # never over an existing one
     code, out, err = cli(capsys, monkeypatch, "--db", str(tmp_path / "empty.db"))
     assert code == 1 and "还没有数据" in err and "griddesk demo" in err
     code, out, err = cli(capsys, monkeypatch, "--lang", "en", "--db", str(tmp_path / "empty.db"))

@@ -28,7 +28,7 @@ def test_info_defaults(home: Path) -> None:
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
     assert info["version"] == importlib.metadata.version("griddesk")
-    assert info["config_file"] == str(home / "config" / "config.toml") and info["config_exists"] is False
+    assert info["config_file"] == str(home / "config.toml") and info["config_exists"] is False
     assert info["data_dir"] == str(home / "data")
     assert info["database"] == {"url": f"sqlite+aiosqlite:///{home / 'data' / 'griddesk.db'}", "source": "default",
                                 "file": str(home / "data" / "griddesk.db"), "exists": False}
@@ -44,8 +44,8 @@ def test_info_follows_config_env_and_option(home: Path, tmp_path: Path) -> None:
     calendar = tmp_path / "calendar.toml"
     calendar.write_text('[years.2041]\nholidays = ["2041-01-01"]\n[years.2040]\nworkdays = ["2040-02-04"]\n',
                         encoding="utf-8")
-    (home / "config").mkdir(parents=True)
-    (home / "config" / "config.toml").write_text(
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text(
         f'db = "postgresql://grid:s3cret@db.example/town"\ncalendar_file = "{calendar}"\n', encoding="utf-8")
 
     info = json.loads(griddesk(home, "info", "--format", "json").stdout)
@@ -85,8 +85,8 @@ def test_bad_input_exits_2_without_a_traceback(home: Path, argv: list[str]) -> N
 
 
 def test_bad_calendar_file_exits_2(home: Path, tmp_path: Path) -> None:
-    (home / "config").mkdir(parents=True)
-    (home / "config" / "config.toml").write_text(f'calendar_file = "{tmp_path / "none.toml"}"\n', encoding="utf-8")
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text(f'calendar_file = "{tmp_path / "none.toml"}"\n', encoding="utf-8")
     r = griddesk(home, "info")
     assert r.returncode == 2 and "none.toml" in r.stderr and "Traceback" not in r.stderr
 

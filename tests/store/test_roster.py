@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -314,9 +314,12 @@ async def test_only_entries_in_force_classify_a_ticket(town: Town, day: str, all
     assert matters.in_force(date(2027, 1, 1), date(2027, 6, 1), on) is allowed
     assert ("D011" in [m.code for m in await matters.admitted_on_date(store, sup, on)]) is allowed
     data = town.ticket(matter="D011", received_at=f"{day}T10:00:00+08:00")
+    # registered on that day: intake refuses a received_at more than a day ahead of now
+    at = datetime.fromisoformat(data["received_at"]).astimezone(UTC)
+    store.now = lambda: at
     if allowed:
-        assert await tickets.create(store, town.operator, tickets.parse(data))
+        assert await tickets.create(store, town.operator, tickets.parse(data, now=at))
     else:
         with pytest.raises(Invalid) as e:
-            await tickets.create(store, town.operator, tickets.parse(data))
+            await tickets.create(store, town.operator, tickets.parse(data, now=at))
         assert e.value.key == "error.matter_withdrawn"
