@@ -280,3 +280,17 @@ async def test_visible_is_the_rule_computed_from_the_rows(world: World, data: st
         assert seen == expected, (actor, f)
     listed = {r.number for r in await queue.page(w.store, actor, ALL, limit=1000)}
     assert listed == {f.number for f in rows if may_see(actor, f, grids_of)}
+
+
+async def test_the_rule_on_both_backends(any_town: Town) -> None:
+    """The same condition, and the locked load of an action (FOR UPDATE OF tickets on
+    PostgreSQL), on SQLite and PostgreSQL."""
+    w = await build(any_town)
+    for login in ("county01", "u-urban", "gw02", "opb"):
+        rows = await queue.page(w.store, w.actors[login], ALL)
+        assert keys_of(w, [r.number for r in rows]) == SEES[login]
+    n = w.numbers["feedback_port"]
+    with pytest.raises(NotFound) as e:
+        await workflow.verify(w.store, w.actors["gw01"], n, passed=True)
+    same_error(e.value, await missing_like(w, n), n)
+    assert (await workflow.verify(w.store, w.actors["gw02"], n, passed=True)).to_status == "verified"
