@@ -339,7 +339,7 @@ def _dialog(dialog: supervise.TicketDialog) -> Callable[[ActionRun], Awaitable[N
 
 
 # The key table, in loop order (the footer's order). Keys must not clash with the screens'
-# own (queue: / 0–5 o t [ ] esc n; detail: r home end esc n) or the app's (? : ctrl+…).
+# own (queue: / 0–5 o t m [ ] esc n; detail: r home end esc n) or the app's (? : ctrl+…).
 ACTIONS: list[TicketAction] = [
     _wf("d", "dispatch", _dispatch),
     _wf("s", "sign", _simple),

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import clocks, permissions, records, sla, versions
+from griddesk.store import clocks, permissions, records, sla, versions, visibility
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import OPEN_STATUSES, URGENCY_RANK, ClockName, ClockState, Escalation, LimitUnit, Status
@@ -38,7 +38,6 @@ from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import code_name
 from griddesk.store.models import Grid, Matter, Ticket, TicketClock
 from griddesk.store.privacy import mask_text
-from griddesk.store.scope import in_town
 from griddesk.store.timefmt import iso
 from griddesk.store.workflow import load_ticket
 
@@ -68,9 +67,9 @@ def _state_name(state: str | None) -> str:
     return code_name("escalation", state) if state else code_name("escalation", "none")
 
 
-async def _load(s: AsyncSession, actor: Actor, number: str, today: str) -> Ticket:
-    # the workflow's loader: row lock on PostgreSQL, jurisdiction by town or grid area
-    tk, _ = await load_ticket(s, actor, number, lock=True, today=today)
+async def _load(s: AsyncSession, store: Store, actor: Actor, number: str) -> Ticket:
+    # the workflow's loader: row lock on PostgreSQL, what the actor may see (store.visibility)
+    tk, _ = await load_ticket(s, store, actor, number, lock=True)
     return tk
 
 
@@ -103,7 +102,7 @@ async def report_up(store: Store, actor: Actor, number: str, note: str) -> Resul
     text = _text(note, "note")
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk = await _load(s, actor, number, store.today())
+        tk = await _load(s, store, actor, number)
         if tk.escalation != FLAGGED:
             raise Invalid("escalation.error.not_flagged", number=number, state=_state_name(tk.escalation))
         await clocks.stop(s, store, tk, ClockName.ESCALATE, now)
@@ -118,7 +117,7 @@ async def flag(store: Store, actor: Actor, number: str, reason: str) -> Result:
     text = _text(reason, "reason")
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk = await _load(s, actor, number, store.today())
+        tk = await _load(s, store, actor, number)
         if tk.status == Status.CLOSED:
             raise NotAllowed("escalation.error.closed", number=number)
         if tk.escalation in (FLAGGED, COUNTY):
@@ -137,7 +136,7 @@ async def hand_to_county(store: Store, actor: Actor, number: str, reason: str,
     text = _text(reason, "reason")
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk = await _load(s, actor, number, store.today())
+        tk = await _load(s, store, actor, number)
         seen = await versions.check(s, store, tk, expected_version)
         if tk.status == Status.CLOSED:
             raise NotAllowed("escalation.error.closed", number=number)
@@ -160,7 +159,7 @@ async def hand_back(store: Store, actor: Actor, number: str, reason: str,
     text = _text(reason, "reason")
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk = await _load(s, actor, number, store.today())
+        tk = await _load(s, store, actor, number)
         seen = await versions.check(s, store, tk, expected_version)
         county = tk.town_code[:6]
         if tk.held_by != county:
@@ -235,7 +234,7 @@ def _rows(store: Store, found: Sequence[Row[str, str, str, str, str | None, str 
 
 async def pending_escalations(store: Store, actor: Actor) -> list[EscalationRow]:
     """Flagged tickets still to be reported upward, nearest report deadline first."""
-    q = _rows_query().where(Ticket.escalation == FLAGGED, in_town(Ticket.town_code, actor.jurisdiction))
+    q = visibility.where(_rows_query().where(Ticket.escalation == FLAGGED), store, actor)
     async with store.db.session() as s:
         found = (await s.execute(q)).all()
     rows = _rows(store, found)
@@ -249,8 +248,7 @@ async def county_queue(store: Store, actor: Actor) -> list[EscalationRow]:
         raise NotAllowed("escalation.error.not_county", jurisdiction=actor.jurisdiction)
     if actor.read_only or actor.role not in WHO:
         raise NotAllowed("escalation.error.role", role=code_name("role", actor.role))
-    q = (_rows_query().where(in_town(Ticket.town_code, actor.jurisdiction),
-                             Ticket.escalation.in_((REPORTED, COUNTY)))
+    q = (visibility.where(_rows_query().where(Ticket.escalation.in_((REPORTED, COUNTY))), store, actor)
          .order_by(Ticket.received_at.desc(), Ticket.id.desc()))
     async with store.db.session() as s:
         found = (await s.execute(q)).all()

@@ -102,18 +102,17 @@ async def _cards(store: Store, actor: Actor, grids: list[Grid]) -> list[NoticeCa
 async def card(store: Store, actor: Actor, grid_code: str) -> NoticeCard:
     async with store.db.session() as s:
         g = (await s.execute(select(Grid).where(Grid.code == grid_code))).scalar_one_or_none()
-    if g is None or g.status != GridStatus.ACTIVE:
+    # a grid outside the jurisdiction answers as one that does not exist (store.visibility)
+    if g is None or g.status != GridStatus.ACTIVE or not actor.covers(g.area_code):
         raise NotFound("roster.error.unknown_grid", field="grid.code", code=grid_code)
-    check_covers(actor, g.area_code)
     return (await _cards(store, actor, [g]))[0]
 
 
 async def village_cards(store: Store, actor: Actor, village_code: str) -> list[NoticeCard]:
     """Cards for every active grid of a village/community, in code order."""
-    check_covers(actor, village_code)
     async with store.db.session() as s:
         v = await s.get(Area, village_code)
-        if v is None or v.level != Level.VILLAGE:
+        if v is None or v.level != Level.VILLAGE or not actor.covers(village_code):
             raise NotFound("roster.error.unknown_village", field="area.code", code=village_code)
         grids = list((await s.execute(select(Grid).where(
             Grid.area_code == village_code, Grid.status == GridStatus.ACTIVE).order_by(Grid.code))).scalars())

@@ -101,10 +101,10 @@ async def pending_notices(store: Store, actor: Actor) -> list[Notice]:
         .select_from(TicketClock).join(Ticket, Ticket.id == TicketClock.ticket_id)
         .where(TicketClock.state == ClockState.RUNNING, TicketClock.due_at < now,
                TicketClock.due_at >= now - window(store),
-               _not_notified(op, TicketClock.name, OVERDUE)), actor)
+               _not_notified(op, TicketClock.name, OVERDUE)), store, actor)
     urgent_base = scope(
         select(Ticket.id, Ticket.number, Ticket.title, Ticket.urgency, Ticket.received_at)
-        .where(_not_notified(op, ARRIVAL, arrival)), actor)
+        .where(_not_notified(op, ARRIVAL, arrival)), store, actor)
     if county:
         # a county (or city) centre: what its towns reported up or handed over arrives there;
         # the towns' own deadlines are the towns' to watch, except what the county now holds

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from griddesk.store.errors import Invalid, NotFound
 from griddesk.store.permissions import is_town
@@ -48,18 +49,22 @@ def today(now: datetime, timezone: str) -> str:
     return now.astimezone(ZoneInfo(timezone)).strftime("%Y%m%d")
 
 
-async def resolve(s: AsyncSession, text: str, jurisdiction: str, day: str | None = None) -> str:
+async def resolve(s: AsyncSession, text: str, jurisdiction: str, day: str | None = None,
+                  visible: ColumnElement[bool] | None = None) -> str:
     """The full number `text` stands for, among tickets whose town lies in `jurisdiction`.
 
     - a full number: itself (whether it exists is the caller's lookup);
     - `YYYYMMDD-seq`: that day's ticket of the actor's town, or of any town of a county;
     - a bare `seq` (`43`, `0043`): the ticket of `day` (today) with that sequence, else the
       ticket ending in it when only one does; several → `Invalid` listing them, newest first.
-    Anything else is not a number: `NotFound`, as for a number that does not exist."""
+    Anything else is not a number: `NotFound`, as for a number that does not exist.
+    `visible` (store.visibility's condition) limits the lookups to what the actor may see, so a
+    tail never tells whether a hidden ticket exists."""
     from griddesk.store.models import Ticket  # the model only when a lookup is needed
     from griddesk.store.scope import in_town
 
     text = text.strip()
+    seen = visible if visible is not None else in_town(Ticket.town_code, jurisdiction)
     if FULL.fullmatch(text):
         return text
     if m := DAY_SEQ.fullmatch(text):
@@ -71,13 +76,13 @@ async def resolve(s: AsyncSession, text: str, jurisdiction: str, day: str | None
         seq = _seq(text)
         if day is not None and is_town(jurisdiction):
             todays = ticket_number(jurisdiction, day, int(seq))
-            if (await s.execute(select(Ticket.id).where(Ticket.number == todays))).first() is not None:
+            if (await s.execute(select(Ticket.id).where(Ticket.number == todays, seen))).first() is not None:
                 return todays
         suffix = f"-{seq}"
     else:
         raise _not_found(text)
     # Few tickets end in one suffix per town; the number index keeps this a short scan.
-    q = (select(Ticket.number).where(in_town(Ticket.town_code, jurisdiction), Ticket.number.endswith(suffix))
+    q = (select(Ticket.number).where(seen, Ticket.number.endswith(suffix))
          .order_by(Ticket.received_at.desc()).limit(CANDIDATES + 1))
     found = list((await s.execute(q)).scalars())
     if not found:

@@ -22,15 +22,15 @@ from typing import Any
 
 from sqlalchemy import Row, Select, select
 
-from griddesk.store import sla
+from griddesk.store import sla, visibility
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.enums import OPEN_STATUSES, ClockState, Role
+from griddesk.store.enums import OPEN_STATUSES, ClockState
 from griddesk.store.errors import Invalid
 from griddesk.store.i18n import code_name, t
 from griddesk.store.models import Grid, Matter, Ticket, TicketClock, Unit
 from griddesk.store.privacy import mask_text
-from griddesk.store.scope import SelectT, in_town
+from griddesk.store.scope import SelectT
 from griddesk.store.timefmt import iso
 
 BY = ("unit", "grid", "stage")
@@ -167,12 +167,9 @@ def basis_span(store: Store, seconds: float, unit: str, lang: str | None = None)
     return t("overdue.dur.hours_minutes", lang, h=h, m=m)
 
 
-def scope(q: SelectT, actor: Actor) -> SelectT:
-    """Open tickets in the actor's jurisdiction; a unit account sees the tickets it leads."""
-    q = q.where(in_town(Ticket.town_code, actor.jurisdiction), Ticket.status.in_(OPEN_STATUSES))
-    if actor.role == Role.UNIT:
-        q = q.where(Ticket.lead_unit_id == (actor.unit_id if actor.unit_id is not None else -1))
-    return q
+def scope(q: SelectT, store: Store, actor: Actor) -> SelectT:
+    """Open tickets the actor may see (`store.visibility`: a unit its own, a grid worker its grids')."""
+    return visibility.where(q.where(Ticket.status.in_(OPEN_STATUSES)), store, actor)
 
 
 # what _query selects, in order: ticket id, number, title, status, urgency; grid code, name;
@@ -212,7 +209,7 @@ def make_row(store: Store, r: Row[*_Columns], now: datetime) -> OverdueRow:
 async def rows(store: Store, actor: Actor, *, only_overdue: bool = False) -> list[OverdueRow]:
     """Every due-soon and overdue clock in the actor's reach, worst first."""
     now = store.now()
-    q = scope(_query(now), actor)
+    q = scope(_query(now), store, actor)
     if only_overdue:
         q = q.where(TicketClock.due_at < now)
     async with store.db.session() as s:

@@ -12,12 +12,13 @@ from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
 
+from griddesk.store import visibility
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import OPEN_STATUSES, Escalation, Status, Urgency
 from griddesk.store.models import Change, Grid, Matter, Ticket, Unit
 from griddesk.store.privacy import mask_text
-from griddesk.store.scope import SelectT, in_town
+from griddesk.store.scope import SelectT
 
 URGENCY_ORDER = case(
     (Ticket.urgency == Urgency.EMERGENCY, 0), (Ticket.urgency == Urgency.URGENT, 1), else_=2
@@ -45,6 +46,7 @@ class QueueFilter:
     urgency: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    mine: bool = False  # only the account's own work (store.visibility.mine)
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,14 @@ class Counts:
     escalations: int
 
 
-def _scope(q: SelectT, actor: Actor) -> SelectT:
-    # a town operator sees its town; a county operator its county's towns plus what was handed up
-    return q.where(in_town(Ticket.town_code, actor.jurisdiction))
+def default_filter(actor: Actor) -> QueueFilter:
+    """The queue an account opens on: "mine" for units and grid workers, else the open tickets."""
+    return QueueFilter(mine=visibility.mine_by_default(actor))
+
+
+def _scope(q: SelectT, store: Store, actor: Actor, f: QueueFilter | None = None) -> SelectT:
+    # what the account may see (store.visibility); "mine" narrows it to its own work
+    return visibility.where(q, store, actor, only_mine=f is not None and f.mine)
 
 
 def _filtered(q: SelectT, f: QueueFilter, now: datetime) -> SelectT:
@@ -133,7 +140,7 @@ async def page(store: Store, actor: Actor, f: QueueFilter = QueueFilter(), limit
     The page's ids are chosen on the tickets table alone; only those rows are then joined to
     their grid, matter and unit names.
     """
-    chosen = _filtered(_scope(_joins(select(Ticket.id).select_from(Ticket), f), actor), f, store.now())
+    chosen = _filtered(_scope(_joins(select(Ticket.id).select_from(Ticket), f), store, actor, f), f, store.now())
     ids = _ordered(chosen, f).limit(limit).offset(offset).subquery()
     q: Select[*_PageColumns] = (
         select(Ticket.id, Ticket.number, Ticket.received_at, Matter.name, Matter.code, Grid.name,
@@ -160,7 +167,7 @@ def _masked(r: tuple[Any, ...]) -> QueueRow:
 
 
 async def count(store: Store, actor: Actor, f: QueueFilter = QueueFilter()) -> int:
-    q = _filtered(_scope(_joins(select(func.count()).select_from(Ticket), f), actor), f, store.now())
+    q = _filtered(_scope(_joins(select(func.count()).select_from(Ticket), f), store, actor, f), f, store.now())
     async with store.db.session() as s:
         return int((await s.execute(q)).scalar_one())
 
@@ -174,7 +181,7 @@ async def counts(store: Store, actor: Actor) -> Counts:
         func.count(case((Ticket.warn_at <= now, 1))) - func.count(case((Ticket.due_at < now, 1))),
         func.count(case((Ticket.due_at < now, 1))),
         func.count(case((Ticket.escalation == Escalation.FLAGGED, 1))),
-    ).select_from(Ticket).where(open_), actor)
+    ).select_from(Ticket).where(open_), store, actor)
     async with store.db.session() as s:
         total, soon, late, esc = (await s.execute(q)).one()
     return Counts(int(total), int(soon), int(late), int(esc))

@@ -38,7 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from griddesk.store import actor as actor_mod
-from griddesk.store import permissions, records
+from griddesk.store import permissions, records, visibility
 from griddesk.store.actor import Actor
 from griddesk.store.calendar import WorkCalendar
 from griddesk.store.context import Store
@@ -199,7 +199,7 @@ async def supervise(store: Store, actor: Actor, number: str, level: str, reason:
     text = _check_reason(reason)
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk = await get_ticket(s, actor, number, store.today())
+        tk = await get_ticket(s, store, actor, number)
         if tk.status == Status.CLOSED:
             raise NotAllowed("supervise.error.closed", number=number)
         await s.execute(insert(Supervision).values(ticket_id=tk.id, level=level, unit_id=tk.lead_unit_id,
@@ -404,7 +404,7 @@ async def _written(s: AsyncSession, ticket_ids: list[int]) -> set[str]:
 async def history(store: Store, actor: Actor, number: str) -> list[Step]:
     """Every supervision step of one ticket, oldest first."""
     async with store.db.session() as s:
-        tk = await get_ticket(s, actor, number, store.today())
+        tk = await get_ticket(s, store, actor, number)
         rows = (await s.execute(select(Supervision, Unit.code).outerjoin(Unit, Unit.id == Supervision.unit_id)
                                 .where(Supervision.ticket_id == tk.id)
                                 .order_by(Supervision.at, Supervision.id))).all()
@@ -441,7 +441,7 @@ async def criticism_list(store: Store, actor: Actor, include_closed: bool = Fals
          .join(Supervision, Supervision.ticket_id == Ticket.id)
          .join(Grid, Grid.id == Ticket.grid_id)
          .outerjoin(Unit, Unit.id == Supervision.unit_id)
-         .where(Supervision.level == L.CRITICISM, in_town(Ticket.town_code, actor.jurisdiction)))
+         .where(Supervision.level == L.CRITICISM, visibility.condition(store, actor)))
     if not include_closed:
         q = q.where(Ticket.status.in_(OPEN_STATUSES))
     if since is not None:

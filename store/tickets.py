@@ -102,10 +102,10 @@ def parse(data: Any, lenient: bool = False, now: datetime | None = None) -> NewT
 
 async def _resolve(s: AsyncSession, actor: Actor, new: NewTicket, at: datetime) -> tuple[Grid, Matter | None]:
     grid = (await s.execute(select(Grid).where(Grid.code == new.grid))).scalar_one_or_none()
-    if grid is None or grid.status != GridStatus.ACTIVE:
+    # a grid outside the jurisdiction answers as one that does not exist (store.visibility)
+    if grid is None or grid.status != GridStatus.ACTIVE or not (
+            actor.covers(grid.town_code) or actor.covers(grid.area_code)):
         raise Invalid("error.unknown_grid", field="grid", code=new.grid)
-    if not (actor.covers(grid.town_code) or actor.covers(grid.area_code)):
-        raise NotAllowed("error.out_of_jurisdiction", number=new.grid, jurisdiction=actor.jurisdiction)
     matter = None
     if new.matter is not None:
         matter = (await s.execute(select(Matter).where(Matter.code == new.matter))).scalar_one_or_none()

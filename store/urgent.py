@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
+from griddesk.store import visibility
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import OPEN_STATUSES, ClockName, ClockState
 from griddesk.store.models import Ticket, TicketClock
-from griddesk.store.scope import in_town
 
 LIMIT = 20  # rows read; the console shows as many as fit
 
@@ -45,7 +45,7 @@ async def band(store: Store, actor: Actor, limit: int = LIMIT) -> list[UrgentRow
     q = (select(Ticket.number, Ticket.title, Ticket.urgency, Ticket.status, Ticket.due_clock, Ticket.due_at,
                 escalate.c.due_at)
          .outerjoin(escalate, escalate.c.ticket_id == Ticket.id)
-         .where(in_town(Ticket.town_code, actor.jurisdiction), Ticket.status.in_(OPEN_STATUSES),
+         .where(visibility.condition(store, actor), Ticket.status.in_(OPEN_STATUSES),
                 or_(and_(Ticket.due_at >= now, Ticket.due_at <= horizon), escalate.c.due_at.is_not(None))))
     async with store.db.session() as s:
         found = (await s.execute(q)).all()

@@ -14,11 +14,10 @@ from typing import Any, Self
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import audit, numbers, privacy, sla
+from griddesk.store import audit, privacy, sla, visibility
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import ClockState
-from griddesk.store.errors import NotAllowed, NotFound
 from griddesk.store.models import Grid, Matter, Ticket, TicketClock, TicketCoUnit, TimelineEntry, Unit
 from griddesk.store.queue import QueueRow
 from griddesk.store.timefmt import iso
@@ -191,16 +190,9 @@ def clock_of(store: Store, c: TicketClock, now: datetime) -> Clock:
                  c.state == ClockState.RUNNING and v.due_soon(store.settings.due_soon_fraction))
 
 
-async def get_ticket(s: AsyncSession, actor: Actor, number: str, today: str | None = None) -> Ticket:
-    """The ticket `number` names (shortened as screens show it: `numbers.resolve`), in the
-    actor's jurisdiction."""
-    number = await numbers.resolve(s, number, actor.jurisdiction, today)
-    tk = (await s.execute(select(Ticket).where(Ticket.number == number))).scalar_one_or_none()
-    if tk is None:
-        raise NotFound("error.not_found_ticket", field="number", number=number)
-    if not actor.covers(tk.town_code):
-        raise NotAllowed("error.out_of_jurisdiction", number=number, jurisdiction=actor.jurisdiction)
-    return tk
+async def get_ticket(s: AsyncSession, store: Store, actor: Actor, number: str) -> Ticket:
+    """The ticket if the actor may see it, else "no such ticket" (`store.visibility`)."""
+    return await visibility.load(s, store, actor, number)
 
 
 def masked_ticket(tk: TicketView) -> TicketView:
@@ -220,7 +212,7 @@ async def detail(store: Store, actor: Actor, number: str, record: bool = False) 
     which the audit log keeps; a refresh of a screen already open does not count again."""
     now = store.now()
     async with store.db.session() as s:
-        tk = await get_ticket(s, actor, number, store.today())
+        tk = await get_ticket(s, store, actor, number)
         grid = await s.get_one(Grid, tk.grid_id)
         matter = await s.get(Matter, tk.matter_id) if tk.matter_id else None
         lead = await s.get(Unit, tk.lead_unit_id) if tk.lead_unit_id else None

@@ -72,11 +72,11 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import clocks, loop, numbers, records, validation, versions
+from griddesk.store import clocks, loop, records, validation, versions, visibility
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import ClockState, LimitUnit, Satisfaction, Status, UnitKind
-from griddesk.store.errors import Invalid, NotAllowed, NotFound
+from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import t
 from griddesk.store.loop import (
     ACTIONS,
@@ -206,7 +206,7 @@ class Outcome:
 
 async def available(store: Store, actor: Actor, number: str) -> list[str]:
     async with store.db.session() as s:
-        tk, _ = await load_ticket(s, actor, number, lock=False, today=store.today())
+        tk, _ = await load_ticket(s, store, actor, number, lock=False)
     return actions_for(actor, tk)
 
 
@@ -231,7 +231,7 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
     p = _clean(params)
     now = store.now()
     async with store.db.session(write=True) as s:
-        tk, _ = await load_ticket(s, actor, number, lock=True, today=store.today())
+        tk, _ = await load_ticket(s, store, actor, number, lock=True)
         seen = await versions.check(s, store, tk, expected_version)
         try:
             permit(actor, tk, action)
@@ -266,23 +266,11 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
     return Outcome(tk.number, str(action), str(step.from_status), str(step.to_status), seen + 1, now, years)
 
 
-async def load_ticket(s: AsyncSession, actor: Actor, number: str, lock: bool,
-                      today: str | None = None) -> tuple[Ticket, Grid]:
-    """The ticket and its grid for a write, in the actor's jurisdiction (used by escalation too).
-    `number` may be shortened as the screens show it (`numbers.resolve`; `today` for a bare tail)."""
-    number = await numbers.resolve(s, number, actor.jurisdiction, today)
-    q = select(Ticket).where(Ticket.number == number)
-    if lock:
-        # PostgreSQL: a second writer waits here and then reads the first one's version.
-        # SQLite ignores FOR UPDATE; its BEGIN IMMEDIATE already serialises writers.
-        q = q.with_for_update()
-    tk = (await s.execute(q)).scalar_one_or_none()
-    if tk is None:
-        raise NotFound("error.not_found_ticket", field="number", number=number)
-    grid = await s.get_one(Grid, tk.grid_id)
-    if not (actor.covers(tk.town_code) or actor.covers(grid.area_code)):
-        raise NotAllowed("error.out_of_jurisdiction", number=number, jurisdiction=actor.jurisdiction)
-    return tk, grid
+async def load_ticket(s: AsyncSession, store: Store, actor: Actor, number: str, lock: bool) -> tuple[Ticket, Grid]:
+    """The ticket and its grid for a write, if the actor may see it (`store.visibility`: a
+    ticket outside the scope is "no such ticket"); used by escalation too."""
+    tk = await visibility.load(s, store, actor, number, lock=lock)
+    return tk, await s.get_one(Grid, tk.grid_id)
 
 
 async def _units(s: AsyncSession, p: Params) -> dict[str, int]:
@@ -465,7 +453,7 @@ async def propose_units(store: Store, actor: Actor, number: str) -> list[Proposa
     centre does not dispatch to itself.
     """
     async with store.db.session() as s:
-        tk, grid = await load_ticket(s, actor, number, lock=False, today=store.today())
+        tk, grid = await load_ticket(s, store, actor, number, lock=False)
         out: list[Proposal] = []
         seen: set[int] = set()
         if tk.matter_id is not None:

@@ -101,6 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--matter", metavar="CODE", help=t("cli_tickets.opt_matter"))
     ls.add_argument("--urgency", metavar="U", help=t("cli_tickets.opt_urgency"))
     ls.add_argument("--overdue", action="store_true", help=t("cli_tickets.opt_overdue"))
+    ls.add_argument("--mine", action="store_true", help=t("cli_tickets.opt_mine"))
     ls.add_argument("--text", metavar="T", help=t("cli_tickets.opt_text"))
     ls.add_argument("--since", metavar="DATE", help=t("cli_tickets.opt_since"))
     ls.add_argument("--until", metavar="DATE", help=t("cli_tickets.opt_until"))
@@ -271,7 +272,7 @@ def _filter(args: argparse.Namespace, tz: Any) -> tuple[queue.QueueFilter, int]:
     since = _moment("--since", args.since, tz, end=False)
     until = _moment("--until", args.until, tz, end=True)
     f = queue.QueueFilter(group=f.group, statuses=f.statuses, text=args.text or "", overdue_only=args.overdue,
-                          grid=args.grid, matter=args.matter, urgency=urgency, since=since, until=until)
+                          mine=args.mine, grid=args.grid, matter=args.matter, urgency=urgency, since=since, until=until)
     return f, _limit(args.limit)
 
 

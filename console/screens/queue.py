@@ -1,7 +1,9 @@
 """The queue screen, the console's main screen: the live ticket queue of the operator's area.
 
 Keys: `/` filters by text (number, grid, matter, address), `1`–`5` and `0` pick a status group,
-`o` shows overdue tickets only, `enter` opens the ticket, `esc` clears the filter, `]` / `[`
+`o` shows overdue tickets only, `m` only the account's own work ("mine": a unit's tickets it
+leads or co-handles, a grid worker's grids; the default view of unit and grid-worker accounts),
+`enter` opens the ticket, `esc` clears the filter, `]` / `[`
 (or PageDown on the last row / PageUp on the first) move to the next / previous page.
 The workflow's keys (console.actions: `d` dispatch, `s` sign, …) act on the highlighted row;
 the footer shows those this operator may take on it now. `n` registers a new ticket.
@@ -50,6 +52,7 @@ class QueueScreen(TicketKeys, GridScreen):
         *(Binding(k, f"group('{g}')", f"console.group.{g}", group=_GROUP) for k, g in GROUP_KEYS.items()),
         Binding("o", "overdue", "console.key.overdue"),
         Binding("t", "open_urgent", "console.key.urgent", show=False),
+        Binding("m", "mine", "console.key.mine", show=False),
         Binding("right_square_bracket", "next_page", "console.key.next_page", show=False),
         Binding("left_square_bracket", "prev_page", "console.key.prev_page", show=False),
         Binding("escape", "back", "console.key.clear_filter"),
@@ -89,6 +92,9 @@ class QueueScreen(TicketKeys, GridScreen):
         return self.query_one("#queue-filter", Input)
 
     def on_mount(self) -> None:
+        # units and grid workers open on their own work (store.visibility.mine_by_default)
+        self.filter = replace(self.filter, mine=self.default_filter().mine)
+        self.update_where()
         self.filter_input.display = False
         self.table.at_end = self.action_next_page
         self.table.at_start = self.action_prev_page
@@ -99,6 +105,8 @@ class QueueScreen(TicketKeys, GridScreen):
         parts = [t(self.TITLE_KEY), t(f"console.group.{self.filter.group}")]
         if self.filter.overdue_only:
             parts.append(t("console.queue.overdue_only"))
+        if self.filter.mine:
+            parts.append(t("console.queue.mine"))
         if self.filter.text:
             parts.append(f"/{self.filter.text}")
         return " › ".join(parts)
@@ -218,6 +226,12 @@ class QueueScreen(TicketKeys, GridScreen):
     def action_overdue(self) -> None:
         self.set_filter(replace(self.filter, overdue_only=not self.filter.overdue_only))
 
+    def action_mine(self) -> None:
+        self.set_filter(replace(self.filter, mine=not self.filter.mine))
+
+    def default_filter(self) -> queue.QueueFilter:
+        return queue.default_filter(self.gd.actor)
+
     def action_next_page(self) -> None:
         if self.total is not None and self.page_offset + PAGE < self.total:
             self.page_offset += PAGE
@@ -237,7 +251,7 @@ class QueueScreen(TicketKeys, GridScreen):
             self.set_filter(replace(self.filter, text=self._before_edit))
             self._close_filter()
             return
-        default = queue.QueueFilter()
+        default = self.default_filter()
         if self.filter != default:
             self.set_filter(default)
             return

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from griddesk.console.cli import act as act_cli
-from griddesk.store import tickets, views
+from griddesk.store import tickets, views, workflow
 from tests.fixtures_town import Town
 
 
@@ -80,10 +80,11 @@ async def test_every_action_by_cli_round_the_loop(town: Town, cli) -> None:  # t
 
 async def test_refusals_exit_1_with_the_reason_in_the_chosen_language(town: Town, cli) -> None:  # type: ignore[no-untyped-def]
     n = await new_ticket(town)
-    r = await cli("ticket", "act", n, "sign", login="u-urban")
-    assert r.code == 1 and "待分拨" in r.err and r.out == ""
-    r = await cli("ticket", "act", n, "sign", login="u-urban", lang="en")
-    assert r.code == 1 and "Pending dispatch" in r.err
+    await workflow.dispatch(town.store, town.operator, n, "URBAN")  # a unit sees what it leads
+    r = await cli("ticket", "act", n, "feedback", "--note", "x", login="u-urban")
+    assert r.code == 1 and "已派单" in r.err and r.out == ""
+    r = await cli("ticket", "act", n, "feedback", "--note", "x", login="u-urban", lang="en")
+    assert r.code == 1 and "Dispatched" in r.err
     r = await cli("ticket", "act", n, "dispatch", "--unit", "URBAN", login="u-urban")
     assert r.code == 1 and "部门" in r.err
     r = await cli("ticket", "act", n, "dispatch", "--unit", "URBAN", login="wall")
@@ -92,7 +93,7 @@ async def test_refusals_exit_1_with_the_reason_in_the_chosen_language(town: Town
     assert r.code == 1 and "no-such-ticket" in r.err
     r = await cli("ticket", "act", n, "close", "--format", "json")
     assert r.code == 1 and r.json()["error"]["kind"] == "notallowed"
-    assert (await views.detail(town.store, town.operator, n)).ticket.version == 1
+    assert (await views.detail(town.store, town.operator, n)).ticket.version == 2
 
 
 async def test_a_stale_version_is_refused_naming_who(town: Town, cli) -> None:  # type: ignore[no-untyped-def]

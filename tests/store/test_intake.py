@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from griddesk.store import tickets, views
+from griddesk.store import tickets, views, workflow
 from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.models import Change, Ticket, TicketClock, TimelineEntry
 from tests.fixtures_town import TOWN, Town
@@ -107,6 +107,7 @@ async def test_reporter_phone_is_masked_for_units(town: Town) -> None:
     number = await tickets.create(town.store, town.operator, tickets.parse(town.ticket()))
     # the centre too sees it masked until it reveals it with a reason (store/privacy.py)
     assert (await views.detail(town.store, town.operator, number)).reporter_phone == "138****0001"
+    await workflow.dispatch(town.store, town.operator, number, "POLICE")  # a unit sees what it leads
     masked = await views.detail(town.store, town.actors["u-police"], number)
     assert masked.reporter_phone == "138****0001" and masked.reporter_name == "李*"
 
