@@ -7,9 +7,11 @@ The rules of an import:
 - The whole file is checked before anything is written. Every bad cell gives (row, column,
   reason); if there is any, nothing is written and `ImportProblems` lists them all.
 - Otherwise every row goes in inside one transaction (bulk statements).
-- Rows are matched to what exists ("upsert"): areas, grids, units and matters by their code;
-  people by `id`, or when it is empty by name and phone; assignments by `id`, or when it is
-  empty by the same person holding the same role on the same grid now.
+- Rows are matched to what exists ("upsert") by natural keys, never by a database's internal
+  id (a file from another database carries other ids): areas, grids, units and matters by their
+  code; a person by ID number, else by (name, phone, area code); an assignment by (grid code,
+  the person's natural key, role). An `id` column in a file is information only and ignored.
+- Rows of another jurisdiction are refused.
 - A column missing from the file leaves that field as it is; a column present with an empty
   cell clears the field (or, for a new row, takes the default).
 - What export writes imports back unchanged (no row is counted as updated).
@@ -33,7 +35,7 @@ from griddesk.store.context import Store
 from griddesk.store.enums import Role
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import catalogue, t
-from griddesk.store.roster.common import WRITERS
+from griddesk.store.roster.common import WRITERS, checked_text
 from griddesk.store.roster.rules import check_phone
 
 SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
@@ -51,6 +53,7 @@ class Col:
     zh: str  # the Chinese header accepted as an alias
     required: bool = False  # the column must be in the file
     aliases: tuple[str, ...] = ()
+    exported: bool = True  # False: still read (older files have it), but ignored and not written
 
 
 def norm(header: str) -> str:
@@ -88,7 +91,11 @@ class Row:
         if len(v) > max_len:
             self.bad(col, t("roster.io.too_long", max=max_len))
             return None
-        return v
+        try:  # the one text check every way in shares (control characters and the like)
+            return checked_text(v, col, required=required, max_len=max_len)
+        except StoreError as e:
+            self.store_error(col, e)
+            return None
 
     def code(self, col: str, required: bool = False) -> str | None:
         v = self.raw(col)
@@ -218,10 +225,11 @@ class Kind:
     entity: str
     columns: tuple[Col, ...]
     writers: frozenset[Role] = WRITERS
+    tables: tuple[str, ...] = ()  # every table its write touches: what a batch records (store.io.batches)
 
     @property
     def header(self) -> list[str]:
-        return [c.name for c in self.columns]
+        return [c.name for c in self.columns if c.exported]
 
     async def prepare(self, job: Job, rows: list[Row]) -> None:
         """Load what the checks need (existing rows by key), in bulk."""

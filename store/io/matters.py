@@ -35,6 +35,7 @@ class MatterIn:
 
 class Matters(Kind):
     name, entity = "matters", "matter"
+    tables = ("matters", "matter_limits", "matter_events")
     writers = FILERS  # the centre reviews changes to the list (BH 13)
     columns = (
         Col("code", "事项编码", True, ("编码",)), Col("name", "事项名称", True, ("名称",)),
