@@ -116,7 +116,9 @@ async def snapshot(s: AsyncSession, tables: tuple[str, ...]) -> Snapshot:
     out: Snapshot = {}
     for name in tables:
         table = _table(name)
-        rows = (await s.execute(select(table))).mappings().all()
+        # in key order: a parent area's code sorts before its children's, so undo can delete
+        # inserted rows in the reverse order (children first)
+        rows = (await s.execute(select(table).order_by(*table.primary_key.columns))).mappings().all()
         out[name] = {_pk(table, dict(r)): {k: encode(v) for k, v in r.items()} for r in rows}
     return out
 
@@ -281,7 +283,7 @@ async def undo(store: Store, actor: Actor, batch_id: int | None = None) -> UndoR
                 await s.execute(update(table).where(_match(table, r.old))
                                 .values(**{k: decode(v) for k, v in r.old.items()}))
                 restored += 1
-        for r in sorted((r for r in rows if r.old is None), key=lambda r: -order[r.entity]):
+        for r in sorted((r for r in rows if r.old is None), key=lambda r: (-order[r.entity], -r.id)):
             assert r.new is not None
             table = _table(r.entity)
             await s.execute(delete(table).where(_match(table, r.new)))
