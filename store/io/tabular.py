@@ -299,6 +299,7 @@ def write_xlsx(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[
     beginning like a formula is a text cell (data_type 's'), never a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet[:31])
@@ -306,6 +307,8 @@ def write_xlsx(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[
     def cell(v: Any) -> Any:
         if isinstance(v, date):
             return v.isoformat()
+        if isinstance(v, str):  # control characters XML cannot hold (older rows may have them)
+            v = ILLEGAL_CHARACTERS_RE.sub("", v)
         if isinstance(v, str) and v.startswith(("=", *DANGEROUS)):
             c = WriteOnlyCell(ws, value=v)
             c.data_type = "s"  # openpyxl takes a leading "=" for a formula: say it is a string
