@@ -29,6 +29,7 @@ from griddesk.store.models import Base, Grid, ImportBatch, ImportBatchRow, Matte
 from griddesk.store.roster.common import check_writer
 
 Snapshot = dict[str, dict[tuple[Any, ...], dict[str, Any]]]  # table → primary key → row (JSON-ready)
+Diff = list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]  # (table, old, new)
 
 
 class UndoConflict(StoreError):
@@ -123,9 +124,9 @@ async def snapshot(s: AsyncSession, tables: tuple[str, ...]) -> Snapshot:
     return out
 
 
-def difference(before: Snapshot, after: Snapshot) -> list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]:
+def difference(before: Snapshot, after: Snapshot) -> Diff:
     """(table, old, new) for every row inserted, changed or deleted; tables in dependency order."""
-    out = []
+    out: Diff = []
     for name in _ordered(after):
         old_rows, new_rows = before.get(name, {}), after[name]
         for pk, new in new_rows.items():

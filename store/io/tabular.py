@@ -253,8 +253,9 @@ def read_table(path: str | Path, encoding: str = "auto", fmt: str | None = None,
     path = Path(path)
     try:
         data = path.read_bytes()
-    except (OSError, ValueError) as e:
-        raise Invalid("roster.io.cannot_read", path=str(path), reason=e.strerror or str(e)) from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+        reason = (e.strerror if isinstance(e, OSError) else None) or str(e)
+        raise Invalid("roster.io.cannot_read", path=str(path), reason=reason) from None
     if not data.strip():
         raise ImportProblems([(1, "", t("roster.io.empty_file"))])
     if data.startswith(ZIP_MAGIC) or format_of(path, fmt) == "xlsx":

@@ -96,7 +96,7 @@ async def test_bad_files_exit_2(town: Town, cli: Cli, tmp_path: Path) -> None:
     r = await cli("import", "grids", str(bad))
     assert r.code == 2 and "XLSX" in r.err
     sjis = tmp_path / "sjis.csv"
-    sjis.write_bytes("code,name\r\n".encode() + "\r\n".join(
+    sjis.write_bytes(b"code,name\r\n" + "\r\n".join(
         f"{town.grids[k]},{n}" for k, n in (("comp1", "東京都千代田区第一網格"), ("comp2", "大阪市北区第二網格"))
     ).encode("shift_jis"))
     r = await cli("import", "grids", str(sjis), "--apply")

@@ -36,7 +36,8 @@ NOT_DUMPED = {"audit_log", "change_feed", "import_batches", "import_batch_rows",
 TOWN_A = "450502003"
 AREAS_A = [["4505", "北海市", "city", ""], ["450502", "海城区", "county", "4505"],
            [TOWN_A, "白沙街道", "town", "450502"], [f"{TOWN_A}001", "白沙社区", "village", TOWN_A]]
-GRIDS_A = [[f"{TOWN_A}001001", "白沙社区第一网格", f"{TOWN_A}001"], [f"{TOWN_A}001002", "白沙社区第二网格", f"{TOWN_A}001"]]
+GRIDS_A = [[f"{TOWN_A}001001", "白沙社区第一网格", f"{TOWN_A}001"],
+           [f"{TOWN_A}001002", "白沙社区第二网格", f"{TOWN_A}001"]]
 UNITS_A = [["POLICE", "白沙派出所", "department", TOWN_A], ["ROADS", "白沙街道路政办", "department", TOWN_A]]
 PEOPLE_A = [["张三", "leader", "13907790001", TOWN_A, "450502198001010011"],
             ["李四", "full_time", "13907790002", TOWN_A, ""],
@@ -64,7 +65,7 @@ async def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
 
 
 async def build_town_a(store: Store, folder: Path) -> None:
-    folder.mkdir(exist_ok=True)
+    """Town A, imported file by file; `folder` exists."""
     files = {
         "areas": (["code", "name", "level", "parent_code"], AREAS_A),
         "grids": (["code", "name", "area_code"], GRIDS_A),
@@ -85,11 +86,13 @@ async def build_town_a(store: Store, folder: Path) -> None:
 async def town_a(any_store: Store, tmp_path: Path) -> Any:
     """Town A's own database, on the same backend as `any_town` (town B)."""
     if any_store.db.backend == "sqlite":
+        (tmp_path / "a-src").mkdir()
         store = await open_store(str(tmp_path / "town_a.db"))
         await build_town_a(store, tmp_path / "a-src")
         yield store
         await store.close()
     else:
+        (tmp_path / "a-src").mkdir()
         name = await _pg_create()
         store = await open_store(_pg_url(name))
         await build_town_a(store, tmp_path / "a-src")
@@ -252,7 +255,7 @@ async def test_shift_jis_and_question_marks_are_refused(town: Town, tmp_path: Pa
     rows = [[town.grids["comp1"], "東京都千代田区第一網格"], [town.grids["comp2"], "大阪市北区第二網格"],
             [town.grids["school"], "横浜市中区第三網格"]]
     sjis = tmp_path / "sjis.csv"
-    sjis.write_bytes("code,name\r\n".encode() + "\r\n".join(f"{c},{n}" for c, n in rows).encode("shift_jis"))
+    sjis.write_bytes(b"code,name\r\n" + "\r\n".join(f"{c},{n}" for c, n in rows).encode("shift_jis"))
     e = await _refused(town.store, town.operator, "grids", sjis)
     assert "sjis.csv" in e.problems[0][2] and "GB18030" in e.problems[0][2]
     damaged = _csv(tmp_path / "q.csv", ["code", "name"], [[town.grids["comp1"], "????????"],
