@@ -388,10 +388,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("kind", metavar="KIND", choices=(*KIND_NAMES, "undo", "history"),
                    help=t("roster.cli.kind", kinds=", ".join(KIND_NAMES)) + " | undo | history")
     p.add_argument("file", metavar="FILE", nargs="?", help=t("roster.cli.file_in"))
-    p.add_argument("--encoding", choices=roster_io.ENCODINGS, default="auto", help=t("roster.cli.encoding_in"))
+    p.add_argument("--encoding", choices=roster_io.ENCODINGS, default="auto", help=t("io.cli.encoding_in"))
     p.add_argument("--format", choices=roster_io.FORMATS, help=t("roster.cli.format_file"))
     p.add_argument("--apply", action="store_true", help=t("io.cli.apply"))
-    p.add_argument("--dry-run", action="store_true", help=t("roster.cli.dry_run"))  # the default; kept for scripts
+    p.add_argument("--dry-run", action="store_true", help=t("io.cli.dry_run"))  # the default; kept for scripts
     p.add_argument("--max-changes", type=int, default=50, metavar="N", help=t("io.cli.max_changes"))
     p.add_argument("--reason", choices=[r.value for r in ChangeReason], default=ChangeReason.OTHER.value,
                    help=t("roster.cli.reason"))

@@ -341,3 +341,23 @@ async def test_county_scope_and_export_carry_no_internal_ids(town: Town, tmp_pat
     header = (tmp_path / "a.csv").read_text(encoding="utf-8-sig").split("\n")[0].strip()
     assert header == "grid_code,person_id_number,person_name,person_phone,person_area,role,since,until"
     assert COUNTY in town.actors["county01"].jurisdiction
+
+
+async def test_a_person_with_an_id_number_is_found_by_it_whatever_else_changed(town: Town, tmp_path: Path) -> None:
+    store, op = town.store, town.operator
+    header = ["id_number", "name", "role", "phone", "area_code"]
+    first = _csv(tmp_path / "p1.csv", header, [["45050219900101002X", "何新", "full_time", "13907791111", "450502005"]])
+    assert (await roster_io.import_file(store, op, "people", first)).created == 1
+    moved = _csv(tmp_path / "p2.csv", header, [["45050219900101002x", "何新", "full_time", "13907792222", "450502005"]])
+    r = await roster_io.import_file(store, op, "people", moved, dry_run=True)
+    assert (r.created, r.updated) == (0, 1)
+    [change] = [c for c in r.changes if c.entity == "people"]
+    assert change.key == "45050219900101002X" and change.fields() == {"phone": ("13907791111", "13907792222")}
+    # an id column (another database's numbering) is ignored: row 1 here is not 王建国
+    other = _csv(tmp_path / "p3.csv", ["id", "name", "role", "phone", "area_code"],
+                 [[1, "外地人", "full_time", "13907793333", "450502005"]])
+    r = await roster_io.import_file(store, op, "people", other, dry_run=True)
+    assert (r.created, r.updated) == (1, 0)
+    bad = _csv(tmp_path / "p4.csv", header, [["12345", "何新", "full_time", "13907791111", "450502005"]])
+    e = await _refused(store, op, "people", bad)
+    assert [(r, c) for r, c, _m in e.problems] == [(2, "id_number")]
