@@ -42,9 +42,10 @@ _NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
 # text that was damaged before it was saved: its characters became "?" (or U+FFFD)
 _DAMAGED = re.compile("\\?{2,}|\ufffd")
 _CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# what ordinary Chinese text holds besides ideographs: CJK punctuation, full-width forms, Latin-1
-_CHINESE_EXTRA = re.compile("[\u00a0-\u00ff\u2000-\u206f\u2160-\u216f\u2460-\u24ff\u3000-\u303f"
-                            "\uff00-\uffef\u00b7\u2014\u2018-\u201d\u2026\u3001\u3002]")
+# what ordinary Chinese text holds besides ideographs: CJK punctuation, full-width forms, a few
+# signs (· × ° №); accented Latin letters are not among them — "µØ½Ç" is GBK read as Latin-1
+_CHINESE_EXTRA = re.compile("[\u00a0\u00b0\u00b1\u00b7\u00d7\u00f7\u2000-\u206f\u2116\u2160-\u216f"
+                            "\u2190-\u21ff\u2460-\u24ff\u25a0-\u25ff\u3000-\u303f\uff00-\uffef]")
 MIN_SAMPLE = 4  # fewer non-ASCII characters than this prove nothing either way
 MIN_CJK_SHARE = 0.6  # of the non-ASCII characters
 MAX_RARE_SHARE = 0.25  # of the ideographs: outside GB2312 (6,763 characters cover everyday text)
@@ -140,7 +141,7 @@ def decode(data: bytes, encoding: str = "auto", source: str = "") -> tuple[str, 
         except UnicodeDecodeError as e:
             first_error = first_error or e
             continue
-        if enc == "gb18030" and encoding == "auto":
+        if encoding == "auto":  # UTF-8 can carry mojibake too ("åœ°è§’" was saved as UTF-8 after a wrong read)
             _check_plausible(text, enc, source)
         used = "utf-8" if enc == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf") else enc
         return text, used

@@ -361,3 +361,10 @@ async def test_a_person_with_an_id_number_is_found_by_it_whatever_else_changed(t
     bad = _csv(tmp_path / "p4.csv", header, [["12345", "何新", "full_time", "13907791111", "450502005"]])
     e = await _refused(store, op, "people", bad)
     assert [(r, c) for r, c, _m in e.problems] == [(2, "id_number")]
+
+
+def test_latin1_and_cp1252_mojibake_is_not_chinese() -> None:
+    names = "地角社区第一网格,冠头岭渔港涉海网格"
+    assert plausible(names)
+    assert not plausible(names.encode("gbk").decode("latin-1"))
+    assert not plausible(names.encode("utf-8").decode("cp1252", errors="replace"))
