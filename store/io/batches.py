@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from griddesk.store import records
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.errors import Invalid, NotFound, StoreError
+from griddesk.store.errors import Invalid, NotAllowed, NotFound, StoreError
 from griddesk.store.models import Base, Grid, ImportBatch, ImportBatchRow, Matter, Person, Unit
 from griddesk.store.roster.common import check_writer
 
@@ -260,6 +260,11 @@ async def undo(store: Store, actor: Actor, batch_id: int | None = None) -> UndoR
             raise Invalid("io.already_undone", id=batch.id)
         rows = (await s.execute(select(ImportBatchRow).where(ImportBatchRow.batch_id == batch.id)
                                 .order_by(ImportBatchRow.id))).scalars().all()
+        if actor.jurisdiction:  # only rows of the actor's own jurisdiction are put back
+            outside = sorted({r.natural_key for r in rows for area in _areas(r) if not actor.covers(area)})
+            if outside:
+                raise NotAllowed("io.undo_out_of_scope", batch=batch.id, keys=", ".join(outside[:5]),
+                                 jurisdiction=actor.jurisdiction)
         conflicts = []
         for r in rows:
             table = _table(r.entity)
@@ -295,6 +300,18 @@ async def undo(store: Store, actor: Actor, batch_id: int | None = None) -> UndoR
                             {"batch": batch.id, "kind": batch.kind, "file": batch.file_name,
                              "restored": restored, "deleted": deleted})
         return UndoResult(batch.id, batch.kind, restored, deleted)
+
+
+def _areas(r: ImportBatchRow) -> set[str]:
+    """The division codes a recorded row belongs to, before and after the import."""
+    out = set()
+    for row in (r.old, r.new):
+        if row is None:
+            continue
+        area = row.get("code") if r.entity == "areas" else row.get("area_code")
+        if isinstance(area, str) and area:
+            out.add(area)
+    return out
 
 
 def _match(table: Table, row: dict[str, Any]) -> Any:

@@ -21,7 +21,7 @@ from griddesk.store import io as roster_io
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import Role
-from griddesk.store.errors import ImportProblems, StoreError
+from griddesk.store.errors import ImportProblems, NotAllowed, StoreError
 from griddesk.store.io.tabular import neutral, plausible, unneutral
 from griddesk.store.models import Base, Grid, Person, Unit
 from tests.conftest import _pg_create, _pg_drop, _pg_url, open_store
@@ -156,6 +156,9 @@ async def test_a_file_from_another_towns_database_changes_nothing_of_this_town(
         r = await roster_io.import_file(b, county, kind, tmp_path / f"{kind}.csv", dry_run=True)
         assert (r.created, r.updated, r.unchanged) == (0, 0, r.rows), kind
 
+    # town B's own operator may not undo what the county brought in for town A
+    with pytest.raises(NotAllowed):
+        await roster_io.undo(b, any_town.operator, batches[-1])
     # undone newest first, B is exactly as it was
     for batch in reversed(batches):
         await roster_io.undo(b, county, batch)
