@@ -175,6 +175,8 @@ class Person(Base):
     left_reason: Mapped[str | None] = mapped_column(String(16))  # enums.LeaveReason
     left_note: Mapped[str | None] = mapped_column(Text)
     failed_reviews: Mapped[int] = mapped_column(Integer, default=0)  # YC 17
+    # 公民身份号码: the person's natural key across databases (an import matches by it first)
+    id_number: Mapped[str | None] = mapped_column(String(18), index=True)
 
 
 class GridAssignment(Base):
@@ -187,6 +189,37 @@ class GridAssignment(Base):
     role: Mapped[str] = mapped_column(String(16))
     since: Mapped[date | None] = mapped_column(Date)
     until: Mapped[date | None] = mapped_column(Date)  # null while current
+
+
+# --- import batches (undo) ------------------------------------------------------------------
+
+
+class ImportBatch(Base):
+    """One applied import: who, when, which file, the counts; its rows say what to put back."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class ImportBatchRow(Base):
+    """One database row an import inserted or changed: its old and new values (null old: inserted)."""
+
+    __tablename__ = "import_batch_rows"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(32))  # the table
+    natural_key: Mapped[str] = mapped_column(String(255))
+    old: Mapped[dict | None] = mapped_column(JSON)
+    new: Mapped[dict | None] = mapped_column(JSON)
 
 
 # --- the matter list ----------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Roster commands: import/export, compliance findings, notice cards, grid list, search.
 
-    griddesk import KIND FILE [--encoding auto|utf-8|gbk] [--dry-run]
+    griddesk import KIND FILE [--encoding auto|utf-8|gbk|utf-16] [--apply]   (a dry run without --apply)
+    griddesk import undo [BATCH]
+    griddesk import history
     griddesk export KIND FILE [--format csv|xlsx] [--encoding utf-8|gbk]
     griddesk findings [--format table|json]
     griddesk notice-card (GRID_CODE | --village CODE) [--format text|md|html] [-o FILE]
@@ -26,7 +28,7 @@ from griddesk.console.cli import output
 from griddesk.store import audit, compliance, notice_cards, private_files, roster, search
 from griddesk.store import io as roster_io
 from griddesk.store.enums import ChangeReason
-from griddesk.store.errors import ImportProblems
+from griddesk.store.errors import ImportProblems, Invalid, NotFound
 from griddesk.store.i18n import code_name, t
 
 if TYPE_CHECKING:
@@ -95,26 +97,125 @@ def _bar_wanted(args: argparse.Namespace, rows: int) -> bool:
 # --- import / export ----------------------------------------------------------------------
 
 
+
+
 async def cmd_import(ctx: Ctx, args: argparse.Namespace) -> int:
+    if args.kind == "undo":
+        return await _undo(ctx, args)
+    if args.kind == "history":
+        return await _history(ctx)
+    if not args.file:
+        print(t("cli.error", message=t("io.cli.missing_file", kind=args.kind)), file=sys.stderr)
+        return 2
+    try:
+        table = roster_io.read_table(args.file, args.encoding, args.format, sheet=args.kind)
+    except ImportProblems as e:
+        return _refused(args, e)
+    except Invalid as e:  # a missing or unreadable file: a bad argument
+        print(t("cli.error", message=e.message()), file=sys.stderr)
+        return 2
     store = await ctx.store()
     actor = await ctx.actor()
     try:
-        table = roster_io.read_table(args.file, args.encoding, args.format, sheet=args.kind)
         bar = Bar(t("roster.cli.importing", kind=args.kind), _bar_wanted(args, len(table.rows)))
         result = await roster_io.import_table(
-            store, actor, args.kind, table, dry_run=args.dry_run, progress=bar, reason=args.reason,
+            store, actor, args.kind, table, dry_run=not args.apply, progress=bar, reason=args.reason,
             note=args.note, source=Path(args.file).name)
     except ImportProblems as e:
+        return _refused(args, e, table.encoding)
+    _summary(args, result, result.dry_run and "io.cli.mode_dry" or "io.cli.mode_applied")
+    if result.dry_run:
+        print(t("io.cli.apply_hint"))
+    elif result.batch is not None:
+        print(t("io.cli.batch", id=result.batch))
+    return 0
+
+
+def _refused(args: argparse.Namespace, e: ImportProblems, encoding: str = "") -> int:
+    result = getattr(e, "result", None)
+    if result is not None:
+        _summary(args, result, "io.cli.mode_refused")
+    print(t("cli.error", message=e.message()), file=sys.stderr)
+    print(t("io.cli.refused_head"), file=sys.stderr)
+    shown = e.problems[: args.max_problems] if args.max_problems else e.problems
+    for row, column, reason in shown:
+        print(problem_line(row, column, reason), file=sys.stderr)
+    if len(e.problems) > len(shown):
+        print(t("roster.cli.more_problems", n=len(e.problems) - len(shown)), file=sys.stderr)
+    return 2
+
+
+def _summary(args: argparse.Namespace, r: roster_io.ImportResult, mode: str) -> None:
+    print(t("io.cli.summary", mode=t(mode), kind=args.kind, file=Path(args.file).name, encoding=r.encoding,
+            rows=r.rows, created=r.created, updated=r.updated, unchanged=r.unchanged, refused=r.refused_rows))
+    limit = args.max_changes or None
+    changed = []
+    for c in r.changes:
+        if c.old is not None and c.new is not None:
+            fields = c.fields()
+            if fields:
+                changed.append((c, fields))
+    if changed:
+        print(t("io.cli.changed_head"))
+        for c, fields in changed[:limit]:
+            text = "; ".join(f"{k} {_value(old)} → {_value(new)}" for k, (old, new) in fields.items())
+            print(t("io.cli.changed_row", entity=c.entity, key=c.key, fields=text))
+        if limit and len(changed) > limit:
+            print(t("io.cli.more", n=len(changed) - limit))
+    new = [c for c in r.changes if c.old is None]
+    if new:
+        print(t("io.cli.new_head"))
+        for c in new[:limit]:
+            print(t("io.cli.new_row", entity=c.entity, key=c.key))
+        if limit and len(new) > limit:
+            print(t("io.cli.more", n=len(new) - limit))
+
+
+def _value(v: Any) -> str:
+    if v is None or v == "":
+        return "∅"
+    text = str(v)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+async def _undo(ctx: Ctx, args: argparse.Namespace) -> int:
+    batch = None
+    if args.file:
+        try:
+            batch = int(args.file)
+            if batch <= 0:
+                raise ValueError
+        except ValueError:
+            print(t("cli.error", message=t("io.cli.bad_batch", value=args.file)), file=sys.stderr)
+            return 2
+    store = await ctx.store()
+    actor = await ctx.actor()
+    try:
+        done = await roster_io.undo(store, actor, batch)
+    except roster_io.UndoConflict as e:
         print(t("cli.error", message=e.message()), file=sys.stderr)
-        shown = e.problems[: args.max_problems] if args.max_problems else e.problems
-        for row, column, reason in shown:
-            print(problem_line(row, column, reason), file=sys.stderr)
-        if len(e.problems) > len(shown):
-            print(t("roster.cli.more_problems", n=len(e.problems) - len(shown)), file=sys.stderr)
+        for key in e.keys:
+            print(t("io.cli.conflict_row", key=key), file=sys.stderr)
         return 2
-    key = "roster.cli.checked" if result.dry_run else "roster.cli.imported"
-    print(t(key, kind=args.kind, rows=result.rows, created=result.created, updated=result.updated,
-            unchanged=result.unchanged, encoding=result.encoding))
+    except (Invalid, NotFound) as e:
+        print(t("cli.error", message=e.message()), file=sys.stderr)
+        return 2
+    print(t("io.cli.undone", batch=done.batch, kind=done.kind, restored=done.restored, deleted=done.deleted))
+    return 0
+
+
+async def _history(ctx: Ctx) -> int:
+    store = await ctx.store()
+    rows = await roster_io.history(store, await ctx.actor())
+    if not rows:
+        print(t("io.cli.history_empty"))
+        return 0
+    tz = store.calendar.tz
+    print_table([t("io.cli.col_batch"), t("io.cli.col_at"), t("io.cli.col_actor"), t("io.cli.col_kind"),
+                 t("io.cli.col_file"), t("io.cli.col_counts"), t("io.cli.col_undone")],
+                [[str(b.id), b.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), b.actor, b.kind, b.file_name or "—",
+                  f"{b.created}/{b.updated}/{b.unchanged}",
+                  b.undone_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if b.undone_at else "—"] for b in rows])
     return 0
 
 
@@ -282,12 +383,18 @@ def _detail(h: search.Hit) -> str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help=t("roster.cli.import_help"), description=t("roster.cli.import_help"))
-    p.add_argument("kind", metavar="KIND", choices=KIND_NAMES, help=t("roster.cli.kind", kinds=", ".join(KIND_NAMES)))
-    p.add_argument("file", metavar="FILE", help=t("roster.cli.file_in"))
-    p.add_argument("--encoding", choices=roster_io.ENCODINGS, default="auto", help=t("roster.cli.encoding_in"))
+    p = sub.add_parser("import", help=t("roster.cli.import_help"), description=t("roster.cli.import_help"),
+                       epilog=f"{t('io.cli.undo_help')}\n{t('io.cli.history_help')}",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    # `import undo [BATCH]` and `import history` share the positionals: KIND is then the verb
+    p.add_argument("kind", metavar="KIND", choices=(*KIND_NAMES, "undo", "history"),
+                   help=t("roster.cli.kind", kinds=", ".join(KIND_NAMES)) + " | undo | history")
+    p.add_argument("file", metavar="FILE", nargs="?", help=t("roster.cli.file_in"))
+    p.add_argument("--encoding", choices=roster_io.ENCODINGS, default="auto", help=t("io.cli.encoding_in"))
     p.add_argument("--format", choices=roster_io.FORMATS, help=t("roster.cli.format_file"))
-    p.add_argument("--dry-run", action="store_true", help=t("roster.cli.dry_run"))
+    p.add_argument("--apply", action="store_true", help=t("io.cli.apply"))
+    p.add_argument("--dry-run", action="store_true", help=t("io.cli.dry_run"))  # the default; kept for scripts
+    p.add_argument("--max-changes", type=int, default=50, metavar="N", help=t("io.cli.max_changes"))
     p.add_argument("--reason", choices=[r.value for r in ChangeReason], default=ChangeReason.OTHER.value,
                    help=t("roster.cli.reason"))
     p.add_argument("--note", metavar="TEXT", help=t("roster.cli.note"))

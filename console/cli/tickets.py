@@ -24,6 +24,7 @@ from griddesk.store import catalog, queue, tickets, timefmt, validation, views
 from griddesk.store.enums import Status, Urgency
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import code_name, t
+from griddesk.store.io.tabular import neutral
 from griddesk.store.workflow import action_name
 
 FORMATS_TABLE = ("table", "json", "csv")
@@ -315,7 +316,8 @@ async def tickets_list(ctx: Any, args: argparse.Namespace) -> int:
             w.writerow(CSV_HEADER)
             async for r in rows:
                 data = views.row_json(r)
-                w.writerow(["" if data.get(k) is None else data[k] for k in CSV_HEADER])
+                # the one formula neutraliser the exports use: a title "=cmd|…" must not run when opened
+                w.writerow([neutral("" if data.get(k) is None else data[k]) for k in CSV_HEADER])
         else:
             now = store.now()
             body = []

@@ -4,10 +4,11 @@
     count = await store.io.export_file(store, actor, "people", "people.xlsx")
 
 Kinds: areas, grids, people, assignments, units, matters, a module each under store.io saying what
-each column is and how rows are matched (store.io.base holds what they share, store.io.runner
-runs them). A file is checked whole before anything is written: either every
+each column is and how rows are matched by natural key (store.io.base holds what they share,
+store.io.runner runs them). A file is checked whole before anything is written: either every
 row goes in, in one transaction, or nothing does and `store.errors.ImportProblems` lists
-(row, column, reason) for every problem.
+(row, column, reason) for every problem. An applied import is a batch (store.io.batches) that
+`undo` puts back; `dry_run` shows the same changes and writes nothing.
 """
 
 from __future__ import annotations
@@ -18,11 +19,22 @@ from griddesk.store.actor import Actor
 from griddesk.store.audit import record_export
 from griddesk.store.context import Store
 from griddesk.store.enums import ChangeReason
-from griddesk.store.io.runner import KINDS, ImportResult, export_table, import_table
-from griddesk.store.io.tabular import ENCODINGS, FORMATS, Progress, format_of, read_table, write_csv, write_xlsx
+from griddesk.store.io.batches import BatchInfo, RowChange, UndoConflict, UndoResult, history, undo
+from griddesk.store.io.runner import KINDS, ImportRefused, ImportResult, export_table, import_table
+from griddesk.store.io.tabular import (
+    ENCODINGS,
+    FORMATS,
+    Progress,
+    format_of,
+    neutral,
+    read_table,
+    write_csv,
+    write_xlsx,
+)
 
-__all__ = ["ENCODINGS", "FORMATS", "KINDS", "ImportResult", "export_file", "export_table", "import_file",
-           "import_table", "read_table"]
+__all__ = ["ENCODINGS", "FORMATS", "KINDS", "BatchInfo", "ImportRefused", "ImportResult", "RowChange",
+           "UndoConflict", "UndoResult", "export_file", "export_table", "history", "import_file", "import_table",
+           "neutral", "read_table", "undo"]
 
 
 async def import_file(store: Store, actor: Actor, kind: str, path: str | Path, *, encoding: str = "auto",

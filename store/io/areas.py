@@ -28,6 +28,7 @@ class AreaRow:
 
 class Areas(Kind):
     name, entity = "areas", "area"
+    tables = ("areas",)
     columns = (
         Col("code", "编码", True, ("区划代码", "代码")), Col("name", "名称", True),
         Col("level", "级别"), Col("parent_code", "上级编码", aliases=("上级代码",)),

@@ -1,5 +1,7 @@
-"""Assignments, matched by `id`, or when it is empty by the same person holding the same role on
-the same grid now."""
+"""Assignments, matched by natural key: (grid code, the person's natural key, role) — the one
+that began on `since` when the row gives it, else the one running now. The person is found by
+ID number, else by (name, phone, area code). `id` and `person_id` columns are another
+database's numbering: read, ignored."""
 
 from __future__ import annotations
 
@@ -34,9 +36,14 @@ class AssignmentIn:
 
 class Assignments(Kind):
     name, entity = "assignments", "grid"
+    tables = ("grid_assignments", "grids")
     columns = (
-        Col("id", "编号"), Col("grid_code", "网格编码", True), Col("person_id", "人员编号"),
-        Col("person_name", "姓名"), Col("person_phone", "电话", personal="phone"), Col("role", "岗位", True, ("角色",)),
+        Col("id", "编号", exported=False), Col("grid_code", "网格编码", True),
+        Col("person_id", "人员编号", exported=False),
+        Col("person_id_number", "身份证号", aliases=("公民身份号码",), personal="id"),
+        Col("person_name", "姓名"), Col("person_phone", "电话", personal="phone"),
+        Col("person_area", "人员所属区划编码"),
+        Col("role", "岗位", True, ("角色",)),
         Col("since", "起始日期", aliases=("开始日期",)), Col("until", "结束日期"),
     )
 
@@ -44,45 +51,40 @@ class Assignments(Kind):
         s = job.s
         self.grids = {g.code: g for g in (await s.execute(select(Grid))).scalars()}
         self.people = {p.id: p for p in (await s.execute(select(Person))).scalars()}
-        self.by_key: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+        self.by_number: dict[str, list[int]] = defaultdict(list)
+        self.by_name: dict[str, list[Person]] = defaultdict(list)
         for p in self.people.values():
-            self.by_key[(p.name, p.phone)].append(p.id)
-            self.by_key[(p.name, None)].append(p.id)
+            if p.id_number:
+                self.by_number[p.id_number].append(p.id)
+            self.by_name[p.name].append(p)
         self.existing = {a.id: a for a in (await s.execute(select(GridAssignment))).scalars()}
         self.open_by_key = {(a.grid_id, a.person_id, a.role): a.id for a in self.existing.values() if a.until is None}
+        self.by_since = {(a.grid_id, a.person_id, a.role, a.since): a.id for a in self.existing.values()}
 
     def _person(self, row: Row) -> int | None:
-        name, phone = row.text("person_name", max_len=32), row.raw("person_phone") or None
-        if row.raw("person_id"):
-            pid = row.count("person_id", None)
-            if pid is None:
-                return None
-            p = self.people.get(pid)
-            if p is not None:
-                # the name (and phone) on the row guard against an id from another database
-                if (name and name != p.name) or (phone and phone != p.phone):
-                    row.bad("person_id", t("roster.io.person_mismatch", id=pid, name=p.name))
-                    return None
-                return pid
-            if not name:
-                row.bad("person_id", t("roster.io.unknown_id", id=pid))
-                return None
-        if not name:
-            row.bad("person_id", t("roster.io.required"))
+        """The person by natural key: ID number, else (name, phone, area) — as much of it as the
+        file gives; never by a numeric id (another database's ids name other people here)."""
+        number = (row.code("person_id_number") or "").upper() or None
+        name = row.text("person_name", max_len=32)
+        phone = row.raw("person_phone") or None
+        if number:
+            found, col, label = self.by_number.get(number, []), "person_id_number", number
+        elif name:
+            # as much of (name, phone, area) as the row gives: a hand-made file may leave some out
+            area = row.code("person_area") or None
+            found = [p.id for p in self.by_name.get(name, [])
+                     if (phone is None or p.phone == phone) and (area is None or p.area_code == area)]
+            col, label = "person_name", name
+        else:
+            if "person_name" not in row.bad_columns:
+                row.bad("person_name", t("roster.io.required"))
             return None
-        found = self.by_key.get((name, phone), [])
         if len(found) != 1:
-            row.bad("person_name", t("roster.io.ambiguous_person" if found else "roster.io.unknown_person",
-                                     name=name))
+            row.bad(col, t("roster.io.ambiguous_person" if found else "roster.io.unknown_person", name=label))
             return None
         return found[0]
 
     def check(self, job: Job, row: Row) -> AssignmentIn | None:
-        aid = None
-        if row.raw("id"):  # as for people: an unknown id is another database's, not an error
-            aid = row.count("id", None)
-            if aid is not None and aid not in self.existing:
-                aid = None
         gcode = row.code("grid_code", required=True)
         role = row.choice("role", "person_role", GRID_ROLES, required=True)
         since, until = row.day("since"), row.day("until")
@@ -101,18 +103,20 @@ class Assignments(Kind):
         if current and g.status != GridStatus.ACTIVE:
             row.bad("grid_code", t("roster.error.grid_retired", code=gcode))
         if current and p.status != PersonStatus.ACTIVE:
-            row.bad("person_name" if row.has("person_name") else "person_id",
-                    t("roster.error.person_left", name=p.name))
+            row.bad("person_name", t("roster.error.person_left", name=p.name))
         try:
             check_professional_unit(role, p.unit_id, "assignment.role")
         except StoreError as e:
             row.store_error("role", e)
-        if aid is None:  # the same person in the same role on the same grid now: that assignment
+        # the assignment that began that day, else the same person in the same role on the
+        # same grid now
+        aid = self.by_since.get((g.id, pid, role, since)) if row.has("since") else None
+        if aid is None:
             aid = self.open_by_key.get((g.id, pid, role))
         return AssignmentIn(aid, g.id, pid, role, since if row.has("since") else None, until)
 
     def check_all(self, job: Job, parsed: list[tuple[Row, Any]]) -> None:
-        dupes(job, parsed, lambda p: p.id, "id")
+        dupes(job, parsed, lambda p: p.id, "role")
         dupes(job, parsed, lambda p: (p.grid_id, p.person_id, p.role, p.since) if p.id is None else None, "role")
         # one current leader per grid, counting what stays in the database: each row naming a
         # leader is checked against the other leaders the grid would have
@@ -163,12 +167,12 @@ class Assignments(Kind):
         return c
 
     async def export(self, s: AsyncSession, actor: Actor, store: Store) -> list[list[Any]]:
-        q = (select(GridAssignment, Grid.code, Person.name, Person.phone)
+        q = (select(GridAssignment, Grid.code, Person.id_number, Person.name, Person.phone, Person.area_code)
              .join(Grid, Grid.id == GridAssignment.grid_id).join(Person, Person.id == GridAssignment.person_id)
              .order_by(Grid.code, GridAssignment.id))
         if actor.jurisdiction:
             q = q.where(Grid.area_code.startswith(actor.jurisdiction))
-        return [[a.id, code, a.person_id, name, phone, a.role, a.since, a.until]
-                for a, code, name, phone in (await s.execute(q)).all()]
+        return [[code, number, name, phone, area, a.role, a.since, a.until]
+                for a, code, number, name, phone, area in (await s.execute(q)).all()]
 
 

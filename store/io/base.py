@@ -7,9 +7,11 @@ The rules of an import:
 - The whole file is checked before anything is written. Every bad cell gives (row, column,
   reason); if there is any, nothing is written and `ImportProblems` lists them all.
 - Otherwise every row goes in inside one transaction (bulk statements).
-- Rows are matched to what exists ("upsert"): areas, grids, units and matters by their code;
-  people by `id`, or when it is empty by name and phone; assignments by `id`, or when it is
-  empty by the same person holding the same role on the same grid now.
+- Rows are matched to what exists ("upsert") by natural keys, never by a database's internal
+  id (a file from another database carries other ids): areas, grids, units and matters by their
+  code; a person by ID number, else by (name, phone, area code); an assignment by (grid code,
+  the person's natural key, role). An `id` column in a file is information only and ignored.
+- Rows of another jurisdiction are refused.
 - A column missing from the file leaves that field as it is; a column present with an empty
   cell clears the field (or, for a new row, takes the default).
 - What export writes imports back unchanged (no row is counted as updated).
@@ -20,14 +22,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import privacy
@@ -36,7 +36,7 @@ from griddesk.store.context import Store
 from griddesk.store.enums import Role
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import catalogue, t
-from griddesk.store.roster.common import WRITERS
+from griddesk.store.roster.common import WRITERS, checked_text
 from griddesk.store.roster.rules import check_phone
 
 SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
@@ -54,7 +54,8 @@ class Col:
     zh: str  # the Chinese header accepted as an alias
     required: bool = False  # the column must be in the file
     aliases: tuple[str, ...] = ()
-    personal: str | None = None  # "phone" or "text": masked on export (mask_export) for who may not see it
+    personal: str | None = None  # "phone", "id" or "text": masked on export (mask_export) for who may not see it
+    exported: bool = True  # False: still read (older files have it), but ignored and not written
 
 
 def norm(header: str) -> str:
@@ -92,7 +93,11 @@ class Row:
         if len(v) > max_len:
             self.bad(col, t("roster.io.too_long", max=max_len))
             return None
-        return v
+        try:  # the one text check every way in shares (control characters and the like)
+            return checked_text(v, col, required=required, max_len=max_len)
+        except StoreError as e:
+            self.store_error(col, e)
+            return None
 
     def code(self, col: str, required: bool = False) -> str | None:
         v = self.raw(col)
@@ -222,10 +227,11 @@ class Kind:
     entity: str
     columns: tuple[Col, ...]
     writers: frozenset[Role] = WRITERS
+    tables: tuple[str, ...] = ()  # every table its write touches: what a batch records (store.io.batches)
 
     @property
     def header(self) -> list[str]:
-        return [c.name for c in self.columns]
+        return [c.name for c in self.columns if c.exported]
 
     async def prepare(self, job: Job, rows: list[Row]) -> None:
         """Load what the checks need (existing rows by key), in bulk."""
@@ -248,7 +254,7 @@ def mask_export(kind: Kind, actor: Actor, rows: list[list[Any]]) -> list[list[An
     that may not see staff contacts (store/privacy.py; the rule is in store/permissions.py)."""
     if actor.sees_personal_data:
         return rows
-    marked = [(i, c.personal) for i, c in enumerate(kind.columns) if c.personal]
+    marked = [(i, c.personal) for i, c in enumerate(c for c in kind.columns if c.exported) if c.personal]
     if not marked:
         return rows
     out = []
@@ -257,7 +263,7 @@ def mask_export(kind: Kind, actor: Actor, rows: list[list[Any]]) -> list[list[An
         for i, how in marked:
             value = row[i]
             if isinstance(value, str):
-                row[i] = privacy.mask_phone(value) if how == "phone" else privacy.mask_text(value)
+                row[i] = {"phone": privacy.mask_phone, "id": privacy.mask_id}.get(how, privacy.mask_text)(value)
         out.append(row)
     return out
 
@@ -278,44 +284,7 @@ def changed_fields(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if getattr(obj, k) != v}
 
 
-# --- what an import changed, row by row, for the audit log -------------------------------------
-# The runner turns collecting on around `Kind.write`; bulk_insert / bulk_update add (key, old
-# values, new values) for every row they write, so each kind's write is audited without
-# knowing it (records.audit_rows).
-
-Changes = list[tuple[str | None, dict[str, Any] | None, dict[str, Any] | None]]
-_changes: ContextVar[Changes | None] = ContextVar("griddesk_import_changes", default=None)
-DERIVED = frozenset({"name_pinyin", "name_initials"})  # search keys made from the name: not a change
-
-
-@contextmanager
-def collecting_changes() -> Iterator[Changes]:
-    found: Changes = []
-    token = _changes.set(found)
-    try:
-        yield found
-    finally:
-        _changes.reset(token)
-
-
-def note_change(key: str | None, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
-    """For a kind that writes row by row (units, matters): one row's change, when collecting."""
-    sink = _changes.get()
-    if sink is not None:
-        sink.append((key, old, new))
-
-
-def _row_key(model: Any, row: dict[str, Any]) -> str | None:
-    for col in (*(c.name for c in model.__table__.primary_key.columns), "code"):
-        if row.get(col) is not None:
-            return str(row[col])
-    return None
-
-
 async def bulk_insert(s: AsyncSession, model: Any, rows: list[dict[str, Any]], progress: Callable[[int], None]) -> None:
-    sink = _changes.get()
-    if sink is not None:
-        sink.extend((_row_key(model, r), None, {k: v for k, v in r.items() if k not in DERIVED}) for r in rows)
     for i in range(0, len(rows), CHUNK):
         part = rows[i:i + CHUNK]
         # Core executemany on the table: the ORM's bulk path costs more than the insert itself
@@ -323,31 +292,8 @@ async def bulk_insert(s: AsyncSession, model: Any, rows: list[dict[str, Any]], p
         progress(len(part))
 
 
-async def _old_values(s: AsyncSession, model: Any, rows: list[dict[str, Any]], sink: Changes) -> None:
-    """Before a bulk update: each row's values as they were, for the fields it changes."""
-    pk = next(iter(model.__table__.primary_key.columns))
-    fields = sorted({k for r in rows for k in r} - {pk.name} - DERIVED)
-    if not fields:
-        return
-    table = model.__table__
-    before: dict[Any, dict[str, Any]] = {}
-    ids = [r[pk.name] for r in rows]
-    for i in range(0, len(ids), CHUNK):
-        q = select(pk, *(table.c[f] for f in fields)).where(pk.in_(ids[i:i + CHUNK]))
-        for got in (await s.execute(q)).mappings():
-            before[got[pk.name]] = dict(got)
-    for r in rows:
-        changed = [k for k in r if k != pk.name and k not in DERIVED]
-        if changed:
-            was = before.get(r[pk.name], {})
-            sink.append((str(r[pk.name]), {k: was.get(k) for k in changed}, {k: r[k] for k in changed}))
-
-
 async def bulk_update(s: AsyncSession, model: Any, rows: list[dict[str, Any]], progress: Callable[[int], None]) -> None:
     """ORM bulk UPDATE by primary key; rows with the same columns go together."""
-    sink = _changes.get()
-    if sink is not None and rows:
-        await _old_values(s, model, rows, sink)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         groups[tuple(sorted(r))].append(r)

@@ -31,6 +31,7 @@ class GridRowIn:
 
 class Grids(Kind):
     name, entity = "grids", "grid"
+    tables = ("grids", "grid_changes")
     columns = (
         Col("code", "网格编码", True, ("编码",)), Col("name", "网格名称", True, ("名称",)),
         Col("area_code", "村社区编码", aliases=("所属村社区编码", "村（社区）编码", "所属村（社区）编码")),

@@ -14,7 +14,7 @@ from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import Urgency
 from griddesk.store.i18n import t
-from griddesk.store.io.base import Col, Counts, Job, Kind, Row, changed_fields, dupes, note_change
+from griddesk.store.io.base import Col, Counts, Job, Kind, Row, changed_fields, dupes
 from griddesk.store.matters import CLASS as MATTER_CLASS
 from griddesk.store.matters import CODE as MATTER_CODE
 from griddesk.store.matters import LIMIT_UNITS
@@ -35,6 +35,7 @@ class MatterIn:
 
 class Matters(Kind):
     name, entity = "matters", "matter"
+    tables = ("matters", "matter_limits", "matter_events")
     writers = FILERS  # the centre reviews changes to the list (BH 13)
     columns = (
         Col("code", "事项编码", True, ("编码",)), Col("name", "事项名称", True, ("名称",)),
@@ -138,14 +139,9 @@ class Matters(Kind):
                     s.add(MatterEvent(matter_id=m.id, action="withdraw", on=p.withdrawn_on,
                                       requested_by=p.requested_by, actor=label, note=job.note))
                 c.created += 1
-                note_change(p.code, None, {**p.values, "admitted_on": p.admitted_on, "withdrawn_on": p.withdrawn_on,
-                                           "requested_by": p.requested_by, "variants": p.variants})
                 progress(1)
                 continue
             diff = changed_fields(old, p.values)
-            was = {k: getattr(old, k) for k in diff}
-            was_variants = {lim.urgency: (lim.value, lim.unit) for lim in old.limits}
-            was_withdrawn, was_requested = old.withdrawn_on, old.requested_by
             if "name" in diff or old.name_initials is None:  # derived, for search; not a change
                 old.name_initials = name_keys(p.values["name"])[1][:32]
             notes = [f"{k}: {getattr(old, k)} → {v}" for k, v in diff.items() if k.startswith("limit_")]
@@ -177,14 +173,6 @@ class Matters(Kind):
                                   actor=label, note="; ".join(notes)))
             if diff or notes or withdrawing:
                 c.updated += 1
-                now = dict(diff)
-                if p.variants is not None and p.variants != was_variants:
-                    was["variants"], now["variants"] = was_variants, p.variants
-                if withdrawing:
-                    was["withdrawn_on"], now["withdrawn_on"] = was_withdrawn, p.withdrawn_on
-                if "requested_by" in diff:
-                    was["requested_by"] = was_requested
-                note_change(p.code, was, now)
             else:
                 c.unchanged += 1
             progress(1)

@@ -1,7 +1,9 @@
-"""People, matched by `id`, or when it is empty by name and phone."""
+"""People, matched by natural key: ID number (公民身份号码) when the row has one, else by
+(name, phone, area code). An `id` column is another database's numbering: read, ignored."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,17 +36,23 @@ from griddesk.store.roster.rules import check_professional_unit, end_assignments
 REASONS = tuple(LeaveReason)
 
 
+ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+
+
 @dataclass
 class PersonIn:
-    id: int | None
+    id: int | None  # the person this row matched in this database, else None (a new person)
     values: dict[str, Any]
-    key: tuple[str, str] | None  # (name, phone) for matching id-less rows
+    key: tuple[str, ...] | None  # the natural key, for duplicates within the file
 
 
 class People(Kind):
     name, entity = "people", "person"
+    tables = ("people", "grid_assignments")
     columns = (
-        Col("id", "编号", aliases=("人员编号",)), Col("name", "姓名", True), Col("role", "角色", True, ("岗位",)),
+        Col("id", "编号", aliases=("人员编号",), exported=False),
+        Col("id_number", "身份证号", aliases=("公民身份号码",), personal="id"),
+        Col("name", "姓名", True), Col("role", "角色", True, ("岗位",)),
         Col("phone", "电话", aliases=("联系电话", "手机"), personal="phone"),
         Col("unit_code", "派出单位编码", aliases=("单位编码",)),
         Col("area_code", "所属区划编码", aliases=("区划编码",)), Col("trained_on", "培训日期"),
@@ -58,30 +66,56 @@ class People(Kind):
         self.units = dict((await s.execute(select(Unit.code, Unit.id))).all())
         self.areas = set((await s.execute(select(Area.code))).scalars())
         self.existing: dict[int, Person] = {p.id: p for p in (await s.execute(select(Person))).scalars()}
-        self.by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.by_number: dict[str, list[int]] = defaultdict(list)
+        self.by_key: dict[tuple[str, str | None, str | None], list[int]] = defaultdict(list)
+        self.by_name_phone: dict[tuple[str, str | None], list[int]] = defaultdict(list)
         for p in self.existing.values():
-            if p.phone:
-                self.by_key[(p.name, p.phone)].append(p.id)
+            if p.id_number:
+                self.by_number[p.id_number].append(p.id)
+            self.by_key[(p.name, p.phone, p.area_code)].append(p.id)
+            self.by_name_phone[(p.name, p.phone)].append(p.id)
+
+    def _match(self, row: Row, number: str | None, name: str | None, phone: str | None) -> int | None:
+        """The one person this row names, by ID number, else (name, phone, area) — (name, phone)
+        when the file has no area column; None: a new person."""
+        if number:
+            found = self.by_number.get(number, [])
+            col = "id_number"
+        elif name and row.has("area_code"):
+            found = self.by_key.get((name, phone, row.code("area_code")), [])
+            col = "phone"
+        elif name:
+            found = self.by_name_phone.get((name, phone), [])
+            col = "phone"
+        else:
+            return None
+        if len(found) > 1:
+            row.bad(col, t("roster.io.ambiguous_person", name=name or number))
+            return None
+        return found[0] if found else None
 
     def check(self, job: Job, row: Row) -> PersonIn | None:
-        pid = None
-        if row.raw("id"):
-            # an id from this database updates that person; an id this database does not know
-            # (a file from another centre) is only a label: the row is matched by name and phone
-            pid = row.count("id", None)
-            if pid is not None and pid not in self.existing:
-                pid = None
+        # the `id` column (if any) is ignored: ids are a database's own numbering, and a file from
+        # another database carries ids that name other people here
         name = row.text("name", required=True, max_len=32)
         role = row.choice("role", "person_role", tuple(PersonRole), required=True)
         phone = row.phone("phone") if row.has("phone") else None
+        number = None
+        if row.has("id_number"):
+            number = (row.code("id_number") or "").upper() or None
+            if number and not ID_NUMBER.match(number):
+                row.bad("id_number", t("io.bad_id_number"))
+                number = None
         values: dict[str, Any] = {"name": name, "role": role}
         if row.has("phone"):
             values["phone"] = phone
-        if pid is None and phone and name and len(self.by_key.get((name, phone), [])) == 1:
-            pid = self.by_key[(name, phone)][0]
+        if row.has("id_number"):
+            values["id_number"] = number
+        pid = self._match(row, number, name, phone)
         old = self.existing.get(pid) if pid else None
         if old is not None and not job.in_scope(old.area_code):
-            row.bad("id", t("roster.io.out_of_scope", code=old.area_code or "-", jurisdiction=job.actor.jurisdiction))
+            row.bad("area_code" if row.has("area_code") else "name",
+                    t("roster.io.out_of_scope", code=old.area_code or "-", jurisdiction=job.actor.jurisdiction))
         unit_code = row.code("unit_code")
         if row.has("unit_code"):
             if unit_code and unit_code not in self.units:
@@ -123,10 +157,15 @@ class People(Kind):
         left_on = values.get("left_on", old.left_on if old else None)
         if status == PersonStatus.LEFT and left_on is None:
             row.bad("left_on" if row.has("left_on") else "status", t("roster.io.left_needs_date"))
-        return PersonIn(pid, values, (name, phone) if pid is None and name and phone else None)
+        key: tuple[str, ...] | None = None
+        if number:
+            key = (number,)
+        elif name:
+            key = (name, phone or "", values.get("area_code", old.area_code if old else None) or "")
+        return PersonIn(pid, values, key)
 
     def check_all(self, job: Job, parsed: list[tuple[Row, Any]]) -> None:
-        dupes(job, parsed, lambda p: p.id, "id")
+        dupes(job, parsed, lambda p: p.id, "name")
         dupes(job, parsed, lambda p: p.key, "phone")
 
     async def write(self, job: Job, parsed: list[PersonIn], progress: Callable[[int], None]) -> Counts:
@@ -164,10 +203,10 @@ class People(Kind):
 
     async def export(self, s: AsyncSession, actor: Actor, store: Store) -> list[list[Any]]:
         units = dict((await s.execute(select(Unit.id, Unit.code))).all())
-        q = select(Person).order_by(Person.id)
+        q = select(Person).order_by(Person.area_code, Person.name, Person.id)
         if actor.jurisdiction:
             q = q.where(Person.area_code.startswith(actor.jurisdiction))
-        return [[p.id, p.name, p.role, p.phone, units.get(p.unit_id) if p.unit_id else None, p.area_code,
+        return [[p.id_number, p.name, p.role, p.phone, units.get(p.unit_id) if p.unit_id else None, p.area_code,
                  p.trained_on, p.certificate_on, p.status, p.left_on, p.left_reason, p.left_note,
                  p.failed_reviews]
                 for p in (await s.execute(q)).scalars()]

@@ -15,7 +15,7 @@ from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import UnitKind
 from griddesk.store.i18n import t
-from griddesk.store.io.base import Col, Counts, Job, Kind, Row, changed_fields, dupes, note_change
+from griddesk.store.io.base import Col, Counts, Job, Kind, Row, changed_fields, dupes
 from griddesk.store.models import Area, Unit, UnitArea
 
 
@@ -28,6 +28,7 @@ class UnitIn:
 
 class Units(Kind):
     name, entity = "units", "unit"
+    tables = ("units", "unit_areas")
     columns = (
         Col("code", "单位编码", True, ("编码",)), Col("name", "单位名称", True, ("名称",)),
         Col("kind", "单位类别", True, ("类别",)), Col("area_code", "所属区划编码", aliases=("区划编码",)),
@@ -67,6 +68,17 @@ class Units(Kind):
                 if a not in self.areas:
                     row.bad("areas", t("roster.io.unknown_area", code=a))
             areas = sorted(set(areas))
+        old = self.existing.get(code) if code else None
+        if old is not None and row.has("area_code") and values["area_code"] != old.area_code:
+            # the same code under another area is another centre's unit (codes are only unique
+            # within a database): never rename or move this one to match it
+            row.bad("code", t("io.unit_elsewhere", code=code, area=old.area_code or "-"))
+        area = values.get("area_code", old.area_code if old else None)
+        if area and not job.in_scope(area):
+            row.bad("area_code" if row.has("area_code") else "code",
+                    t("roster.io.out_of_scope", code=area, jurisdiction=job.actor.jurisdiction))
+        elif old is not None and old.area_code and not job.in_scope(old.area_code):
+            row.bad("code", t("roster.io.out_of_scope", code=old.area_code, jurisdiction=job.actor.jurisdiction))
         return UnitIn(code, values, areas) if code else None
 
     def check_all(self, job: Job, parsed: list[tuple[Row, Any]]) -> None:
@@ -82,16 +94,8 @@ class Units(Kind):
                 await job.s.flush()
                 c.created += 1
                 uid, before = u.id, []
-                note_change(p.code, None, {**p.values, "areas": p.areas})
             else:
                 diff = changed_fields(old, p.values)
-                areas_moved = p.areas is not None and p.areas != self.covered.get(old.id, [])
-                if diff or areas_moved:
-                    was = {k: getattr(old, k) for k in diff}
-                    now = dict(diff)
-                    if areas_moved:
-                        was["areas"], now["areas"] = self.covered.get(old.id, []), p.areas
-                    note_change(p.code, was, now)
                 for k, v in diff.items():
                     setattr(old, k, v)
                 uid, before = old.id, self.covered.get(old.id, [])

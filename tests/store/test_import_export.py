@@ -141,10 +141,14 @@ async def test_wrong_encoding_is_named_by_line(store: Store, tmp_path: Path) -> 
     assert e.value.problems[0][0] == 2 and "GBK" in e.value.problems[0][2]
     # auto finds it is GBK
     assert (await roster_io.import_file(store, ADMIN, "areas", gbk)).encoding == "gb18030"
+    # UTF-16 with its byte order mark is recognised (issue 10); without one it is refused
     utf16 = tmp_path / "utf16.csv"
     utf16.write_bytes(text.encode("utf-16"))
+    assert (await roster_io.import_file(store, ADMIN, "areas", utf16, dry_run=True)).encoding == "utf-16"
+    bare = tmp_path / "utf16le.csv"
+    bare.write_bytes(text.encode("utf-16-le"))
     with pytest.raises(ImportProblems) as e:
-        await roster_io.import_file(store, ADMIN, "areas", utf16)
+        await roster_io.import_file(store, ADMIN, "areas", bare)
     assert e.value.problems[0][0] == 1 and "UTF-16" in e.value.problems[0][2]
     neither = tmp_path / "neither.csv"
     neither.write_bytes(b"code,name\n4407,ok\n4408,\x80\xff\xfe\n")
@@ -421,11 +425,11 @@ def test_the_cli_imports_exports_and_names_every_bad_row(tmp_path: Path, capsys:
     assert main(base + ["export", "grids", str(tmp_path / "grids.csv"), "--encoding", "gbk"]) == 0
     assert "已导出 grids 4 行" in capsys.readouterr().out
     assert (tmp_path / "grids.csv").read_bytes().decode("gbk").startswith("code,name,area_code")
-    assert main(base + ["import", "grids", str(tmp_path / "grids.csv")]) == 0
-    assert "未变 4（编码 gb18030）" in capsys.readouterr().out
+    assert main(base + ["import", "grids", str(tmp_path / "grids.csv"), "--apply"]) == 0
+    assert "未变 4，拒绝 0" in capsys.readouterr().out
     bad = _csv(tmp_path / "bad.csv", ["code", "name"], [["450502005001001", "好"], ["450502005009001", "坏"],
                                                          ["45050200500100", "短"]])
-    assert main(base + ["import", "grids", str(bad)]) == 2
+    assert main(base + ["import", "grids", str(bad), "--apply"]) == 2
     err = capsys.readouterr().err
     assert "文件有 2 处问题，未写入任何数据" in err
     assert "第 3 行，列 code：村（社区）450502005009 不存在" in err and "第 4 行，列 code：" in err

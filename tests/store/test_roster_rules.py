@@ -100,7 +100,9 @@ async def test_a_professional_names_their_unit_by_hand_and_by_file(town: Town, t
 
     with pytest.raises(Invalid) as assigned:  # 陈丽 is full-time, sent by no unit
         await roster.assign(store, op, 2, town.grids["port"], PersonRole.PROFESSIONAL)
-    path = _csv(tmp_path / "a.csv", ["grid_code", "person_id", "role"], [[town.grids["port"], 2, "professional"]])
+    # by the person's natural key (a numeric person_id is another database's numbering, ignored)
+    path = _csv(tmp_path / "a.csv", ["grid_code", "person_name", "person_phone", "role"],
+                [[town.grids["port"], "陈丽", "13807790002", "professional"]])
     assert await _refused(town, path, "assignments") == [(2, "role", _reads(assigned.value))]
     assert made.value.key == assigned.value.key == "roster.error.professional_unit"
 
