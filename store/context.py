@@ -68,6 +68,11 @@ class Store:
             raise StoreError("error.db_not_initialised", url=_safe_url(self.db.url))
         return Actor(op.login, op.name, Role(op.role), op.jurisdiction, op.id, op.unit_id)
 
+    @property
+    def read_only(self) -> bool:
+        """The database file cannot be written (its mode, a read-only disk): reads only."""
+        return self.db.read_only
+
     def calendar_warning(self) -> set[int]:
         """Years a deadline fell in that no holiday calendar covers (shown, never hidden)."""
         return set(self.calendar.unknown_years)

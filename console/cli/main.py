@@ -30,7 +30,7 @@ from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
 
 AREAS = [f"griddesk.console.cli.{name}" for name in
-         ("demo", "tickets", "act", "roster", "supervise", "wall", "info", "completion")]
+         ("demo", "tickets", "act", "roster", "supervise", "wall", "info", "completion", "backup")]
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 
@@ -51,6 +51,8 @@ class Ctx:
     async def store(self) -> Store:
         if self._store is None:
             self._store = await Store.open(self.args.db, self.settings)
+            if self._store.read_only:  # said once, on stderr: scripts' output stays clean
+                eprint(t("cli.note", message=t("fault.opened_read_only", where=self._store.db.where)))
         return self._store
 
     async def actor(self) -> Actor:
