@@ -225,7 +225,7 @@ class Database:
                         yield conn
             self._opened = True
         except Exception as e:
-            fault = faults.classify(e, self.where)
+            fault = faults.classify(e, self.where, self.path)
             if fault is None or fault is e:
                 raise
             if fault.key in ("fault.gone", "fault.server_gone"):
@@ -245,7 +245,7 @@ class Database:
                 break
             except Exception as e:
                 await conn.close()
-                fault = faults.classify(e, self.where)
+                fault = faults.classify(e, self.where, self.path)
                 now = time.monotonic()
                 if fault is None or not fault.retry or now > deadline:
                     raise

@@ -9,6 +9,8 @@ what it does not recognise (a bug) goes on unchanged, so bugs still show as bugs
 from __future__ import annotations
 
 import errno
+import shutil
+from pathlib import Path
 from typing import Any
 
 from griddesk.store.errors import StoreError
@@ -85,8 +87,13 @@ def _chain(e: BaseException) -> list[BaseException]:
     return out
 
 
-def classify(e: BaseException, where: str = "") -> Fault | None:
-    """The Fault for a driver or OS exception, or None when it is not one we know (a bug)."""
+LOW_SPACE = 1024 * 1024  # an I/O error on a disk with less free than this is the full disk
+
+
+def classify(e: BaseException, where: str = "", path: Path | None = None) -> Fault | None:
+    """The Fault for a driver or OS exception, or None when it is not one we know (a bug).
+    `path`, a SQLite file: an I/O error where its disk is (nearly) full is reported as the
+    full disk — SQLite says "disk I/O error" when it cannot grow the -shm file."""
     if isinstance(e, Fault):
         return e
     if isinstance(e, StoreError):  # the store's own refusal, raised inside a transaction
@@ -95,6 +102,8 @@ def classify(e: BaseException, where: str = "") -> Fault | None:
         found = _one(x)
         if found is not None:
             key, retry = found
+            if key == "fault.io" and path is not None and _free(path) < LOW_SPACE:
+                key = "fault.disk_full"
             return Fault(key, retry=retry, where=where, reason=short(e))
     return None
 
@@ -129,6 +138,13 @@ def _one(x: BaseException) -> tuple[str, bool] | None:
             if needle in text:
                 return key, key == "fault.locked"
     return None
+
+
+def _free(path: Path) -> int:
+    try:
+        return shutil.disk_usage(path.parent).free
+    except OSError:
+        return LOW_SPACE
 
 
 def short(e: BaseException) -> str:
