@@ -12,7 +12,9 @@ import asyncio
 import os
 import random
 import shutil
+import sys
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -135,44 +137,60 @@ def _prepare_sqlite(engine: AsyncEngine, read_only: bool = False) -> None:
 
 
 def backoff(attempt: int, waited: float) -> float:
-    """Seconds to sleep before a write's next try: jittered and exponential (1 ms doubling to
-    50 ms) for a newcomer, but short (1-4 ms) once it has waited longer than a quarter second, so
-    the longest waiters poll most often and take the lock ahead of newcomers: nobody starves."""
+    """Seconds to sleep before a write's next BEGIN IMMEDIATE: jittered and exponential (1 ms
+    doubling to 50 ms) for a newcomer, but short (1-4 ms) once it has waited longer than a
+    quarter second, so the longest waiters try most often: nobody starves."""
     cap = 0.004 if waited > 0.25 else min(0.05, 0.001 * 2 ** attempt)
     return random.uniform(cap / 4, cap)
 
 
+# Writers in one process queue on an asyncio.Lock (first come, first served), one per file and
+# event loop; only the head of that queue waits for the file's flock, in a thread.
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Path, asyncio.Lock]] = weakref.WeakKeyDictionary()
+
+
+def _turn(path: Path) -> asyncio.Lock:
+    return _turns.setdefault(asyncio.get_running_loop(), {}).setdefault(path, asyncio.Lock())
+
+
 @asynccontextmanager
 async def write_gate(path: Path, where: str, deadline: float) -> AsyncIterator[None]:
-    """Writers on one SQLite file take turns here, across processes: an flock on a lock file
-    beside the database, polled with `backoff` until `deadline` (time.monotonic()). Closing
-    the descriptor releases it, also when the process dies. Without fcntl (Windows) or where
-    the lock file cannot be made, SQLite's own lock and `_begin_write`'s retries remain."""
+    """Writers on one SQLite file take turns here: in this process in arrival order, across
+    processes through a blocking flock on a lock file beside the database (the kernel wakes a
+    waiter the moment the holder lets go: no polling, no SQLite busy loop). Closing the
+    descriptor releases the flock, also when a process dies. Past `deadline` (time.monotonic())
+    the write gives up with `fault.locked`. Without fcntl (Windows) or where the lock file
+    cannot be made, SQLite's own lock and `_begin_write`'s retries remain."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         yield
         return
+    turn = _turn(path)
     try:
-        fd = os.open(path.with_name(path.name + ".writelock"), os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        yield
-        return
+        await asyncio.wait_for(turn.acquire(), max(0.0, deadline - time.monotonic()))
+    except TimeoutError:
+        raise Fault("fault.locked", retry=True, where=where, reason="") from None
     try:
-        start, attempt = time.monotonic(), 0
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                now = time.monotonic()
-                if now > deadline:
-                    raise Fault("fault.locked", retry=True, where=where, reason="") from None
-                await asyncio.sleep(backoff(attempt, now - start))
-                attempt += 1
-        yield
+        try:
+            fd = os.open(path.with_name(path.name + ".writelock"), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            yield
+            return
+        got = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX))
+        try:
+            await asyncio.wait_for(asyncio.shield(got), max(0.0, deadline - time.monotonic()))
+        except BaseException:  # past the deadline, or cancelled: let go once the thread has it
+            got.add_done_callback(lambda _: os.close(fd))
+            if isinstance(sys.exc_info()[1], TimeoutError):
+                raise Fault("fault.locked", retry=True, where=where, reason="") from None
+            raise
+        try:
+            yield
+        finally:
+            os.close(fd)
     finally:
-        os.close(fd)
+        turn.release()
 
 
 class Database:
