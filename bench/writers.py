@@ -128,7 +128,8 @@ def report(name: str, waits: list[float], errors: list[str]) -> str:
     if not ms:
         ms = [0.0]
     line = (f"  {name:<10} writes {len(waits):>6}  errors {len(errors):>4}   wait ms  p50 {_pct(ms, .5):8.1f}"
-            f"  p95 {_pct(ms, .95):8.1f}  p99 {_pct(ms, .99):8.1f}  max {max(ms):8.1f}")
+            f"  p95 {_pct(ms, .95):8.1f}  p99 {_pct(ms, .99):8.1f}  max {max(ms):8.1f}"
+            f"  >1 s {sum(m > 1000 for m in ms):>4}  >5 s {sum(m > 5000 for m in ms):>3}")
     for msg, n in Counter(errors).most_common(3):
         line += f"\n             {n} × {msg}"
     return line

@@ -100,7 +100,7 @@ def copy_sqlite(source: Path, target: Path) -> None:
 async def backup(db: Database, target: Path) -> Path:
     """Write a backup of `db` to `target` (refused when it exists)."""
     if target.exists():
-        raise Invalid("backup.exists", field="file", path=str(target))
+        raise Invalid("backup.exists", path=str(target))
     if db.path is not None:
         try:
             await asyncio.to_thread(copy_sqlite, db.path, target)
@@ -122,20 +122,20 @@ async def restore(db: Database, source: Path) -> Path | None:
     """Replace the database's content by the backup at `source`. SQLite: returns where the old
     content was kept. The caller has asked the operator first."""
     if not source.is_file():
-        raise Invalid("backup.no_file", field="file", path=str(source))
+        raise Invalid("backup.no_file", path=str(source))
     if db.path is None:
         await _pg_restore(db, source)
         return None
     if db.read_only:
         raise faults.Fault("fault.read_only", where=db.where, reason="")
     problem = await asyncio.to_thread(check_sqlite, source)
-    if problem is not None:
-        raise BackupError("backup.not_usable", path=str(source), reason=problem)
+    if problem is not None:  # the operator named a wrong file: bad input
+        raise Invalid("backup.not_usable", path=str(source), reason=problem)
     from griddesk.store import db as db_mod
 
     newer = await asyncio.to_thread(_revision, source)
     if newer is not None and newer > db_mod.head_revision():
-        raise BackupError("backup.too_new", path=str(source), revision=newer, head=db_mod.head_revision())
+        raise Invalid("backup.too_new", path=str(source), revision=newer, head=db_mod.head_revision())
     kept = before_restore_path(db.path)
     path = db.path
     await db.engine.dispose()

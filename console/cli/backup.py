@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from griddesk.console.cli.tickets import global_options
 from griddesk.store import backup
+from griddesk.store.errors import Invalid
 from griddesk.store.i18n import t
 
 if TYPE_CHECKING:
@@ -34,7 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 async def run_backup(ctx: Ctx, args: argparse.Namespace) -> int:
     target = Path(args.file).expanduser().absolute()
-    made = await backup.backup_to(ctx.db_url, target)
+    try:
+        made = await backup.backup_to(ctx.db_url, target)
+    except Invalid as e:
+        print(t("cli.error", message=e.message()), file=sys.stderr)
+        return 2
     print(t("backup.cli.written", path=str(made)))
     return 0
 
@@ -42,6 +47,9 @@ async def run_backup(ctx: Ctx, args: argparse.Namespace) -> int:
 async def run_restore(ctx: Ctx, args: argparse.Namespace) -> int:
     source = Path(args.file).expanduser().absolute()
     where = backup.describe(ctx.db_url)
+    if not source.is_file():  # before asking anything
+        print(t("cli.error", message=t("backup.no_file", path=str(source))), file=sys.stderr)
+        return 2
     if not args.yes:
         if not sys.stdin.isatty():
             print(t("cli.error", message=t("backup.cli.need_yes")), file=sys.stderr)
@@ -50,7 +58,11 @@ async def run_restore(ctx: Ctx, args: argparse.Namespace) -> int:
         if answer not in ("y", "yes", "是"):
             print(t("backup.cli.cancelled"))
             return 1
-    kept = await backup.restore_from(ctx.db_url, source)
+    try:
+        kept = await backup.restore_from(ctx.db_url, source)
+    except Invalid as e:
+        print(t("cli.error", message=e.message()), file=sys.stderr)
+        return 2
     print(t("backup.cli.restored", path=str(source), db=where))
     if kept is not None:
         print(t("backup.cli.kept", path=str(kept)))

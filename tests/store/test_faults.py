@@ -8,15 +8,17 @@ The tmpfs tests mount one (root only: `mount -t tmpfs`); elsewhere they skip and
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import queue, tickets, views
 from griddesk.store.context import Store
@@ -346,3 +348,34 @@ async def test_read_only_store_reads_a_ticket(town: Town, mounts: Mounts) -> Non
             assert (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar() == head_revision()
     finally:
         await store.close()
+
+
+async def test_postgres_deadlock_is_retried_by_transact(pg_town: Town) -> None:
+    """Two units of work lock two rows in opposite orders: PostgreSQL aborts one (40P01);
+    `transact` runs it again and both commit."""
+    db = pg_town.store.db
+    codes = list(pg_town.units.values())[:2]
+    both_locked_first = asyncio.Event()
+    arrived: list[str] = []
+    runs: list[str] = []
+
+    def work(first: str, second: str) -> Callable[[AsyncSession], Awaitable[str]]:
+        async def run(s: AsyncSession) -> str:
+            runs.append(first)
+            await s.execute(text("UPDATE units SET name = name || '·' WHERE code = :c"), {"c": first})
+            arrived.append(first)
+            if len(arrived) == 2:
+                both_locked_first.set()
+            await asyncio.wait_for(both_locked_first.wait(), 30)
+            await s.execute(text("UPDATE units SET name = name || '·' WHERE code = :c"), {"c": second})
+            return first
+
+        return run
+
+    got = await asyncio.gather(db.transact(work(codes[0], codes[1])), db.transact(work(codes[1], codes[0])))
+    assert sorted(got) == sorted(codes)
+    assert len(runs) == 3  # one of them ran twice
+    async with db.connect() as conn:
+        names = (await conn.execute(text("SELECT name FROM units WHERE code IN (:a, :b)"),
+                                    {"a": codes[0], "b": codes[1]})).scalars().all()
+    assert all(n.endswith("··") for n in names)
