@@ -12,7 +12,7 @@ Two sides, one after the other, on fresh copies of the same migrated database, e
   and the same two rows.
 
 For each side: writes done, errors (by message), and the time from asking to write to the
-commit: p50, p95, p99 and max. Every process connects first and they start together (a barrier); a watchdog ends
+commit: p50, p95, p99 and max. Every process connects first, they start together and close together (a barrier); a watchdog ends
 them all 600 s + `--seconds` after the start.
 """
 
@@ -62,6 +62,7 @@ def _griddesk_writer(path: str, ready: Any, seconds: float, out: Any) -> None:
                     waits.append(time.perf_counter() - t0)
                 except Exception as e:  # counted: the number this benchmark is about
                     errors.append(f"{type(e).__name__}: {str(e).splitlines()[0][:80]}")
+            await asyncio.to_thread(ready.wait, 600)  # nobody closes (and checkpoints) while others write
         finally:
             await store.close()
         return waits, errors
@@ -90,6 +91,7 @@ def _raw_writer(path: str, ready: Any, seconds: float, out: Any) -> None:
             if con.in_transaction:
                 con.execute("ROLLBACK")
             errors.append(f"{type(e).__name__}: {e}")
+    ready.wait(600)
     con.close()
     out.put((waits, errors))
 

@@ -155,17 +155,13 @@ def _turn(path: Path) -> asyncio.Lock:
 
 @asynccontextmanager
 async def write_gate(path: Path, where: str, deadline: float) -> AsyncIterator[None]:
-    """Writers on one SQLite file take turns here: in this process in arrival order, across
-    processes through a blocking flock on a lock file beside the database (the kernel wakes a
-    waiter the moment the holder lets go: no polling, no SQLite busy loop). Closing the
-    descriptor releases the flock, also when a process dies. Past `deadline` (time.monotonic())
-    the write gives up with `fault.locked`. Without fcntl (Windows) or where the lock file
-    cannot be made, SQLite's own lock and `_begin_write`'s retries remain."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
+    """Writers on one SQLite file take turns here, first come, first served: in this process
+    through an asyncio.Lock, across processes through `_queue` on a lock file beside the
+    database. The kernel wakes the next writer the moment the previous one lets go: no polling,
+    no SQLite busy loop in which the longest waiter polls least. Closing the descriptor lets go,
+    also when a process dies. Past `deadline` (time.monotonic()) the write gives up with
+    `fault.locked`. The gate is for fairness and speed only: where the lock file cannot be made
+    (or without fcntl), SQLite's own lock and `_begin_write`'s retries keep writes apart."""
     turn = _turn(path)
     try:
         await asyncio.wait_for(turn.acquire(), max(0.0, deadline - time.monotonic()))
@@ -177,10 +173,10 @@ async def write_gate(path: Path, where: str, deadline: float) -> AsyncIterator[N
         except OSError:
             yield
             return
-        got = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX))
+        got = asyncio.ensure_future(asyncio.to_thread(_queue, fd))
         try:
             await asyncio.wait_for(asyncio.shield(got), max(0.0, deadline - time.monotonic()))
-        except BaseException:  # past the deadline, or cancelled: let go once the thread has it
+        except BaseException:  # past the deadline, or cancelled: keep our place, let go once it comes
             got.add_done_callback(lambda _: os.close(fd))
             if isinstance(sys.exc_info()[1], TimeoutError):
                 raise Fault("fault.locked", retry=True, where=where, reason="") from None
@@ -191,6 +187,35 @@ async def write_gate(path: Path, where: str, deadline: float) -> AsyncIterator[N
             os.close(fd)
     finally:
         turn.release()
+
+
+def _queue(fd: int) -> None:
+    """Wait for our turn, in a worker thread (it blocks). A ticket lock: under a brief flock the
+    writer takes the next ticket k from the file's first 8 bytes and locks byte k+8 (a Linux
+    open-file-description lock: per descriptor, like flock); then it waits for byte k+7, which
+    ticket k-1 holds until its write is done. So writers go in the order they came, each woken
+    alone. Without OFD locks (not Linux) a plain blocking flock: order left to the kernel."""
+    import fcntl
+    import struct
+
+    if not hasattr(fcntl, "F_OFD_SETLKW"):  # pragma: no cover - macOS, BSD
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+
+    def lock(cmd: int, kind: int, at: int) -> None:
+        fcntl.fcntl(fd, cmd, struct.pack("hhqqi", kind, os.SEEK_SET, at, 1, 0))  # struct flock, l_pid 0
+
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        raw = os.pread(fd, 8, 0)
+        ticket = int.from_bytes(raw, "little") if len(raw) == 8 else 0
+        lock(fcntl.F_OFD_SETLK, fcntl.F_WRLCK, ticket + 8)  # ours: nobody else has this ticket
+        os.pwrite(fd, (ticket + 1).to_bytes(8, "little"), 0)
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    if ticket:
+        lock(fcntl.F_OFD_SETLKW, fcntl.F_WRLCK, ticket + 7)  # the one before us is done
+        lock(fcntl.F_OFD_SETLK, fcntl.F_UNLCK, ticket + 7)
 
 
 class Database:
