@@ -99,7 +99,7 @@ def copy_sqlite(source: Path, target: Path) -> None:
 
 async def backup(db: Database, target: Path) -> Path:
     """Write a backup of `db` to `target` (refused when it exists)."""
-    if target.exists():
+    if await asyncio.to_thread(os.path.lexists, target):
         raise Invalid("backup.exists", path=str(target))
     if db.path is not None:
         try:
@@ -121,7 +121,7 @@ def _failed(e: BaseException, target: Path) -> StoreError:
 async def restore(db: Database, source: Path) -> Path | None:
     """Replace the database's content by the backup at `source`. SQLite: returns where the old
     content was kept. The caller has asked the operator first."""
-    if not source.is_file():
+    if not await asyncio.to_thread(os.path.isfile, source):
         raise Invalid("backup.no_file", path=str(source))
     if db.path is None:
         await _pg_restore(db, source)

@@ -371,8 +371,8 @@ class Database:
             if made is not None and e.key == "fault.migration_failed":
                 made.unlink(missing_ok=True)
             raise
-        if made is not None:
-            prune_backups(self.path, KEEP_BACKUPS)  # type: ignore[arg-type]  # made implies a file
+        if made is not None and self.path is not None:
+            prune_backups(self.path, KEEP_BACKUPS)
         return made
 
     async def revisions(self) -> tuple[str | None, str]:

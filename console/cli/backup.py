@@ -8,6 +8,8 @@ the database file may copy it, and a damaged database must be restorable without
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,8 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(handler=run_restore)
 
 
+def _path(arg: str) -> Path:
+    return Path(os.path.abspath(os.path.expanduser(arg)))
+
+
 async def run_backup(ctx: Ctx, args: argparse.Namespace) -> int:
-    target = Path(args.file).expanduser().absolute()
+    target = _path(args.file)
     try:
         made = await backup.backup_to(ctx.db_url, target)
     except Invalid as e:
@@ -45,16 +51,17 @@ async def run_backup(ctx: Ctx, args: argparse.Namespace) -> int:
 
 
 async def run_restore(ctx: Ctx, args: argparse.Namespace) -> int:
-    source = Path(args.file).expanduser().absolute()
+    source = _path(args.file)
     where = backup.describe(ctx.db_url)
-    if not source.is_file():  # before asking anything
+    if not await asyncio.to_thread(os.path.isfile, source):  # before asking anything
         print(t("cli.error", message=t("backup.no_file", path=str(source))), file=sys.stderr)
         return 2
     if not args.yes:
         if not sys.stdin.isatty():
             print(t("cli.error", message=t("backup.cli.need_yes")), file=sys.stderr)
             return 2
-        answer = input(t("backup.cli.confirm", path=str(source), db=where) + " ").strip().lower()
+        question = t("backup.cli.confirm", path=str(source), db=where) + " "
+        answer = (await asyncio.to_thread(input, question)).strip().lower()
         if answer not in ("y", "yes", "是"):
             print(t("backup.cli.cancelled"))
             return 1

@@ -65,7 +65,7 @@ async def test_refusals_exit_2_and_change_nothing(town: Town, cli: Cli, db_path:
 
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"SQLite format 3\0" + b"\xff" * 5000)
-    before = db_path.read_bytes()
+    before = await asyncio.to_thread(db_path.read_bytes)
     got = await cli("restore", str(junk), "--yes", lang="en")
     assert got.code == 2 and "not a usable" in got.err and "Traceback" not in got.err
     empty = tmp_path / "empty.db"
@@ -74,7 +74,7 @@ async def test_refusals_exit_2_and_change_nothing(town: Town, cli: Cli, db_path:
     assert got.code == 2 and "empty" in got.err
     got = await cli("restore", str(tmp_path / "missing.db"), "--yes", lang="en")
     assert got.code == 2 and "no file" in got.err
-    assert db_path.read_bytes() == before
+    assert await asyncio.to_thread(db_path.read_bytes) == before
 
 
 async def test_restore_without_yes_off_a_terminal_is_refused(town: Town, cli: Cli, tmp_path: Path) -> None:
