@@ -40,6 +40,7 @@ from griddesk.store import tickets, timefmt, views, workflow
 from griddesk.store.actor import Actor
 from griddesk.store.enums import Satisfaction, Status
 from griddesk.store.errors import Conflict, Invalid, NotAllowed, StoreError
+from griddesk.store.faults import Fault, short
 from griddesk.store.i18n import code_name, has, t
 from griddesk.store.views import TicketView
 
@@ -90,7 +91,7 @@ class ActionRun:
             out = await workflow.act(self.store, self.actor, self.number, name, params,
                                      expected_version=self.version)
         except StoreError as e:
-            if not (in_form and isinstance(e, Invalid) and e.field):
+            if not (in_form and stays_open(e)):
                 self.fail(e)
             return e
         self.app.notify(t("desk.done", number=out.number, action=label(self.action),
@@ -117,7 +118,7 @@ class ActionRun:
     def fail(self, e: StoreError) -> None:
         """Say why not: the store's message (a Conflict names who did what and when)."""
         title = t("desk.conflict_title") if isinstance(e, Conflict) else t("desk.refused_title")
-        self.app.notify(e.message(), title=title, severity="error", timeout=15)
+        self.app.notify(e.message(), title=title, severity="error", timeout=15, markup=False)
 
     async def form(self, fields: list[Field], params: Callable[[dict[str, str | None]], workflow.Params],
                    intro: str = "", remap: dict[str, str] | None = None) -> bool:
@@ -134,7 +135,7 @@ class ActionRun:
                 return STAY
             if err is None:
                 return None
-            if isinstance(err, Invalid) and err.field:
+            if stays_open(err):
                 return _remapped(err, remap)
             return CLOSE
 
@@ -147,6 +148,12 @@ class ActionRun:
         if tk is None:
             return self.number
         return f"{tk.number}  {tk.title}  ({code_name('status', tk.status)})"
+
+
+def stays_open(e: StoreError) -> bool:
+    """A dialog stays open, with what was typed, for a field's error and for a fault of the
+    database (full disk, server gone): sent again once the fault clears, it goes through."""
+    return (isinstance(e, Invalid) and bool(e.field)) or isinstance(e, Fault)
 
 
 class _Stay(StoreError):
@@ -299,7 +306,7 @@ async def _dispatch(r: ActionRun) -> None:
             return STAY
         if e is None:
             return None
-        if isinstance(e, Invalid) and e.field:
+        if stays_open(e):
             return e
         return CLOSE
 
@@ -404,8 +411,8 @@ async def _run(r: ActionRun) -> None:
         r.fail(e)
     except Exception as e:  # a bug or a lost database must not take the console down
         log.exception("action %s on %s failed", r.action.name, r.number)
-        r.app.notify(t("desk.failed", reason=str(e).splitlines()[0][:200] if str(e) else type(e).__name__)
-                     + details_hint(), severity="error", timeout=15)
+        r.app.notify(t("desk.failed", reason=short(e)) + details_hint(), severity="error", timeout=15,
+                     markup=False)
 
 
 class TicketKeys:

@@ -134,6 +134,9 @@ class GridDeskApp(App[None]):
         self._schedule_minute()
 
     async def _startup(self) -> None:
+        if self.store.read_only:  # e.g. a copy on a read-only disk: reads work, writes are refused
+            self.notify(t("fault.opened_read_only", where=self.store.db.where), severity="warning",
+                        timeout=30, markup=False)
         try:
             await self._centre_name()
             await self.feed.start()

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from griddesk.store import config as config_mod
+from griddesk.store import faults
 from griddesk.store.actor import Actor
 from griddesk.store.calendar import WorkCalendar
 from griddesk.store.db import Database
@@ -49,6 +50,9 @@ class Store:
                 raise
             except Exception as e:  # connection refused, bad file, …
                 await db.dispose()
+                fault = faults.classify(e, db.where, db.path)
+                if fault is not None and fault.key not in ("fault.server_gone", "fault.gone"):
+                    raise fault from e  # a full disk, a damaged file: say that, not "cannot connect"
                 raise StoreError("error.db_unreachable", url=_safe_url(db.url), reason=_short(e)) from e
         return cls(db, settings, now or utcnow)
 
@@ -73,6 +77,11 @@ class Store:
                 raise NotFound("error.not_found_operator", login=login)
             raise StoreError("error.db_not_initialised", url=_safe_url(self.db.url))
         return Actor(op.login, op.name, Role(op.role), op.jurisdiction, op.id, op.unit_id)
+
+    @property
+    def read_only(self) -> bool:
+        """The database file cannot be written (its mode, a read-only disk): reads only."""
+        return self.db.read_only
 
     def calendar_warning(self) -> set[int]:
         """Years a deadline fell in that no holiday calendar covers (shown, never hidden)."""

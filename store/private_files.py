@@ -15,9 +15,10 @@ from typing import IO, Any
 MODE = 0o600
 
 
-def create(path: str | Path) -> None:
-    """Make `path` exist with mode 0600 (an existing file keeps its content, loses wider bits)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, MODE)
+def create(path: str | Path, truncate: bool = False) -> None:
+    """Make `path` exist with mode 0600 (an existing file keeps its content unless `truncate`,
+    and loses wider bits)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if truncate else 0), MODE)
     try:
         os.fchmod(fd, MODE)
     finally:

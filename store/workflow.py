@@ -230,7 +230,8 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
         raise Invalid("workflow.unknown_action", field="action", action=action, choices=" | ".join(ACTIONS))
     p = _clean(params)
     now = store.now()
-    async with store.db.session(write=True) as s:
+
+    async def work(s: AsyncSession) -> Outcome:  # again from the start after a PG deadlock
         tk, _ = await load_ticket(s, store, actor, number, lock=True)
         seen = await versions.check(s, store, tk, expected_version)
         try:
@@ -263,7 +264,9 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
                              "new": {"status": step.to_status, "version": seen + 1}})
         moments = [now] + [c.due_at for c in step.ticket.clocks if c.live]
         years = tuple(sorted(store.calendar.years_unknown(*moments)))
-    return Outcome(tk.number, str(action), str(step.from_status), str(step.to_status), seen + 1, now, years)
+        return Outcome(tk.number, str(action), str(step.from_status), str(step.to_status), seen + 1, now, years)
+
+    return await store.db.transact(work)
 
 
 async def load_ticket(s: AsyncSession, store: Store, actor: Actor, number: str, lock: bool) -> tuple[Ticket, Grid]:

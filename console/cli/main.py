@@ -34,7 +34,7 @@ from griddesk.store.i18n import t
 
 AREAS = [f"griddesk.console.cli.{name}" for name in
          ("demo", "tickets", "act", "roster", "supervise", "report", "wall", "info", "worker", "audit",
-          "init", "completion")]
+          "init", "backup", "completion")]
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 
@@ -56,6 +56,8 @@ class Ctx:
         if self._store is None:
             self._check_exists()
             self._store = await Store.open(self.args.db, self.settings)
+            if self._store.read_only:  # said once, on stderr: scripts' output stays clean
+                eprint(t("cli.note", message=t("fault.opened_read_only", where=self._store.db.where)))
         return self._store
 
     def _check_exists(self) -> None:

@@ -30,6 +30,7 @@ from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.footer import KeyFooter
 from griddesk.console.widgets.header import GridHeader
 from griddesk.store.errors import StoreError
+from griddesk.store.faults import short
 from griddesk.store.i18n import t
 
 if TYPE_CHECKING:
@@ -161,6 +162,6 @@ class GridScreen(Screen[None]):
             self.show()
         except Exception as e:  # the database went away: the next change or minute retries
             log.exception("%s read failed", self.ENTRY)
-            reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+            reason = short(e)  # the driver's line, not SQLAlchemy's [SQL: …] and link
             self.error = t(self.READ_FAILED_KEY, reason=reason)
             self.show()

@@ -31,6 +31,7 @@ from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.dialogs import DIALOG_CSS, STAY, hint
 from griddesk.store import places, workflow
 from griddesk.store.errors import StoreError
+from griddesk.store.faults import short
 from griddesk.store.i18n import code_name, t
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class DispatchDialog(ModalScreen[bool]):
             return
         except Exception as e:
             log.exception("unit proposals failed")
-            self._error(str(e) or type(e).__name__)
+            self._error(short(e))
             return
         self.proposals = proposals
         self.area_names = names
@@ -145,7 +146,7 @@ class DispatchDialog(ModalScreen[bool]):
             units.highlighted = min(keep or 0, len(self.proposals) - 1)
 
     def _error(self, text: str) -> None:
-        self.query_one("#dispatch-error", Static).update(text)
+        self.query_one("#dispatch-error", Static).update(Text(text))  # never markup: it may quote input
 
     # --- keys ------------------------------------------------------------------------------
 
@@ -192,7 +193,7 @@ class DispatchDialog(ModalScreen[bool]):
             problem = await self.submit(self.lead or "", tuple(self.co), note)
         except Exception as e:
             log.exception("dispatch failed")
-            self._error(str(e) or type(e).__name__)
+            self._error(short(e))
             return
         finally:
             self.busy = False

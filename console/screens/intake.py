@@ -41,6 +41,7 @@ from griddesk.console.widgets.dialogs import ConfirmDialog, error_reason
 from griddesk.store import pickers, tickets, workflow
 from griddesk.store.enums import Role, Source, Urgency
 from griddesk.store.errors import StoreError
+from griddesk.store.faults import short
 from griddesk.store.i18n import code_name, current, t
 
 log = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ class IntakeScreen(GridScreen):
         try:
             tickets.check_can_create(self.gd.actor)
         except StoreError as e:  # a unit or a wall screen: nothing to register here
-            self.gd.notify(e.message(), severity="error", timeout=8)
+            self.gd.notify(e.message(), severity="error", timeout=8, markup=False)
             self.app.call_later(self.gd.go_back)
             return
         for kind in ("matter", "grid"):
@@ -428,7 +429,7 @@ class IntakeScreen(GridScreen):
             self._set_error(field, error_reason(e))
             self.query_one(f"#f-{wid(field)}").focus()  # a text box, a choice bar or the tick box
         else:
-            self.query_one("#intake-error", Static).update(e.message())
+            self.query_one("#intake-error", Static).update(Text(e.message()))
 
     def _title(self) -> str:
         typed = self.value("title")
@@ -479,8 +480,7 @@ class IntakeScreen(GridScreen):
                 return
             except Exception as e:
                 log.exception("intake failed")
-                self.query_one("#intake-error", Static).update(
-                    t("desk.failed", reason=str(e).splitlines()[0][:200] if str(e) else type(e).__name__))
+                self.query_one("#intake-error", Static).update(Text(t("desk.failed", reason=short(e))))
                 return
         finally:
             self.busy = False

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import platformdirs
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -35,6 +36,7 @@ from griddesk.store import audit, escalation, formal_notice, permissions, privat
 from griddesk.store.actor import Actor
 from griddesk.store.enums import EscalationMode, Status
 from griddesk.store.errors import StoreError
+from griddesk.store.faults import short
 from griddesk.store.i18n import code_name, current, t
 from griddesk.store.views import TicketView
 
@@ -100,7 +102,7 @@ class Dialog(ModalScreen[Any]):
     def show_error(self, message: str | None) -> None:
         self.error = message
         box = self.query_one("#dlg-error", Static)
-        box.update(message or "")
+        box.update(Text(message or ""))  # never markup: it may quote input or the database
         box.display = bool(message)
 
     @on(Input.Changed)
@@ -141,7 +143,7 @@ class Dialog(ModalScreen[Any]):
             return
         except Exception as e:  # the database went away: say so, keep what was typed
             log.exception("dialog write failed")
-            reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+            reason = short(e)
             self.show_error(t("console.queue.read_failed", reason=reason))
             return
         finally:

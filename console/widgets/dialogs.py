@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -33,6 +34,7 @@ from textual.widgets.option_list import Option
 
 from griddesk.console.widgets import localize_bindings
 from griddesk.store.errors import StoreError
+from griddesk.store.faults import short
 from griddesk.store.i18n import t
 
 if TYPE_CHECKING:
@@ -200,10 +202,10 @@ class TextForm(ModalScreen[bool]):
         if e is None:
             return
         if e.field in {f.name for f in self.fields}:
-            self.query_one(f"#e-{e.field}", Static).update(error_reason(e))
+            self.query_one(f"#e-{e.field}", Static).update(Text(error_reason(e)))
             self.input(e.field).focus()
         else:
-            self.query_one("#form-error", Static).update(e.message())
+            self.query_one("#form-error", Static).update(Text(e.message()))
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
@@ -225,7 +227,7 @@ class TextForm(ModalScreen[bool]):
             problem = await self.submit(self.values())
         except Exception as e:  # a bug or a lost database: say so, keep what was typed
             log.exception("form submit failed")
-            self.query_one("#form-error", Static).update(str(e) or type(e).__name__)
+            self.query_one("#form-error", Static).update(Text(short(e)))
             return
         finally:
             self.busy = False

@@ -29,6 +29,7 @@ from griddesk.console.widgets.choice_bar import ChoiceBar, Choices
 from griddesk.console.widgets.dialogs import DIALOG_CSS, STAY, Field, error_reason, hint
 from griddesk.store import validation
 from griddesk.store.errors import Invalid, StoreError
+from griddesk.store.faults import short
 from griddesk.store.i18n import t
 
 log = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ class RosterForm(ModalScreen[Any]):
             result = e
         except Exception as e:  # a bug or a lost database: say so, keep what was typed
             log.exception("roster form submit failed")
-            self.query_one("#form-error", Static).update(Text(str(e) or type(e).__name__))
+            self.query_one("#form-error", Static).update(Text(short(e)))
             return
         finally:
             self.busy = False
