@@ -49,6 +49,7 @@ from griddesk.store import i18n, permissions, places, timefmt
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.counts import header_counts
+from griddesk.store.enums import Role
 from griddesk.store.i18n import t
 
 if TYPE_CHECKING:
@@ -56,6 +57,9 @@ if TYPE_CHECKING:
     from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
+
+# who the app holds while its login screen shows: no account, no jurisdiction ("-" covers no code)
+NOBODY = Actor("", "", Role.VIEWER, "-")
 
 STYLES = Path(__file__).parent / "styles"
 
@@ -76,27 +80,46 @@ class GridDeskApp(App[None]):
         Binding("ctrl+q", "quit", "console.key.quit", priority=True, show=False),
     ]
 
-    def __init__(self, store: Store, actor: Actor, lang: str = "zh", poll_interval: float = 0.5) -> None:
+    def __init__(self, store: Store, actor: Actor | None, lang: str = "zh", poll_interval: float = 0.5,
+                 login_hint: str | None = None) -> None:
+        """`actor` None: the console starts on its login screen (`login_hint` prefills it)."""
         i18n.set_lang(lang)
         super().__init__()
         self.store = store
-        self.actor = actor
+        self.signed_in = actor is not None
+        self.login_hint = login_hint
         self.poll_interval = poll_interval
         self.tz = ZoneInfo(store.settings.timezone)
-        self.header_state = HeaderState(operator=actor.name, role=t(f"role.{actor.role}"),
-                                        centre=actor.jurisdiction)
-        self.feed = ChangeFeed(store, actor)
-        self.poller = Poller(self, self.feed, poll_interval, self._on_news, self._on_feed_error)
-        self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
-        self.header_state.extra["escalations_key"] = escalations_label_key(actor)
+        self._for_actor(actor or NOBODY)
         self._counts = Coalesced(self._read_counts)
         self._minute_timer: Timer | None = None
         install_themes(self)
         self._localize()
 
+    def _for_actor(self, actor: Actor) -> None:
+        self.actor = actor
+        self.header_state = HeaderState(operator=actor.name, role=t(f"role.{actor.role}") if actor.login else "",
+                                        centre=actor.jurisdiction)
+        self.feed = ChangeFeed(self.store, actor)
+        self.poller = Poller(self, self.feed, self.poll_interval, self._on_news, self._on_feed_error)
+        self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
+        self.header_state.extra["escalations_key"] = escalations_label_key(actor)
+
+    def sign_in(self, actor: Actor) -> None:
+        """The login screen's success: the console of `actor` replaces it."""
+        self._for_actor(actor)
+        self.signed_in = True
+        self._tick_clock()
+        self.switch_screen(self.get_default_screen())
+        self.run_worker(self._startup(), group="startup", exit_on_error=False)
+
     # --- start ---------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
+        if not self.signed_in:
+            from griddesk.console.screens.login import LoginScreen
+
+            return LoginScreen(self.login_hint)
         if self.actor.read_only:  # a wall-screen account: the wall display and nothing else
             from griddesk.console.wall import WallScreen
 
@@ -107,13 +130,16 @@ class GridDeskApp(App[None]):
         return queue.factory("")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.signed_in:  # the login screen: nothing to reach before it
+            return action in ("quit", "help_quit", "toggle_language")
         # a read-only account has the wall: no command line, palette or screens to go to
         return not (self.actor.read_only and action not in ("quit", "help_quit"))
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._on_theme)
         self._tick_clock()
-        self.run_worker(self._startup(), group="startup", exit_on_error=False)
+        if self.signed_in:
+            self.run_worker(self._startup(), group="startup", exit_on_error=False)
         self._schedule_minute()
 
     async def _startup(self) -> None:
@@ -185,8 +211,9 @@ class GridDeskApp(App[None]):
         self._tick_clock()
         now = self.store.now()
         self.broadcast(lambda: MinuteTick(now))
-        self.run_worker(self.refresh_counts(), group="counts", exit_on_error=False)
-        self.alerts.ladder_soon()
+        if self.signed_in:
+            self.run_worker(self.refresh_counts(), group="counts", exit_on_error=False)
+            self.alerts.ladder_soon()
         self._schedule_minute()
 
     def _tick_clock(self) -> None:
@@ -319,8 +346,9 @@ class GridDeskApp(App[None]):
         lang = i18n.normalize(lang)
         i18n.set_lang(lang)
         self._localize()
-        self.header_state.role = t(f"role.{self.actor.role}")
-        self.run_worker(self._centre_name(), group="centre", exit_on_error=False)
+        if self.signed_in:
+            self.header_state.role = t(f"role.{self.actor.role}")
+            self.run_worker(self._centre_name(), group="centre", exit_on_error=False)
         self.sync_headers()
         self.broadcast(lambda: LanguageChanged(lang))
         self.refresh_bindings()

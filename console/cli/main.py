@@ -23,14 +23,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from griddesk.console import logs
-from griddesk.store import config, i18n
+from griddesk.store import config, i18n, identity
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
 
 AREAS = [f"griddesk.console.cli.{name}" for name in
-         ("demo", "tickets", "act", "roster", "supervise", "wall", "info", "completion")]
+         ("demo", "tickets", "act", "roster", "supervise", "wall", "info", "completion", "user", "login", "ssh",
+          "serve")]
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 
@@ -55,7 +56,7 @@ class Ctx:
 
     async def actor(self) -> Actor:
         if self._actor is None:
-            self._actor = await (await self.store()).actor(self.args.as_operator)
+            self._actor = await identity.cli_actor(await self.store(), self.args.as_operator)
         return self._actor
 
     async def close(self) -> None:
@@ -152,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return asyncio.run(run())
+    except (identity.AsRefused, identity.LoginRequired) as e:  # who is acting: a usage error
+        eprint(t("cli.error", message=e.message()))
+        return 2
     except StoreError as e:
         eprint(t("cli.error", message=e.message()))
         return 1
