@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 
 # who the app holds while its login screen shows: no account, no jurisdiction ("-" covers no code)
 NOBODY = Actor("", "", Role.VIEWER, "-")
+SIGNED_IN = "desk"  # the screen-stack mode a console enters from its login screen
 
 STYLES = Path(__file__).parent / "styles"
 
@@ -105,21 +106,24 @@ class GridDeskApp(App[None]):
         self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
         self.header_state.extra["escalations_key"] = escalations_label_key(actor)
 
-    def sign_in(self, actor: Actor) -> None:
-        """The login screen's success: the console of `actor` replaces it."""
+    def sign_in(self, actor: Actor | None) -> None:
+        """The login screen's answer: the console of `actor` replaces the blank screen under it."""
+        if actor is None:
+            return
         self._for_actor(actor)
         self.signed_in = True
         self._tick_clock()
-        self.switch_screen(self.get_default_screen())
+        # the console's own screen stack (a mode) whose root is the queue, as when started signed
+        # in; the login's stack (a blank screen) stays behind, never shown again
+        self.add_mode(SIGNED_IN, self.get_default_screen)
+        self.call_later(self.switch_mode, SIGNED_IN)
         self.run_worker(self._startup(), group="startup", exit_on_error=False)
 
     # --- start ---------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
-        if not self.signed_in:
-            from griddesk.console.screens.login import LoginScreen
-
-            return LoginScreen(self.login_hint)
+        if not self.signed_in:  # a blank screen under the login screen (on_mount pushes it)
+            return Screen()
         if self.actor.read_only:  # a wall-screen account: the wall display and nothing else
             from griddesk.console.wall import WallScreen
 
@@ -140,6 +144,10 @@ class GridDeskApp(App[None]):
         self._tick_clock()
         if self.signed_in:
             self.run_worker(self._startup(), group="startup", exit_on_error=False)
+        else:
+            from griddesk.console.screens.login import LoginScreen
+
+            self.push_screen(LoginScreen(self.login_hint), self.sign_in)
         self._schedule_minute()
 
     async def _startup(self) -> None:

@@ -18,13 +18,14 @@ from textual.widgets import Input, Label, Static
 from griddesk.console.messages import LanguageChanged
 from griddesk.store import accounts
 from griddesk.store.accounts import AccountLocked, LoginFailed
+from griddesk.store.actor import Actor
 from griddesk.store.i18n import t
 
 if TYPE_CHECKING:
     from griddesk.console.app import GridDeskApp
 
 
-class LoginScreen(Screen[None]):
+class LoginScreen(Screen[Actor | None]):
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }
     LoginScreen #login-box { width: 60; height: auto; border: round $primary; padding: 1 2; }
@@ -51,13 +52,15 @@ class LoginScreen(Screen[None]):
         with Center(), Vertical(id="login-box"):
             yield Static(t("accounts.login.title"), id="login-title")
             yield Label(t("accounts.login.login"), classes="login-label", id="login-label")
-            yield Input(value=self.hint or "", id="login-name", max_length=32)
+            yield Input(id="login-name", max_length=32)
             yield Label(t("accounts.login.password"), classes="login-label", id="password-label")
             yield Input(password=True, id="login-password", max_length=256)
             yield Static("", id="login-error")
             yield Static(t("accounts.login.keys"), id="login-hint")
 
     def on_mount(self) -> None:
+        if self.hint:  # set here, not in compose: an Input's value wants the screen on the stack
+            self.query_one("#login-name", Input).value = self.hint
         self.query_one("#login-password" if self.hint else "#login-name", Input).focus()
 
     def on_language_changed(self, message: LanguageChanged) -> None:
@@ -99,4 +102,4 @@ class LoginScreen(Screen[None]):
             return
         finally:
             self.busy = False
-        self.gd.sign_in(actor)
+        self.dismiss(actor)  # the app's sign_in takes it from here
