@@ -7,7 +7,7 @@ a locked account says until when. Ctrl+L switches Chinese / English here too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,7 +22,7 @@ from griddesk.store.actor import Actor
 from griddesk.store.i18n import t
 
 if TYPE_CHECKING:
-    from griddesk.console.app import GridDeskApp
+    from griddesk.console.shell import Shell
 
 
 class LoginScreen(Screen[Actor | None]):
@@ -42,11 +42,8 @@ class LoginScreen(Screen[Actor | None]):
         self.error = ""  # the message shown (tests read it)
 
     @property
-    def gd(self) -> GridDeskApp:
-        from griddesk.console.app import GridDeskApp
-
-        assert isinstance(self.app, GridDeskApp)
-        return self.app
+    def gd(self) -> Shell:
+        return cast("Shell", self.app)
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):

@@ -23,7 +23,6 @@ from griddesk.store.context import Store
 from griddesk.store.enums import Role
 from griddesk.store.errors import Invalid, NotAllowed, NotFound
 from griddesk.store.models import AuditEntry, LoginToken, Operator
-from tests.conftest import fixed_now, open_store
 from tests.fixtures_town import COUNTY, TOWN, Town
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
