@@ -40,9 +40,12 @@ async def test_user_commands_as_the_administrator(town: Town, cli: Callable[...,
                   "--password-stdin", login="admin")
     assert r.code == 0, r.err
     assert "已添加账号 county02（坐席员）" in r.out
-    r = await cli("user", "add", "x1", "--name", "某", "--role", "operator", "--jurisdiction", "999999",
+    r = await cli("user", "add", "x1", "--name", "某", "--role", "operator", "--jurisdiction", "450502999",
                   login="admin")
-    assert r.code == 2 and r.err.count("\n") == 1 and "999999" in r.err and "Traceback" not in r.err
+    assert r.code == 2 and r.err.count("\n") == 1 and "450502999" in r.err and "Traceback" not in r.err
+    r = await cli("user", "add", "x1", "--name", "某", "--role", "operator", "--jurisdiction", "450503",
+                  login="admin")  # another county: not this administrator's to give
+    assert r.code == 1 and "不在你的管辖范围内" in r.err
     stdin("short\n")
     r = await cli("user", "add", "x2", "--name", "某", "--role", "operator", "--jurisdiction", "450502005",
                   "--password-stdin", login="admin")
