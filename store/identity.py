@@ -31,6 +31,7 @@ from sqlalchemy import delete, select
 from griddesk.store import accounts, paths, records
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
+from griddesk.store.demo_mark import is_demo
 from griddesk.store.enums import Role
 from griddesk.store.errors import StoreError
 from griddesk.store.models import LoginToken, Operator
@@ -87,10 +88,6 @@ def ssh_fingerprints(env: Mapping[str, str]) -> list[str]:
     return out
 
 
-async def is_demo(store: Store) -> bool:
-    from griddesk.store.demo.build import is_demo as built_by_demo  # the demo's own marker
-
-    return await built_by_demo(store)
 
 
 # --- tokens -------------------------------------------------------------------------------------
