@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 
 class LoginScreen(Screen[Actor | None]):
+    BINDINGS = [Binding("enter", "enter", show=False, priority=True)]
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }
     LoginScreen #login-box { width: 60; height: auto; border: round $primary; padding: 1 2; }
@@ -71,11 +72,14 @@ class LoginScreen(Screen[Actor | None]):
         self.error = text
         self.query_one("#login-error", Static).update(text)
 
-    @on(Input.Submitted, "#login-name")
-    def _to_password(self) -> None:
-        self.query_one("#login-password", Input).focus()
+    def action_enter(self) -> None:
+        # a priority binding, run in the app's own turn: keys typed (or pasted) right after Enter
+        # already go to the field it moved to
+        if self.focused is self.query_one("#login-name", Input):
+            self.query_one("#login-password", Input).focus()
+        else:
+            self._submit()
 
-    @on(Input.Submitted, "#login-password")
     def _submit(self) -> None:
         name = self.query_one("#login-name", Input).value.strip()
         password = self.query_one("#login-password", Input).value
