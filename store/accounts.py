@@ -300,8 +300,12 @@ async def authenticate(store: Store, login: str, password: str, *, via: str = "c
     now = store.now()
     locked: datetime | None = None
     actor: Actor | None = None
+    try:
+        login = check_login(login)
+    except Invalid:  # cannot be anyone's (and is not written anywhere as it came)
+        login = "?"
     async with store.db.session(write=True) as s:
-        op = await _row(s, login) if login else None
+        op = await _row(s, login)
         if op is not None and op.locked_until is not None and op.locked_until > now:
             locked = op.locked_until
             _verify(None, password)  # the same time as any other answer
@@ -322,7 +326,7 @@ async def authenticate(store: Store, login: str, password: str, *, via: str = "c
                     op.failed_logins = 0
                     op.locked_until = locked = now + timedelta(minutes=settings.lockout_minutes)
             detail = {"via": via, "locked": locked is not None}
-            await records.audit(s, system(), "login_failed", "operator", (login or "")[:64], now, detail)
+            await records.audit(s, system(), "login_failed", "operator", login, now, detail)
     if locked is not None:
         until = timefmt.local(locked, ZoneInfo(store.settings.timezone), "%H:%M")
         raise AccountLocked("accounts.error.locked", until=until, minutes=settings.lockout_minutes)

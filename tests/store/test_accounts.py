@@ -293,6 +293,22 @@ async def test_any_login_and_password_is_refused_cleanly(town: Town, login: str,
         pass
 
 
+@settings(max_examples=50, deadline=None)
+@given(data=st.dictionaries(st.sampled_from(["max_failed_logins", "lockout_minutes", "token_hours",
+                                             "require_password", "os_users", "ssh_keys"]),
+                            st.one_of(st.integers(-3, 100), st.booleans(), st.text(max_size=5),
+                                      st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=2),
+                                      st.lists(st.integers(), max_size=2))))
+def test_any_accounts_table_is_taken_or_refused_by_name(data: dict[str, object]) -> None:
+    try:
+        got = parse({"accounts": data}).accounts
+    except Invalid as e:
+        assert "accounts." in e.message()
+        return
+    for key, value in data.items():
+        assert getattr(got, key) == value
+
+
 async def test_lock_out_on_postgresql(pg_town: Town) -> None:
     _tuned(pg_town.store, max_failed_logins=2)
     await _with_password(pg_town)
