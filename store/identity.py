@@ -212,8 +212,9 @@ async def resolve(store: Store, as_login: str | None = None, *, env: Mapping[str
 
 
 async def _first_run(store: Store) -> None:
-    """An empty database's first run: make the administrator and say how to go on."""
-    if await accounts.first_run(store):
+    """An empty database's first run: make the administrator and say how to go on — again on
+    every start until some account has a password (until then nobody could log in)."""
+    if await accounts.first_run(store) or await accounts.bootstrap_open(store):
         from sqlalchemy.engine import make_url
 
         url = make_url(store.db.url).render_as_string(hide_password=True)
@@ -230,8 +231,9 @@ async def console_identity(store: Store, as_login: str | None = None) -> Identit
 
 async def cli_actor(store: Store, as_login: str | None = None) -> Actor:
     """The CLI's account: resolved, or `LoginRequired` telling how to log in."""
-    found = await console_identity(store, as_login)
+    found = await resolve(store, as_login)
     if found.actor is None:
+        await accounts.first_run(store)
         key = "accounts.error.set_first_password" if await accounts.bootstrap_open(store) else \
             "accounts.error.login_required"
         raise LoginRequired(key, login=accounts.FIRST_ADMIN)
