@@ -55,6 +55,7 @@ from griddesk.store import i18n, permissions, places, timefmt
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.counts import header_counts
+from griddesk.store.enums import Role
 from griddesk.store.i18n import t
 
 if TYPE_CHECKING:
@@ -62,6 +63,10 @@ if TYPE_CHECKING:
     from griddesk.console.shell import Shell
 
 log = logging.getLogger(__name__)
+
+# who the app holds while its login screen shows: no account, no jurisdiction ("-" covers no code)
+NOBODY = Actor("", "", Role.VIEWER, "-")
+SIGNED_IN = "desk"  # the screen-stack mode a console enters from its login screen
 
 STYLES = Path(__file__).parent / "styles"
 
@@ -83,20 +88,18 @@ class GridDeskApp(App[None]):
         Binding("ctrl+q", "quit", "console.key.quit", priority=True, show=False),
     ]
 
-    def __init__(self, store: Store, actor: Actor, lang: str = "zh", poll_interval: float = 0.5) -> None:
+    def __init__(self, store: Store, actor: Actor | None, lang: str = "zh", poll_interval: float = 0.5,
+                 login_hint: str | None = None) -> None:
+        """`actor` None: the console starts on its login screen (`login_hint` prefills it)."""
         i18n.set_lang(lang)
         guard_strips()  # no control character from the database reaches the terminal
         super().__init__()
         self.store = store
-        self.actor = actor
+        self.signed_in = actor is not None
+        self.login_hint = login_hint
         self.poll_interval = poll_interval
         self.tz = ZoneInfo(store.settings.timezone)
-        self.header_state = HeaderState(operator=actor.name, role=t(f"role.{actor.role}"),
-                                        centre=actor.jurisdiction)
-        self.feed = ChangeFeed(store, actor)
-        self.poller = Poller(self, self.feed, poll_interval, self._on_news, self._on_feed_error)
-        self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
-        self.header_state.extra["escalations_key"] = escalations_label_key(actor)
+        self._for_actor(actor or NOBODY)
         self._counts = Coalesced(self._read_counts)
         self._minute_timer: Timer | None = None
         self.typeahead = Typeahead(self, super().on_event)
@@ -104,9 +107,33 @@ class GridDeskApp(App[None]):
         install_themes(self)
         self._localize()
 
+    def _for_actor(self, actor: Actor) -> None:
+        self.actor = actor
+        self.header_state = HeaderState(operator=actor.name, role=t(f"role.{actor.role}") if actor.login else "",
+                                        centre=actor.jurisdiction)
+        self.feed = ChangeFeed(self.store, actor)
+        self.poller = Poller(self, self.feed, self.poll_interval, self._on_news, self._on_feed_error)
+        self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
+        self.header_state.extra["escalations_key"] = escalations_label_key(actor)
+
+    def sign_in(self, actor: Actor | None) -> None:
+        """The login screen's answer: the console of `actor` replaces the blank screen under it."""
+        if actor is None:
+            return
+        self._for_actor(actor)
+        self.signed_in = True
+        self._tick_clock()
+        # the console's own screen stack (a mode) whose root is the queue, as when started signed
+        # in; the login's stack (a blank screen) stays behind, never shown again
+        self.add_mode(SIGNED_IN, self.get_default_screen)
+        self.call_later(self.switch_mode, SIGNED_IN)
+        self.run_worker(self._startup(), group="startup", exit_on_error=False)
+
     # --- start ---------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[Any]:
+        if not self.signed_in:  # a blank screen under the login screen (on_mount pushes it)
+            return Screen()
         if self.actor.read_only:  # a wall-screen account: the wall display and nothing else
             from griddesk.console.wall import WallScreen
 
@@ -117,6 +144,8 @@ class GridDeskApp(App[None]):
         return queue.factory("")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.signed_in:  # the login screen: nothing to reach before it
+            return action in ("quit", "help_quit", "toggle_language")
         # a read-only account has the wall: no command line, palette or screens to go to
         return not (self.actor.read_only and action not in ("quit", "help_quit"))
 
@@ -130,7 +159,12 @@ class GridDeskApp(App[None]):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._on_theme)
         self._tick_clock()
-        self.run_worker(self._startup(), group="startup", exit_on_error=False)
+        if self.signed_in:
+            self.run_worker(self._startup(), group="startup", exit_on_error=False)
+        else:
+            from griddesk.console.screens.login import LoginScreen
+
+            self.push_screen(LoginScreen(self.login_hint), self.sign_in)
         self._schedule_minute()
 
     async def _startup(self) -> None:
@@ -205,8 +239,9 @@ class GridDeskApp(App[None]):
         self._tick_clock()
         now = self.store.now()
         self.broadcast(lambda: MinuteTick(now))
-        self.run_worker(self.refresh_counts(), group="counts", exit_on_error=False)
-        self.alerts.ladder_soon()
+        if self.signed_in:
+            self.run_worker(self.refresh_counts(), group="counts", exit_on_error=False)
+            self.alerts.ladder_soon()
         self._schedule_minute()
 
     def _tick_clock(self) -> None:
@@ -342,8 +377,9 @@ class GridDeskApp(App[None]):
         lang = i18n.normalize(lang)
         i18n.set_lang(lang)
         self._localize()
-        self.header_state.role = t(f"role.{self.actor.role}")
-        self.run_worker(self._centre_name(), group="centre", exit_on_error=False)
+        if self.signed_in:
+            self.header_state.role = t(f"role.{self.actor.role}")
+            self.run_worker(self._centre_name(), group="centre", exit_on_error=False)
         self.sync_headers()
         self.broadcast(lambda: LanguageChanged(lang))
         self.refresh_bindings()

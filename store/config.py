@@ -51,6 +51,8 @@ class Settings:
     shift_start_hour: int = 8  # shifts start at this local hour and every shift_hours after
     shift_hours: int = 12
     extra: dict[str, Any] = field(default_factory=dict)  # always empty: unknown keys are refused
+    # `[accounts]`: lock-out, login tokens and who the OS / SSH user is (store.identity)
+    accounts: AccountSettings = field(default_factory=lambda: AccountSettings())
 
 
 def _parse_time(key: str, value: Any) -> time:
@@ -121,7 +123,7 @@ def _check_timezone(value: str, source: str) -> None:
 def parse(data: dict[str, Any], source: str = "config.toml") -> Settings:
     """Settings from a config file's table; an unknown key, a wrong type or an out-of-range
     value raises `Invalid` naming the key and the reason (never a silent default)."""
-    known = {f.name for f in fields(Settings)} - {"work_periods", "extra"}
+    known = {f.name for f in fields(Settings)} - {"work_periods", "extra", "accounts"}
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         if key == "work_hours":
@@ -138,6 +140,8 @@ def parse(data: dict[str, Any], source: str = "config.toml") -> Settings:
                     raise Invalid("error.config_value", key=key, reason="HH:MM-HH:MM", source=source)
                 periods.append((start, end))
             kwargs["work_periods"] = tuple(periods)
+        elif key == "accounts":
+            kwargs["accounts"] = parse_accounts(value, source)
         elif key in known:
             default = getattr(Settings, key, None)
             expected = type(default) if default is not None else str
@@ -198,3 +202,54 @@ def database(explicit: str | None, settings: Settings) -> DatabaseChoice:
     value = value or default_url()
     url = normalize_url(value)
     return DatabaseChoice(make_url(url).render_as_string(hide_password=True), source, sqlite_path(url))
+
+
+# --- [accounts] ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """`[accounts]` in config.toml.
+
+    max_failed_logins = 5       # wrong passwords in a row before the account locks
+    lockout_minutes = 15        # how long it stays locked
+    token_hours = 12            # how long a `griddesk login` lasts
+    require_password = false    # true: an OS user / SSH key mapping still asks the password
+    os_users = { root = "admin" }               # OS (or SSH) user -> account login
+    ssh_keys = { "SHA256:..." = "county01" }    # SSH key fingerprint -> account login
+    """
+
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    token_hours: int = 12
+    require_password: bool = False
+    os_users: dict[str, str] = field(default_factory=dict)
+    ssh_keys: dict[str, str] = field(default_factory=dict)
+
+
+def parse_accounts(data: Any, source: str) -> AccountSettings:
+    if not isinstance(data, dict):
+        raise Invalid("error.config_type", key="accounts", expected="table", source=source)
+    kwargs: dict[str, Any] = {}
+    for f in fields(AccountSettings):
+        if f.name not in data:
+            continue
+        value, key = data[f.name], f"accounts.{f.name}"
+        if f.name in ("os_users", "ssh_keys"):
+            if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and v
+                                                      for k, v in value.items()):
+                raise Invalid("error.config_type", key=key, expected="{ name = \"login\" }", source=source)
+            kwargs[f.name] = dict(value)
+        elif f.name == "require_password":
+            if not isinstance(value, bool):
+                raise Invalid("error.config_type", key=key, expected="bool", source=source)
+            kwargs[f.name] = value
+        else:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise Invalid("error.config_type", key=key, expected="int >= 1", source=source)
+            kwargs[f.name] = value
+    unknown = sorted(set(data) - {f.name for f in fields(AccountSettings)})
+    if unknown:
+        raise Invalid("error.config_value", key=f"accounts.{unknown[0]}",
+                      reason=", ".join(f.name for f in fields(AccountSettings)), source=source)
+    return AccountSettings(**kwargs)

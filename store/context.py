@@ -66,7 +66,8 @@ class Store:
         await self.db.dispose()
 
     async def actor(self, login: str | None = None) -> Actor:
-        """The acting operator: by login, else the configured one, else the first operator."""
+        """The operator by login, else the configured one, else the first operator. Who is at the
+        keyboard is `store.identity.resolve`'s to say (it calls this for `--as` and the demo)."""
         login = login or self.settings.operator
         async with self.db.session() as s:
             q = select(Operator).where(Operator.active.is_(True))
@@ -76,7 +77,8 @@ class Store:
             if login:
                 raise NotFound("error.not_found_operator", login=login)
             raise StoreError("error.db_not_initialised", url=_safe_url(self.db.url))
-        return Actor(op.login, op.name, Role(op.role), op.jurisdiction, op.id, op.unit_id)
+        # no jurisdiction: the first run's administrator, over the whole database
+        return Actor(op.login, op.name, Role(op.role), op.jurisdiction or "", op.id, op.unit_id)
 
     @property
     def read_only(self) -> bool:

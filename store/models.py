@@ -419,12 +419,29 @@ class Operator(Base):
     login: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(16))
-    jurisdiction: Mapped[str] = mapped_column(ForeignKey("areas.code"))  # division code
+    # division code; NULL only for an administrator over the whole database (the first run's)
+    jurisdiction: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # for role "unit"
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     lang: Mapped[str | None] = mapped_column(String(8))
     bell: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # store.accounts: an argon2id hash only, never the password; NULL = no password set yet
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginToken(Base):
+    """`griddesk login`: the token itself is in the user's file; here only its SHA-256."""
+
+    __tablename__ = "login_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):

@@ -59,6 +59,22 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     i18n.set_lang("zh")
 
 
+def map_machine_admin(login: str = "admin") -> Path:
+    """config.toml maps this OS user to the account `login` (the test town's administrator):
+    `--as` on a database that is not the demo's is honoured only for such a user."""
+    from griddesk.store import identity, paths
+
+    path = paths.config_file()
+    path.write_text(f'[accounts]\nos_users = {{ "{identity.os_user()}" = "{login}" }}\n', encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def machine_admin() -> Path:
+    """This OS user is the test town's administrator (see `map_machine_admin`)."""
+    return map_machine_admin()
+
+
 def fixed_now(at: datetime) -> Callable[[], datetime]:
     return lambda: at
 

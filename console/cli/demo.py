@@ -20,7 +20,7 @@ from typing import Any
 from griddesk.console.cli import output
 from griddesk.console.cli.tickets import global_options
 from griddesk.store import config, demo, paths
-from griddesk.store.errors import Invalid, NotFound, StoreError
+from griddesk.store.errors import Invalid, NotFound
 from griddesk.store.i18n import t
 
 DEFAULT_RATE = 0.3
@@ -283,22 +283,16 @@ async def run_feed(ctx: Any, args: argparse.Namespace) -> int:
 
 
 async def open_console(ctx: Any, args: argparse.Namespace) -> int:
-    """Open the console on the chosen database as the chosen (or first) operator."""
-    store = await ctx.store()
-    try:
-        actor = await ctx.actor()
-    except StoreError as e:
-        if e.key != "error.db_not_initialised":
-            raise
-        eprint(e.message())
+    """Open the console on the chosen database: as the account already known, else on the
+    login screen (console.cli.login.start_console)."""
+    from griddesk.console.cli.login import start_console
+
+    rc = await start_console(ctx)
+    if rc == 1:  # an empty database: the demo may be elsewhere
         demo_db = paths.demo_db()
         if not (ctx.args.db or os.environ.get(config.DB_ENV)) and demo_db.exists():
             eprint(t("demo.cli.demo_exists", db=str(demo_db)))
-        return 1
-    from griddesk.console.app import GridDeskApp
-
-    await GridDeskApp(store=store, actor=actor, lang=ctx.lang).run_async()
-    return 0
+    return rc
 
 
 # the demo's builders may create the database they are pointed at (console/cli/main.py Ctx)

@@ -26,7 +26,7 @@ from typing import Any
 
 from griddesk.console import logs
 from griddesk.console.cli import output
-from griddesk.store import config, i18n
+from griddesk.store import config, i18n, identity
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.errors import Invalid, StoreError
@@ -34,7 +34,7 @@ from griddesk.store.i18n import t
 
 AREAS = [f"griddesk.console.cli.{name}" for name in
          ("demo", "tickets", "act", "roster", "supervise", "report", "wall", "info", "worker", "audit",
-          "init", "backup", "completion")]
+          "init", "backup", "user", "login", "ssh", "serve", "completion")]
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 
@@ -71,7 +71,7 @@ class Ctx:
 
     async def actor(self) -> Actor:
         if self._actor is None:
-            self._actor = await (await self.store()).actor(self.args.as_operator)
+            self._actor = await identity.cli_actor(await self.store(), self.args.as_operator)
         return self._actor
 
     async def close(self) -> None:
@@ -184,7 +184,7 @@ def _main(argv: list[str]) -> int:
 
     try:
         return asyncio.run(run())
-    except Invalid as e:  # bad input that reached here (a missing --db file): usage, exit 2
+    except (Invalid, identity.AsRefused, identity.LoginRequired) as e:  # bad input or who is acting: usage
         eprint(t("cli.error", message=e.message()))
         return 2
     except StoreError as e:

@@ -22,13 +22,13 @@ from griddesk.store.demo.draws import _Rng
 from griddesk.store.demo.history import _forced, _History, _schedule
 from griddesk.store.demo.places import DEFAULT_TOWN, division
 from griddesk.store.demo.town import _Town
+from griddesk.store.demo_mark import DEMO_MARK, is_demo
 from griddesk.store.enums import (
     Status,
 )
 from griddesk.store.errors import Conflict, Invalid
 from griddesk.store.models import (
     Area,
-    AuditEntry,
     Base,
     Change,
     Counter,
@@ -72,7 +72,6 @@ def _bulk_gc() -> Iterator[None]:
 
 MAX_TICKETS = 2_000_000
 MAX_DAYS = 3650
-DEMO_MARK = "demo.build"  # the audit action that marks a database as a demo
 
 
 @dataclass
@@ -98,13 +97,6 @@ async def is_empty(store: Store) -> bool:
             if (await s.execute(select(func.count()).select_from(model))).scalar_one():
                 return False
     return True
-
-
-async def is_demo(store: Store) -> bool:
-    """Whether the demo built this database (so rebuilding it loses nothing of anyone's)."""
-    async with store.db.session() as s:
-        q = select(func.count()).select_from(AuditEntry).where(AuditEntry.action == DEMO_MARK)
-        return bool((await s.execute(q)).scalar_one())
 
 
 async def wipe(store: Store) -> None:

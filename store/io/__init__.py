@@ -3,9 +3,10 @@
     result = await store.io.import_file(store, actor, "grids", "grids.csv", progress=cb)
     count = await store.io.export_file(store, actor, "people", "people.xlsx")
 
-Kinds: areas, grids, people, assignments, units, matters, a module each under store.io saying what
-each column is and how rows are matched by natural key (store.io.base holds what they share,
-store.io.runner runs them). A file is checked whole before anything is written: either every
+Kinds: areas, grids, people, assignments, units, matters, accounts (no password hashes), a module
+each under store.io saying what each column is and how rows are matched by natural key
+(store.io.base holds what they share, store.io.runner runs them). A file is checked whole before
+anything is written: either every
 row goes in, in one transaction, or nothing does and `store.errors.ImportProblems` lists
 (row, column, reason) for every problem. An applied import is a batch (store.io.batches) that
 `undo` puts back; `dry_run` shows the same changes and writes nothing.

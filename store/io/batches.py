@@ -134,7 +134,9 @@ async def snapshot(s: AsyncSession, tables: tuple[str, ...]) -> Snapshot:
         table = _table(name)
         # in key order: a parent area's code sorts before its children's, so undo can delete
         # inserted rows in the reverse order (children first)
-        rows = (await s.execute(select(table).order_by(*table.primary_key.columns))).mappings().all()
+        # never a secret (an account's password hash): imports do not write them, undo leaves them
+        cols = [c for c in table.columns if c.name not in records.SECRET_FIELDS]
+        rows = (await s.execute(select(*cols).order_by(*table.primary_key.columns))).mappings().all()
         out[name] = {_pk(table, dict(r)): {k: encode(v) for k, v in r.items()} for r in rows}
     return out
 
@@ -206,6 +208,8 @@ class Labels:
         match table:
             case "areas" | "grids" | "units" | "matters":
                 return str(row["code"])
+            case "operators":
+                return str(row["login"])
             case "people":
                 return person_key(row["name"], row["phone"], row["area_code"], row.get("id_number"))
             case "grid_assignments":

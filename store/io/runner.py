@@ -12,6 +12,7 @@ from griddesk.store.enums import ChangeReason
 from griddesk.store.errors import ImportProblems, Invalid
 from griddesk.store.i18n import t
 from griddesk.store.io import batches
+from griddesk.store.io.accounts import Accounts
 from griddesk.store.io.areas import Areas
 from griddesk.store.io.assignments import Assignments
 from griddesk.store.io.base import Col, Job, Kind, Row, mask_export, norm
@@ -24,7 +25,7 @@ from griddesk.store.io.units import Units
 from griddesk.store.roster.common import check_writer, checked_choice, today
 
 # a fresh instance per import: an import keeps what it loaded on the instance
-KINDS: dict[str, type[Kind]] = {k.name: k for k in (Areas, Grids, People, Assignments, Units, Matters)}
+KINDS: dict[str, type[Kind]] = {k.name: k for k in (Areas, Grids, People, Assignments, Units, Matters, Accounts)}
 
 
 def map_header(kind: Kind, header: list[str], header_row: int) -> tuple[dict[int, Col], list[tuple[int, str, str]]]:

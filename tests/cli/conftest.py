@@ -24,7 +24,8 @@ class Run:
 
 
 @pytest.fixture
-def cli(db_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Awaitable[Run]]:
+def cli(db_path: Path, capsys: pytest.CaptureFixture[str], machine_admin: Path) -> Callable[..., Awaitable[Run]]:
+    # the test town is not a demo database: `--as` needs this OS user mapped to its administrator
     async def run(*argv: str, login: str = "op01", lang: str = "zh") -> Run:
         capsys.readouterr()
         full = ["--db", str(db_path), "--lang", lang, "--as", login, *argv]

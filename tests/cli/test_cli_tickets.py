@@ -305,7 +305,8 @@ def test_demo_init_validates_its_options(capsys, monkeypatch, tmp_path: Path) ->
     assert not Path(path).exists() or Path(path).stat().st_size < 200_000  # nothing built
 
 
-def test_fresh_never_deletes_a_real_database(capsys, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_fresh_never_deletes_a_real_database(capsys, monkeypatch, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                             machine_admin: Path) -> None:
     path = tmp_path / "real.db"
 
     async def real() -> None:

@@ -91,7 +91,8 @@ async def test_a_crossing_rings_once_and_a_restart_does_not_ring_again(tmp_path:
         await again.close()
 
 
-async def test_an_emergency_from_another_process_rings_and_shows(db_path: Path, town: Town) -> None:
+async def test_an_emergency_from_another_process_rings_and_shows(db_path: Path, town: Town,
+                                                                 machine_admin: Path) -> None:
     app = counting(town.store, town.operator, interval=60.0)  # only the change feed can bring it
     async with app.run_test(size=(100, 30)) as pilot:
         await checked(pilot, app)

@@ -149,6 +149,9 @@ def _cli_available() -> bool:
 
 
 async def _write_from_another_process(db: Path, town: Town) -> str:
+    from tests.conftest import map_machine_admin
+
+    map_machine_admin()  # `--as` on the test town (not a demo database)
     data = town.ticket(title="另一进程写入的工单", address="冠头岭路8号")
     if _cli_available():
         argv = [sys.executable, "-m", "griddesk.console.cli", "--db", str(db), "--as", "op02", "ticket", "add", "-"]

@@ -408,7 +408,8 @@ async def test_the_same_roster_on_both_backends(any_store: Store, tmp_path: Path
     assert await matters.admitted_on_date(store, ADMIN, date(2026, 1, 1)) == []
 
 
-def test_the_cli_imports_exports_and_names_every_bad_row(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_imports_exports_and_names_every_bad_row(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        machine_admin: Path) -> None:
     from griddesk.console.cli.main import main
     from tests.conftest import open_store, run
     from tests.fixtures_town import seed

@@ -1,7 +1,7 @@
 """audit_log: hash chain (prev_hash, hash), existing entries chained in id order
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-28
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from griddesk.store import models
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
