@@ -20,7 +20,8 @@ from griddesk.store.urgent import UrgentRow
 
 class UrgentBand(Static):
     DEFAULT_CSS = """
-    UrgentBand { height: auto; max-height: 8; padding: 0 1; display: none; }
+    UrgentBand { height: auto; max-height: 8; padding: 0 1; display: none;
+                 text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, jurisdiction: str, **kw: object) -> None:
