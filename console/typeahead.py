@@ -19,9 +19,10 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events
+from textual.widget import Widget
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -34,7 +35,7 @@ POLL = 0.01  # seconds between readiness checks while keys are held
 Deliver = Callable[[events.Event], Awaitable[None]]
 
 
-def screen_settled(app: App[object], reads: bool = True) -> bool:
+def screen_settled(app: App[Any], reads: bool = True) -> bool:
     """Whether the current screen has taken in everything sent to it so far (and, with
     `reads`, is not in the middle of a read)."""
     try:
@@ -43,7 +44,7 @@ def screen_settled(app: App[object], reads: bool = True) -> bool:
         return False
     if not screen.is_mounted or (reads and getattr(screen, "typeahead_busy", False)):
         return False
-    for node in screen.walk_children(with_self=False):
+    for node in screen.walk_children(Widget, with_self=False):
         if not node.is_mounted or not node._message_queue.empty():
             return False
     return screen._message_queue.empty()
@@ -52,7 +53,7 @@ def screen_settled(app: App[object], reads: bool = True) -> bool:
 class Typeahead:
     """Held input events of one app; `offer` decides, `deliver` is the app's own dispatch."""
 
-    def __init__(self, app: App[object], deliver: Deliver) -> None:
+    def __init__(self, app: App[Any], deliver: Deliver) -> None:
         self.app = app
         self.deliver = deliver
         self.held: deque[events.Event] = deque()
