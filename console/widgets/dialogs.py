@@ -143,6 +143,23 @@ STAY = _Sentinel("STAY")  # stay open and say nothing (the operator declined a c
 Submit = Callable[[dict[str, str | None]], Awaitable["StoreError | _Sentinel | None"]]
 
 
+HINT_KEY = "desk.dialog.hint"  # one wording of the dialog rule for every dialog and form
+
+
+def leave(screen: ModalScreen[Any], typed: bool, close: Callable[[], None]) -> None:
+    """Esc on a dialog: close at once when nothing was typed, else ask first (typed text is
+    never dropped by a stray key)."""
+    if not typed:
+        close()
+        return
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            close()
+
+    screen.app.push_screen(ConfirmDialog(t("desk.dialog.cancel"), t("desk.dialog.discard")), answered)
+
+
 class TextForm(ModalScreen[bool]):
     """Text fields and a submit coroutine; dismissed True when the submit succeeded."""
 
@@ -175,8 +192,7 @@ class TextForm(ModalScreen[bool]):
                     yield Input(value=f.value, placeholder=f.placeholder, id=f"f-{f.name}")
                     yield Static("", id=f"e-{f.name}", classes="gd-field-error")
             yield Static("", id="form-error", classes="gd-dialog-error")
-            yield Static(hint(("Enter", t("desk.dialog.next")), ("ctrl+s", t("desk.dialog.submit")),
-                              ("Esc", t("desk.dialog.cancel"))), classes="gd-dialog-hint")
+            yield Static(t(HINT_KEY), classes="gd-dialog-hint")
 
     def on_mount(self) -> None:
         localize_bindings(self)
@@ -237,7 +253,8 @@ class TextForm(ModalScreen[bool]):
         self.dismiss(problem is None)
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        typed = any((self.input(f.name).value or "") != (f.value or "") for f in self.fields)
+        leave(self, typed, lambda: self.dismiss(False))
 
 
 # --- confirmation --------------------------------------------------------------------------------
