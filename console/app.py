@@ -50,7 +50,7 @@ from griddesk.console.theming import install_themes
 from griddesk.console.typeahead import Typeahead
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.header import GridHeader, HeaderState, escalations_label_key
-from griddesk.store import i18n, permissions, places, timefmt
+from griddesk.store import i18n, permissions, places, timefmt, user_state
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.counts import header_counts
@@ -72,14 +72,15 @@ class GridDeskApp(App[None]):
                  "overdue.tcss", "wall.tcss")]
     COMMANDS = {ScreenCommands, ActionCommands}
     BINDINGS = [
-        Binding("question_mark", "help", "console.key.help"),
-        Binding("colon", "command_line", "console.key.command"),
-        Binding("exclamation_mark", "notices", "console.key.notices"),
-        Binding("ctrl+p", "command_palette", "console.key.palette", priority=True, show=False),
-        Binding("ctrl+l", "toggle_language", "console.key.language"),
-        Binding("ctrl+t", "next_theme", "console.key.theme", show=False),
-        Binding("ctrl+g", "toggle_bell", "console_supervise.key.bell", show=False),
-        Binding("ctrl+q", "quit", "console.key.quit", priority=True, show=False),
+        # ids: a `[keymap]` table in config.toml rebinds them (`keymap = {"app.help" = "f1"}`)
+        Binding("question_mark", "help", "console.key.help", id="app.help"),
+        Binding("colon", "command_line", "console.key.command", id="app.command"),
+        Binding("exclamation_mark", "notices", "console.key.notices", id="app.notices"),
+        Binding("ctrl+p", "command_palette", "console.key.palette", priority=True, show=False, id="app.palette"),
+        Binding("ctrl+l", "toggle_language", "console.key.language", id="app.language"),
+        Binding("ctrl+t", "next_theme", "console.key.theme", show=False, id="app.theme"),
+        Binding("ctrl+g", "toggle_bell", "console_supervise.key.bell", show=False, id="app.bell"),
+        Binding("ctrl+q", "quit", "console.key.quit", priority=True, show=False, id="app.quit"),
     ]
 
     def __init__(self, store: Store, actor: Actor, lang: str = "zh", poll_interval: float = 0.5) -> None:
@@ -99,7 +100,10 @@ class GridDeskApp(App[None]):
         self._minute_timer: Timer | None = None
         self.typeahead = Typeahead(self, super().on_event)
         self.notice_log = NoticeLog()
-        install_themes(self)
+        install_themes(self, user_state.get(actor.login, "theme"))
+        keymap = store.settings.extra.get("keymap")
+        if isinstance(keymap, dict):  # `[keymap]` in config.toml: binding id → keys
+            self.set_keymap({str(k): str(v) for k, v in keymap.items()})
         self._localize()
 
     # --- start ---------------------------------------------------------------------------
@@ -348,6 +352,10 @@ class GridDeskApp(App[None]):
             self.sync_headers()
 
     def _on_theme(self, theme: Theme) -> None:
+        try:  # the operator finds the theme again next time
+            user_state.put(self.actor.login, "theme", theme.name)
+        except OSError as e:
+            log.warning("could not remember the theme: %s", e)
         self.sync_headers()
         self.broadcast(lambda: ThemeChanged(theme.name))
 
