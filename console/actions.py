@@ -61,6 +61,8 @@ class ActionRun:
     ticket: TicketView | None  # the ticket as last read (None when not read yet)
     summary: str | None = None  # what the dialogs say about it, when the caller knows better
     request: str = ""  # approve / reject: the unit's pending request, as it put it
+    written: bool = False  # the store took the step
+    after: Callable[[], None] | None = None  # run once the step was written (hotline mode)
 
     @property
     def store(self) -> Store:
@@ -93,6 +95,7 @@ class ActionRun:
             if not (in_form and isinstance(e, Invalid) and e.field):
                 self.fail(e)
             return e
+        self.written = True
         self.app.notify(t("desk.done", number=out.number, action=label(self.action),
                           status=code_name("status", out.to_status)), timeout=6)
         if out.unknown_years:
@@ -418,18 +421,21 @@ def allowed_names(actor: Actor, ticket: TicketView | None) -> frozenset[str]:
 
 
 def start(app: Shell, name: str, number: str, version: int | None, ticket: TicketView | None,
-          on: Any = None, summary: str | None = None) -> None:
-    """Run action `name` on ticket `number` in a worker (of `on`, a screen, else the app)."""
+          on: Any = None, summary: str | None = None, after: Callable[[], None] | None = None) -> None:
+    """Run action `name` on ticket `number` in a worker (of `on`, a screen, else the app);
+    `after` runs once the step was written."""
     action = find(name)
     if action is None:
         return
-    run = ActionRun(app, action, number, version, ticket, summary)
+    run = ActionRun(app, action, number, version, ticket, summary, after=after)
     (on or app).run_worker(_run(run), group="ticket-act", exclusive=True, exit_on_error=False)
 
 
 async def _run(r: ActionRun) -> None:
     try:
         await r.action.run(r)
+        if r.written and r.after is not None:
+            r.after()
     except StoreError as e:
         r.fail(e)
     except Exception as e:  # a bug or a lost database must not take the console down

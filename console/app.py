@@ -90,6 +90,7 @@ class GridDeskApp(App[None]):
         self.actor = actor
         self.poll_interval = poll_interval
         self.tz = ZoneInfo(store.settings.timezone)
+        self.hotline_mode = store.settings.hotline_mode
         self.header_state = HeaderState(operator=actor.name, role=t(f"role.{actor.role}"),
                                         centre=actor.jurisdiction)
         self.feed = ChangeFeed(store, actor)
@@ -285,6 +286,8 @@ class GridDeskApp(App[None]):
         cmd, rest = words[0].lower(), words[1:]
         if cmd == "bell":
             return None if rest and rest[0].lower() in ("on", "off") else t("console_supervise.bell.usage")
+        if cmd == "hotline":
+            return None if rest and rest[0].lower() in ("on", "off") else t("desk.hotline.usage")
         if cmd in APP_COMMANDS or cmd == "q!":
             if cmd == "lang" and (not rest or rest[0].lower() not in i18n.LANGS):
                 return t("console.cmd.bad_lang", choices=" | ".join(i18n.LANGS))
@@ -309,10 +312,16 @@ class GridDeskApp(App[None]):
             self.set_language(rest[0])
         elif cmd == "theme":
             self.theme = rest[0]
+        elif cmd == "hotline":
+            self.set_hotline_mode(rest[0].lower() == "on")
         elif cmd == "bell":
             self.run_worker(self.alerts.set_bell(rest[0].lower() == "on"), group="bell", exit_on_error=False)
         else:
             self.open_screen(cmd, " ".join(rest))
+
+    def set_hotline_mode(self, on: bool) -> None:
+        self.hotline_mode = on
+        self.notify(t("desk.hotline.on" if on else "desk.hotline.off"), timeout=5)
 
     def open_command_line(self, prefill: str = "") -> None:
         def done(text: str | None) -> None:

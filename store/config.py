@@ -41,6 +41,9 @@ class Settings:
     hotline: str = "12345"
     platform: str = "i-网格 小程序"
     bell: bool = True
+    # hotline mode: after dispatching a ticket just registered, land on a fresh intake form
+    # (`:hotline on|off` and F6 in the intake form switch it for the session)
+    hotline_mode: bool = False
     urgent_band_minutes: int = 30  # the queue's urgent band: clocks running out this soon
     extra: dict[str, Any] = field(default_factory=dict)
     # analytics (store.analytics): the hotline rules' floors a centre sets, marked on scorecards

@@ -67,7 +67,8 @@ def command_rows(entries: Iterable[ScreenEntry]) -> list[tuple[str, str]]:
         name = f":{e.name}" + (f" <{t(e.arg)}>" if e.arg else "")
         rows.append((name, t(e.title_key)))
     rows += [(":lang zh|en", t("console.cmd.lang")), (":theme <name>", t("console.cmd.theme")),
-             (":bell on|off", t("console_supervise.cmd.bell")), (":q", t("console.cmd.quit"))]
+             (":bell on|off", t("console_supervise.cmd.bell")),
+             (":hotline on|off", t("desk.hotline.cmd")), (":q", t("console.cmd.quit"))]
     return rows
 
 
