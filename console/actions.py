@@ -62,7 +62,7 @@ class ActionRun:
     summary: str | None = None  # what the dialogs say about it, when the caller knows better
     request: str = ""  # approve / reject: the unit's pending request, as it put it
     written: bool = False  # the store took the step
-    after: Callable[[], None] | None = None  # run once the step was written (hotline mode)
+    after: Callable[[], object] | None = None  # run once the step was written (hotline mode)
 
     @property
     def store(self) -> Store:
@@ -421,7 +421,7 @@ def allowed_names(actor: Actor, ticket: TicketView | None) -> frozenset[str]:
 
 
 def start(app: Shell, name: str, number: str, version: int | None, ticket: TicketView | None,
-          on: Any = None, summary: str | None = None, after: Callable[[], None] | None = None) -> None:
+          on: Any = None, summary: str | None = None, after: Callable[[], object] | None = None) -> None:
     """Run action `name` on ticket `number` in a worker (of `on`, a screen, else the app);
     `after` runs once the step was written."""
     action = find(name)

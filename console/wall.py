@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual import events
 from textual.widgets import Label, Static
 
 from griddesk.console.coalesce import Coalesced

@@ -39,7 +39,8 @@ def get(login: str, key: str) -> str | None:
 def put(login: str, key: str, value: str) -> None:
     """Remember `value` for `login`; written whole to a temporary file, then renamed."""
     data = _read()
-    mine = data.get(login) if isinstance(data.get(login), dict) else {}
+    old = data.get(login)
+    mine: dict[str, Any] = old if isinstance(old, dict) else {}
     mine[key] = value
     data[login] = mine
     path = _path()

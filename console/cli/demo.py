@@ -255,7 +255,7 @@ def _log_sink() -> Any:
 
 async def _watch_feed(child: subprocess.Popen[bytes], notify: Any, every: float = 1.0) -> None:
     """Tell the console when the feed process stops on its own (its reasons are in the log)."""
-    while child.poll() is None:
+    while child.poll() is None:  # noqa: ASYNC110 - a child process has no event to wait on here
         await asyncio.sleep(every)
     if child.returncode not in (0, -signal.SIGTERM):
         notify(t("demo.cli.feed_stopped", code=child.returncode, log=str(logs.log_file() or paths.log_file())))

@@ -146,7 +146,7 @@ Submit = Callable[[dict[str, str | None]], Awaitable["StoreError | _Sentinel | N
 HINT_KEY = "desk.dialog.hint"  # one wording of the dialog rule for every dialog and form
 
 
-def leave(screen: ModalScreen[Any], typed: bool, close: Callable[[], None]) -> None:
+def leave(screen: ModalScreen[Any], typed: bool, close: Callable[[], object]) -> None:
     """Esc on a dialog: close at once when nothing was typed, else ask first (typed text is
     never dropped by a stray key)."""
     if not typed:

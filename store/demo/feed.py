@@ -36,7 +36,6 @@ from griddesk.store.models import (
     Matter,
 )
 
-
 log = logging.getLogger(__name__)
 
 LEASE = "demo_feed"  # one row in job_leases per demo database
