@@ -55,6 +55,7 @@ REFRESH = 30.0  # seconds between re-reads when nothing is written
 CYCLE_BY = ("unit", "stage", "grid")
 BOXES = ("overdue", "due_soon", "open", "escalations")
 COUNTS_MIN = 6  # border, label and 3-row digits
+BIG_FROM = 32  # from this many rows the counts take 2/5 of the screen in block digits
 GROUP_ROWS = 5  # at most this many tickets of each group on a page, so several groups share one
 
 
@@ -130,7 +131,8 @@ class WallScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         # the counts take about a third of the screen (3-row digits at 24 rows, large block
         # digits on a big screen); the groups get the rest
-        self.query_one("#wall-counts").styles.height = max(COUNTS_MIN, event.size.height * 2 // 5)
+        tall = event.size.height >= BIG_FROM
+        self.query_one("#wall-counts").styles.height = event.size.height * 2 // 5 if tall else COUNTS_MIN
         self.call_after_refresh(self.render_group)
 
     def label_boxes(self) -> None:
