@@ -85,6 +85,7 @@ class WallScreen(Screen[None]):
         self.pages: list[tuple[str, overdue.OverdueGroup]] = []  # (grouping, group) in turn
         self.page = 0  # the first group shown
         self.shown = 1  # how many groups the last render fitted on the page
+        self.page_labels: list[str] = []  # their labels (tests)
         self.paused = False
         self.loads = 0
         self.error: str | None = None
@@ -253,12 +254,14 @@ class WallScreen(Screen[None]):
             grid.add_column(no_wrap=True)
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         used = shown = 0
+        self.page_labels = []
         while self.page + shown < len(self.pages):
             by, g = self.pages[self.page + shown]
             rows = g.rows[:GROUP_ROWS]
             need = 1 + len(rows)
             if shown and used + need > room:
                 break
+            self.page_labels.append(g.label)
             head = Text(no_wrap=True, overflow="ellipsis")
             head.append(g.label, style=f"bold {self.app.current_theme.accent or ''}".strip())
             head.append("  ")

@@ -253,7 +253,7 @@ class TextForm(ModalScreen[bool]):
         self.dismiss(problem is None)
 
     def action_cancel(self) -> None:
-        typed = any((self.input(f.name).value or "") != (f.value or "") for f in self.fields)
+        typed = any((self.input(f.name).value or "").strip() != (f.value or "").strip() for f in self.fields)
         leave(self, typed, lambda: self.dismiss(False))
 
 

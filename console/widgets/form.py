@@ -215,6 +215,6 @@ class RosterForm(ModalScreen[Any]):
         self.dismiss(True if result is None else result)
 
     def action_cancel(self) -> None:
-        typed = any(isinstance(w := self.widget(r.name), Input) and (w.value or "") != (getattr(r, "value", "") or "")
-                    for r in self.rows)
+        typed = any(isinstance(w := self.widget(r.name), Input)
+                    and (w.value or "").strip() != (getattr(r, "value", "") or "").strip() for r in self.rows)
         leave(self, typed, lambda: self.dismiss(None))
