@@ -290,9 +290,8 @@ async def split_flow(app: Shell, g: roster.GridRow) -> str | None:
         households = t("console_roster.split.households", n=t(f"console_roster.split.n{i}"))
         rows.append(Field(f"part{i}.households", households,
                           required=False, value=str(hh) if i < 3 else ""))
-    rows.append(Pick("grid.tickets_to", t("console_roster.split.tickets_to"),
-                     tuple((str(i), t("console_roster.split.name", n=t(f"console_roster.split.n{i}"))) for i in (1, 2, 3)),
-                     "1"))
+    heirs = tuple((str(i), t("console_roster.split.name", n=t(f"console_roster.split.n{i}"))) for i in (1, 2, 3))
+    rows.append(Pick("grid.tickets_to", t("console_roster.split.tickets_to"), heirs, "1"))
     rows.append(_note())
     intro = t("console_roster.split.intro", grid=g.name, code=g.code, households=g.households)
     if not await ask(app, RosterForm(t("console_roster.split.title", grid=g.name), rows, submit, intro,

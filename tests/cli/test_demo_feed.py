@@ -3,6 +3,7 @@ one feed however many consoles (or `demo feed` commands) start one."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import time
 from pathlib import Path
@@ -79,8 +80,9 @@ async def test_one_feed_per_database(tmp_path: Path) -> None:
     try:
         assert len(_read_numbers(first, 1)) == 1
         assert await feeding(store) is not None  # the lease names the feeding process
-        second = subprocess.run([GRIDDESK, "--db", str(db), "demo", "feed", "--rate", "2"], env=env(tmp_path / "h2"),
-                                capture_output=True, text=True, timeout=60)
+        second = await asyncio.to_thread(
+            subprocess.run, [GRIDDESK, "--db", str(db), "demo", "feed", "--rate", "2"], env=env(tmp_path / "h2"),
+            capture_output=True, text=True, timeout=60)
         assert second.returncode == 0 and second.stdout == ""
         assert "已有进程在持续进件" in second.stderr
         assert first.poll() is None
