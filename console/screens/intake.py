@@ -37,7 +37,7 @@ from textual.widgets.option_list import Option
 from griddesk.console import actions
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.choice_bar import ChoiceBar
-from griddesk.console.widgets.dialogs import ChoiceDialog, ConfirmDialog, error_reason
+from griddesk.console.widgets.dialogs import HINT_KEY, ChoiceDialog, ConfirmDialog, error_reason
 from griddesk.store import phrases, pickers, tickets, workflow
 from griddesk.store.enums import Role, Source, Urgency
 from griddesk.store.errors import StoreError
@@ -184,7 +184,12 @@ class IntakeScreen(GridScreen):
                 yield Input(placeholder=t("desk.intake.title_placeholder"), id="f-title")
                 yield self._error("title")
             yield Static("", id="intake-error")
-            yield Static(t("desk.intake.hint"), id="intake-hint")
+            yield Static(self._hint(), id="intake-hint")
+
+    @staticmethod
+    def _hint() -> str:
+        # the one dialog rule's line, worded as in every dialog, then this form's own keys
+        return f"{t(HINT_KEY)}\n{t('desk.intake.hint')}"
 
     def _source_choices(self) -> list[tuple[str, str]]:
         return [(s.value, code_name("source", s.value)) for s in Source]
@@ -215,7 +220,7 @@ class IntakeScreen(GridScreen):
                            ("reporter.phone", "reporter_phone"), ("title", "title")):
             self.field(field).placeholder = t(f"desk.intake.{key}_placeholder")
         self.query_one("#f-resolved-on-spot", SpotBox).label = t("desk.intake.on_spot_label")
-        self.query_one("#intake-hint", Static).update(t("desk.intake.hint"))
+        self.query_one("#intake-hint", Static).update(self._hint())
         for kind in ("matter", "grid"):
             self._show_suggestions(kind)
             self._show_mark(kind)
