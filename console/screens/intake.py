@@ -98,7 +98,7 @@ class IntakeScreen(GridScreen):
         Binding("enter", "next_field", "desk.dialog.next", show=False),
         Binding("escape", "back", "console.key.back"),
         Binding("f6", "toggle_hotline", "desk.hotline.key", id="intake.hotline"),
-        Binding("ctrl+e", "phrase", "desk.phrase.key", id="intake.phrase"),
+        Binding("ctrl+o", "phrase", "desk.phrase.key", id="intake.phrase"),
     ]
     DEFAULT_CSS = """
     IntakeScreen #intake-body { padding: 0 1; }

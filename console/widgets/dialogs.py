@@ -32,6 +32,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from griddesk.console.widgets import localize_bindings
+from griddesk.store import phrases
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
 
@@ -168,7 +169,9 @@ class TextForm(ModalScreen[bool]):
     BINDINGS = [
         Binding("ctrl+s", "submit", "desk.dialog.submit"),
         Binding("escape", "cancel", "desk.dialog.cancel"),
+        Binding("ctrl+o", "phrase", "desk.phrase.key", show=False, id="form.phrase"),
     ]
+    matter: str | None = None  # the ticket's matter code, for its own 常用语 (store.phrases)
 
     def __init__(self, title: str, fields: Sequence[Field], submit: Submit, intro: str = "") -> None:
         super().__init__(classes="desk-modal")
@@ -251,6 +254,25 @@ class TextForm(ModalScreen[bool]):
             self.show_error(problem)
             return
         self.dismiss(problem is None)
+
+    def action_phrase(self) -> None:
+        """常用语 into a reason or note field: pick one, inserted at the cursor."""
+        box = self.focused
+        name = box.id[2:] if isinstance(box, Input) and box.id else ""
+        kind = next((k for k in phrases.KINDS if k in name), None)
+        if not isinstance(box, Input) or kind is None:
+            self.app.notify(t("desk.phrase.where_form"), severity="warning", timeout=5)
+            return
+        found = phrases.for_matter(self.matter, kind)
+
+        async def pick() -> None:
+            chosen = await self.app.push_screen(ChoiceDialog(t("desk.phrase.title"), [(p, p) for p in found[:9]]),
+                                                wait_for_dismiss=True)
+            if chosen:
+                box.insert_text_at_cursor(chosen)
+                box.focus()
+
+        self.run_worker(pick(), group="phrase", exit_on_error=False)
 
     def action_cancel(self) -> None:
         typed = any((self.input(f.name).value or "").strip() != (f.value or "").strip() for f in self.fields)

@@ -189,3 +189,23 @@ async def test_the_wall_fits_its_digits_and_pages_several_groups(town: Town) -> 
 
 def _unused(_: Path) -> None:  # keep Path imported for type hints in helpers
     return None
+
+
+async def test_a_phrase_goes_into_a_reason_field(town: Town) -> None:
+    from griddesk.console.widgets.dialogs import ChoiceDialog, Field, TextForm
+
+    async def submit(values: dict[str, str | None]) -> None:
+        return None
+
+    app = app_as(town, "op01")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        form = TextForm("t", [Field("reason", "理由")], submit)
+        app.push_screen(form)
+        await until(pilot, lambda: app.screen is form and app.focused is not None and app.focused.id == "f-reason")
+        await pilot.press(*"因")
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("1")
+        await until(pilot, lambda: app.screen is form)
+        assert form.input("reason").value == "因" + phrases.for_matter(None, "reason")[0]
