@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import events
@@ -249,10 +250,7 @@ class WallScreen(Screen[None]):
             self.shown = 1
             return
         room = max(body.size.height, 4)
-        grid = Table.grid(padding=(0, 2), expand=True)
-        for _ in range(4):
-            grid.add_column(no_wrap=True)
-        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        parts: list[Text | Table] = []  # per group: its heading line, then its own table of tickets
         used = shown = 0
         self.page_labels = []
         while self.page + shown < len(self.pages):
@@ -266,7 +264,12 @@ class WallScreen(Screen[None]):
             head.append(g.label, style=f"bold {self.app.current_theme.accent or ''}".strip())
             head.append("  ")
             head.append(group_line(g), style=f"bold {p('overdue')}" if g.overdue else p("due-soon"))
-            grid.add_row(head, "", "", "", "")
+            parts.append(head)
+            grid = Table.grid(padding=(0, 2), expand=True)
+            for _ in range(4):
+                grid.add_column(no_wrap=True)
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+            parts.append(grid)
             for r in rows[: max(room - used - 1, 0)]:
                 style = f"bold {p('overdue')}" if r.overdue else p("due-soon")
                 other = r.grid if by == "unit" else (r.unit or t("overdue.unassigned"))
@@ -281,7 +284,7 @@ class WallScreen(Screen[None]):
         span = f"{self.page + 1}" if self.shown == 1 else f"{self.page + 1}–{last}"
         title.update(Text(t("console_supervise.wall.page", by=t(f"console_supervise.by.{by}"), n=span,
                             total=len(self.pages)), style="dim", no_wrap=True, overflow="ellipsis"))
-        body.update(grid)
+        body.update(Group(*parts))
 
     def render_status(self) -> None:
         if not self.is_mounted:
