@@ -62,6 +62,8 @@ class ActionRun:
     ticket: TicketView | None  # the ticket as last read (None when not read yet)
     summary: str | None = None  # what the dialogs say about it, when the caller knows better
     request: str = ""  # approve / reject: the unit's pending request, as it put it
+    written: bool = False  # the store took the step
+    after: Callable[[], object] | None = None  # run once the step was written (hotline mode)
 
     @property
     def store(self) -> Store:
@@ -94,6 +96,7 @@ class ActionRun:
             if not (in_form and stays_open(e)):
                 self.fail(e)
             return e
+        self.written = True
         self.app.notify(t("desk.done", number=out.number, action=label(self.action),
                           status=code_name("status", out.to_status)), timeout=6)
         if out.unknown_years:
@@ -374,10 +377,40 @@ def find(name: str) -> TicketAction | None:
 
 
 def bindings() -> list[Binding]:
-    """The action keys for a screen's BINDINGS, plus `n` for a new ticket."""
+    """The action keys for a screen's BINDINGS, plus `n` for a new ticket. Each key is bound
+    twice: when the action does not apply (`check_action` says no), Textual tries the second
+    binding of the same key, which says why (`not_here`) instead of doing nothing."""
     out = [Binding(a.key, f"ticket_act('{a.name}')", a.label_key) for a in ACTIONS]
     out.append(Binding(INTAKE_KEY, "new_ticket", "desk.key.intake"))
+    out += [Binding(a.key, f"not_here('{a.name}')", a.label_key, show=False) for a in ACTIONS]
+    out.append(Binding(INTAKE_KEY, "not_here('new_ticket')", "desk.key.intake", show=False))
     return out
+
+
+def why_not(actor: Actor, name: str, ticket: TicketView | None) -> str:
+    """Why action `name` does not apply (translated): the rule's own refusal where there is one."""
+    if name == "new_ticket":
+        try:
+            tickets.check_can_create(actor)
+        except StoreError as e:
+            return e.message()
+        return t("desk.not_here.generic")
+    if ticket is None:
+        return t("desk.not_here.no_ticket")
+    if name in workflow.ACTIONS:
+        try:
+            workflow.permit(actor, ticket, name)
+        except StoreError as e:
+            return e.message()
+    return t("desk.not_here.role", role=code_name("role", actor.role))
+
+
+def flash_not_here(app: Shell, name: str, key: str, ticket: TicketView | None) -> None:
+    """A key that does not apply here: a notice naming the key and the reason."""
+    action = find(name)
+    what = label(action) if action is not None else t("desk.key.intake")
+    app.notify(t("desk.not_here.notice", key=key, action=what, reason=why_not(app.actor, name, ticket)),
+               severity="warning", timeout=6, markup=False)
 
 
 def may_create(actor: Actor) -> bool:
@@ -395,18 +428,21 @@ def allowed_names(actor: Actor, ticket: TicketView | None) -> frozenset[str]:
 
 
 def start(app: Shell, name: str, number: str, version: int | None, ticket: TicketView | None,
-          on: Any = None, summary: str | None = None) -> None:
-    """Run action `name` on ticket `number` in a worker (of `on`, a screen, else the app)."""
+          on: Any = None, summary: str | None = None, after: Callable[[], object] | None = None) -> None:
+    """Run action `name` on ticket `number` in a worker (of `on`, a screen, else the app);
+    `after` runs once the step was written."""
     action = find(name)
     if action is None:
         return
-    run = ActionRun(app, action, number, version, ticket, summary)
+    run = ActionRun(app, action, number, version, ticket, summary, after=after)
     (on or app).run_worker(_run(run), group="ticket-act", exclusive=True, exit_on_error=False)
 
 
 async def _run(r: ActionRun) -> None:
     try:
         await r.action.run(r)
+        if r.written and r.after is not None:
+            r.after()
     except StoreError as e:
         r.fail(e)
     except Exception as e:  # a bug or a lost database must not take the console down
@@ -450,7 +486,18 @@ class TicketKeys:
             return bool(parameters) and parameters[0] in self._keys_allowed
         if action == "new_ticket":
             return may_create(self.gd.actor)
+        if action == "not_here":  # the fallback binding: only when the real one does not apply
+            if not parameters:
+                return False
+            if parameters[0] == "new_ticket":
+                return not may_create(self.gd.actor)
+            return parameters[0] not in self._keys_allowed
         return True
+
+    def action_not_here(self, name: str) -> None:
+        action = find(name)
+        key = action.key if action is not None else INTAKE_KEY
+        flash_not_here(self.gd, name, key, self._keys_ticket)
 
     def action_new_ticket(self) -> None:
         self.gd.open_screen("intake")

@@ -51,7 +51,7 @@ from griddesk.console.typeahead import Typeahead
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.header import GridHeader, HeaderState, escalations_label_key
 from griddesk.console.widgets.plain import guard_strips
-from griddesk.store import i18n, permissions, places, timefmt
+from griddesk.store import i18n, permissions, places, timefmt, user_state
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.counts import header_counts
@@ -78,14 +78,15 @@ class GridDeskApp(App[None]):
                  "overdue.tcss", "wall.tcss")]
     COMMANDS = {ScreenCommands, ActionCommands}
     BINDINGS = [
-        Binding("question_mark", "help", "console.key.help"),
-        Binding("colon", "command_line", "console.key.command"),
-        Binding("exclamation_mark", "notices", "console.key.notices"),
-        Binding("ctrl+p", "command_palette", "console.key.palette", priority=True, show=False),
-        Binding("ctrl+l", "toggle_language", "console.key.language"),
-        Binding("ctrl+t", "next_theme", "console.key.theme", show=False),
-        Binding("ctrl+g", "toggle_bell", "console_supervise.key.bell", show=False),
-        Binding("ctrl+q", "quit", "console.key.quit", priority=True, show=False),
+        # ids: a `[keymap]` table in config.toml rebinds them (`keymap = {"app.help" = "f1"}`)
+        Binding("question_mark", "help", "console.key.help", id="app.help"),
+        Binding("colon", "command_line", "console.key.command", id="app.command"),
+        Binding("exclamation_mark", "notices", "console.key.notices", id="app.notices"),
+        Binding("ctrl+p", "command_palette", "console.key.palette", priority=True, show=False, id="app.palette"),
+        Binding("ctrl+l", "toggle_language", "console.key.language", id="app.language"),
+        Binding("ctrl+t", "next_theme", "console.key.theme", show=False, id="app.theme"),
+        Binding("ctrl+g", "toggle_bell", "console_supervise.key.bell", show=False, id="app.bell"),
+        Binding("ctrl+q", "quit", "console.key.quit", priority=True, show=False, id="app.quit"),
     ]
 
     def __init__(self, store: Store, actor: Actor | None, lang: str = "zh", poll_interval: float = 0.5,
@@ -99,12 +100,15 @@ class GridDeskApp(App[None]):
         self.login_hint = login_hint
         self.poll_interval = poll_interval
         self.tz = ZoneInfo(store.settings.timezone)
+        self.hotline_mode = store.settings.hotline_mode
         self._for_actor(actor or NOBODY)
         self._counts = Coalesced(self._read_counts)
         self._minute_timer: Timer | None = None
         self.typeahead = Typeahead(self, super().on_event)
         self.notice_log = NoticeLog()
-        install_themes(self)
+        install_themes(self, user_state.get(actor.login, "theme") if actor is not None else None)
+        if store.settings.keymap:  # `[keymap]` in config.toml: binding id → keys
+            self.set_keymap(dict(store.settings.keymap))
         self._localize()
 
     def _for_actor(self, actor: Actor) -> None:
@@ -324,6 +328,8 @@ class GridDeskApp(App[None]):
         cmd, rest = words[0].lower(), words[1:]
         if cmd == "bell":
             return None if rest and rest[0].lower() in ("on", "off") else t("console_supervise.bell.usage")
+        if cmd == "hotline":
+            return None if rest and rest[0].lower() in ("on", "off") else t("desk.hotline.usage")
         if cmd in APP_COMMANDS or cmd == "q!":
             if cmd == "lang" and (not rest or rest[0].lower() not in i18n.LANGS):
                 return t("console.cmd.bad_lang", choices=" | ".join(i18n.LANGS))
@@ -348,10 +354,16 @@ class GridDeskApp(App[None]):
             self.set_language(rest[0])
         elif cmd == "theme":
             self.theme = rest[0]
+        elif cmd == "hotline":
+            self.set_hotline_mode(rest[0].lower() == "on")
         elif cmd == "bell":
             self.run_worker(self.alerts.set_bell(rest[0].lower() == "on"), group="bell", exit_on_error=False)
         else:
             self.open_screen(cmd, " ".join(rest))
+
+    def set_hotline_mode(self, on: bool) -> None:
+        self.hotline_mode = on
+        self.notify(t("desk.hotline.on" if on else "desk.hotline.off"), timeout=5)
 
     def open_command_line(self, prefill: str = "") -> None:
         def done(text: str | None) -> None:
@@ -392,6 +404,10 @@ class GridDeskApp(App[None]):
             self.sync_headers()
 
     def _on_theme(self, theme: Theme) -> None:
+        try:  # the operator finds the theme again next time
+            user_state.put(self.actor.login, "theme", theme.name)
+        except OSError as e:
+            log.warning("could not remember the theme: %s", e)
         self.sync_headers()
         self.broadcast(lambda: ThemeChanged(theme.name))
 

@@ -23,6 +23,7 @@ class Shell(Protocol):
     store: Store
     actor: Actor
     tz: ZoneInfo
+    hotline_mode: bool  # after dispatching a new ticket, a fresh intake form (config hotline_mode)
 
     def refresh_now(self) -> None:
         """Read the change feed at once (after this console wrote)."""
@@ -35,6 +36,8 @@ class Shell(Protocol):
     def go_back(self) -> None: ...
 
     def open_command_line(self, prefill: str = "") -> None: ...
+
+    def set_hotline_mode(self, on: bool) -> None: ...
 
     def matching_numbers(self, token: str, limit: int = 8) -> list[str]: ...
 

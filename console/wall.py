@@ -21,14 +21,16 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Digits, Label, Static
+from textual.widgets import Label, Static
 
 from griddesk.console.coalesce import Coalesced
 from griddesk.console.live import ChangeFeed, FeedNews, Poller
@@ -36,6 +38,7 @@ from griddesk.console.messages import MinuteTick, TicketsChanged
 from griddesk.console.screens.overdue import group_line, late_text, multiple_text, stage_name
 from griddesk.console.theming import install_themes
 from griddesk.console.widgets import localize_bindings
+from griddesk.console.widgets.big_digits import BigDigits
 from griddesk.console.widgets.header import escalations_label_key
 from griddesk.console.widgets.plain import guard_strips
 from griddesk.console.widgets.queue_table import Palette
@@ -53,6 +56,9 @@ STYLES = Path(__file__).parent / "styles"
 REFRESH = 30.0  # seconds between re-reads when nothing is written
 CYCLE_BY = ("unit", "stage", "grid")
 BOXES = ("overdue", "due_soon", "open", "escalations")
+COUNTS_MIN = 6  # border, label and 3-row digits
+BIG_FROM = 32  # from this many rows the counts take 2/5 of the screen in block digits
+GROUP_ROWS = 5  # at most this many tickets of each group on a page, so several groups share one
 
 
 class WallHost(Protocol):
@@ -79,7 +85,9 @@ class WallScreen(Screen[None]):
         self.counts: Counts | None = None
         self.rows: list[overdue.OverdueRow] = []
         self.pages: list[tuple[str, overdue.OverdueGroup]] = []  # (grouping, group) in turn
-        self.page = 0
+        self.page = 0  # the first group shown
+        self.shown = 1  # how many groups the last render fitted on the page
+        self.page_labels: list[str] = []  # their labels (tests)
         self.paused = False
         self.loads = 0
         self.error: str | None = None
@@ -110,7 +118,7 @@ class WallScreen(Screen[None]):
             for key in BOXES:
                 with Vertical(classes=f"wall-box wall-{key}", id=f"wall-box-{key}"):
                     yield Label(id=f"wall-label-{key}", classes="wall-label")
-                    yield Digits("-", id=f"wall-digits-{key}")
+                    yield BigDigits("-", id=f"wall-digits-{key}")
         yield Static(id="wall-group-title")
         yield Static(id="wall-group-rows")
         yield Static(id="wall-status")
@@ -122,6 +130,13 @@ class WallScreen(Screen[None]):
         self.set_interval(REFRESH, self.reload, name="wall-refresh")
         self.run_worker(self._centre(), group="wall-centre", exit_on_error=False)
         self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # the counts take about a third of the screen (3-row digits at 24 rows, large block
+        # digits on a big screen); the groups get the rest
+        tall = event.size.height >= BIG_FROM
+        self.query_one("#wall-counts").styles.height = event.size.height * 2 // 5 if tall else COUNTS_MIN
+        self.call_after_refresh(self.render_group)
 
     def label_boxes(self) -> None:
         for key in BOXES:
@@ -184,8 +199,9 @@ class WallScreen(Screen[None]):
             self.render_top()
 
     def action_step(self, step: int) -> None:
-        if self.pages:
-            self.page = (self.page + step) % len(self.pages)
+        if self.pages:  # a page is the groups shown together; back steps by as many
+            at = self.page + step * self.shown
+            self.page = 0 if at >= len(self.pages) else (at if at >= 0 else max(len(self.pages) - self.shown, 0))
         self.render_all()
 
     def action_pause(self) -> None:
@@ -214,7 +230,7 @@ class WallScreen(Screen[None]):
         values = {"overdue": c.overdue, "due_soon": c.due_soon, "open": c.open,
                   "escalations": c.escalations} if c else {}
         for key in BOXES:
-            digits = self.query_one(f"#wall-digits-{key}", Digits)
+            digits = self.query_one(f"#wall-digits-{key}", BigDigits)
             value = str(values[key]) if key in values else "-"
             if digits.value != value:
                 digits.update(value)
@@ -222,36 +238,54 @@ class WallScreen(Screen[None]):
             box.set_class(bool(values.get(key)), "-alert")
 
     def render_group(self) -> None:
+        """As many groups as the screen holds from the current one (each its title line and up
+        to GROUP_ROWS tickets), so a cycle through 64 groups takes a few pages, not 64."""
+        if not self.is_mounted:
+            return
         title = self.query_one("#wall-group-title", Static)
         body = self.query_one("#wall-group-rows", Static)
         p = Palette(self.app.current_theme)
         if not self.pages:
             title.update(Text(t("console_supervise.wall.nothing_late"), style="bold"))
             body.update("")
+            self.shown = 1
             return
-        by, g = self.pages[self.page]
-        head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(t("console_supervise.wall.page", by=t(f"console_supervise.by.{by}"), n=self.page + 1,
-                      total=len(self.pages)), style="dim")
-        head.append("  ")
-        head.append(g.label, style=f"bold {self.app.current_theme.accent or ''}".strip())
-        head.append("  ")
-        head.append(group_line(g), style=f"bold {p('overdue')}" if g.overdue else p("due-soon"))
-        title.update(head)
-        grid = Table.grid(padding=(0, 2), expand=True)
-        grid.add_column(no_wrap=True)
-        grid.add_column(no_wrap=True)
-        grid.add_column(no_wrap=True)
-        grid.add_column(no_wrap=True, justify="right")
-        grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        room = max(self.query_one("#wall-group-rows").size.height, 3)
-        for r in g.rows[:room]:
-            style = f"bold {p('overdue')}" if r.overdue else p("due-soon")
-            other = r.grid if by == "unit" else (r.unit or t("overdue.unassigned"))
-            grid.add_row(short_number(r.number, self.actor.jurisdiction), stage_name(r.clock),
-                         Text(late_text(self.store, r), style), Text(multiple_text(r), style),
-                         f"{r.title}  ·  {other}")
-        body.update(grid)
+        room = max(body.size.height, 4)
+        parts: list[Text | Table] = []  # per group: its heading line, then its own table of tickets
+        used = shown = 0
+        self.page_labels = []
+        while self.page + shown < len(self.pages):
+            by, g = self.pages[self.page + shown]
+            rows = g.rows[:GROUP_ROWS]
+            need = 1 + len(rows)
+            if shown and used + need > room:
+                break
+            self.page_labels.append(g.label)
+            head = Text(no_wrap=True, overflow="ellipsis")
+            head.append(g.label, style=f"bold {self.app.current_theme.accent or ''}".strip())
+            head.append("  ")
+            head.append(group_line(g), style=f"bold {p('overdue')}" if g.overdue else p("due-soon"))
+            parts.append(head)
+            grid = Table.grid(padding=(0, 2), expand=True)
+            for _ in range(4):
+                grid.add_column(no_wrap=True)
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+            parts.append(grid)
+            for r in rows[: max(room - used - 1, 0)]:
+                style = f"bold {p('overdue')}" if r.overdue else p("due-soon")
+                other = r.grid if by == "unit" else (r.unit or t("overdue.unassigned"))
+                grid.add_row(short_number(r.number, self.actor.jurisdiction), stage_name(r.clock),
+                             Text(late_text(self.store, r), style), Text(multiple_text(r), style),
+                             f"{r.title}  ·  {other}")
+            used += need
+            shown += 1
+        self.shown = max(shown, 1)
+        by = self.pages[self.page][0]
+        last = self.page + self.shown
+        span = f"{self.page + 1}" if self.shown == 1 else f"{self.page + 1}–{last}"
+        title.update(Text(t("console_supervise.wall.page", by=t(f"console_supervise.by.{by}"), n=span,
+                            total=len(self.pages)), style="dim", no_wrap=True, overflow="ellipsis"))
+        body.update(Group(*parts))
 
     def render_status(self) -> None:
         if not self.is_mounted:

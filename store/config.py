@@ -42,6 +42,9 @@ class Settings:
     hotline: str = "12345"
     platform: str = "i-网格 小程序"
     bell: bool = True
+    # hotline mode: after dispatching a ticket just registered, land on a fresh intake form
+    # (`:hotline on|off` and F6 in the intake form switch it for the session)
+    hotline_mode: bool = False
     urgent_band_minutes: int = 30  # the queue's urgent band: clocks running out this soon
     # analytics (store.analytics): the hotline rules' floors a centre sets, marked on scorecards
     floor_response: float = 0.92  # 响应率
@@ -53,6 +56,8 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)  # always empty: unknown keys are refused
     # `[accounts]`: lock-out, login tokens and who the OS / SSH user is (store.identity)
     accounts: AccountSettings = field(default_factory=lambda: AccountSettings())
+    # `[keymap]`: a binding's id → the keys that trigger it (Textual's keymap), e.g. "app.help" = "f1"
+    keymap: dict[str, str] = field(default_factory=dict)
 
 
 def _parse_time(key: str, value: Any) -> time:
@@ -123,7 +128,7 @@ def _check_timezone(value: str, source: str) -> None:
 def parse(data: dict[str, Any], source: str = "config.toml") -> Settings:
     """Settings from a config file's table; an unknown key, a wrong type or an out-of-range
     value raises `Invalid` naming the key and the reason (never a silent default)."""
-    known = {f.name for f in fields(Settings)} - {"work_periods", "extra", "accounts"}
+    known = {f.name for f in fields(Settings)} - {"work_periods", "extra", "accounts", "keymap"}
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         if key == "work_hours":
@@ -142,6 +147,11 @@ def parse(data: dict[str, Any], source: str = "config.toml") -> Settings:
             kwargs["work_periods"] = tuple(periods)
         elif key == "accounts":
             kwargs["accounts"] = parse_accounts(value, source)
+        elif key == "keymap":
+            if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                                      for k, v in value.items()):
+                raise Invalid("error.config_type", key=key, expected='{ "app.help" = "f1" }', source=source)
+            kwargs["keymap"] = dict(value)
         elif key in known:
             default = getattr(Settings, key, None)
             expected = type(default) if default is not None else str

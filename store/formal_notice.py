@@ -20,7 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from griddesk.store import permissions, sla, views
+from griddesk.store import permissions, sla, supervision, views
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import ClockState, SuperviseLevel, UnitKind
@@ -89,6 +89,7 @@ async def build(store: Store, actor: Actor, number: str, lang: str | None = None
     lang = lang or current()
     d = await views.detail(store, actor, number)
     tk = d.ticket
+    supervision.needs_unit(tk.number, tk.lead_unit_id)
     async with store.db.session() as s:
         area = await s.get(Area, tk.town_code)
         centre_unit = (await s.execute(select(Unit).where(Unit.kind == UnitKind.CENTRE, Unit.area_code == tk.town_code,

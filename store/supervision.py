@@ -188,6 +188,13 @@ def _check_reason(reason: str | None) -> str:
     return text
 
 
+def needs_unit(number: str, lead_unit_id: int | None) -> None:
+    """A formal notice (催办通知书) is addressed to the unit holding the ticket: with none, there is
+    nobody to send it to (JM 15), so it is refused rather than issued to "(no unit)"."""
+    if lead_unit_id is None:
+        raise NotAllowed("supervise.error.notice_no_unit", number=number)
+
+
 async def supervise(store: Store, actor: Actor, number: str, level: str, reason: str) -> Step:
     """Put a ticket under supervision by hand: reminder, formal notice or key supervision."""
     if actor.read_only:
@@ -202,6 +209,8 @@ async def supervise(store: Store, actor: Actor, number: str, level: str, reason:
         tk = await get_ticket(s, store, actor, number)
         if tk.status == Status.CLOSED:
             raise NotAllowed("supervise.error.closed", number=number)
+        if level == SuperviseLevel.NOTICE:
+            needs_unit(number, tk.lead_unit_id)
         await s.execute(insert(Supervision).values(ticket_id=tk.id, level=level, unit_id=tk.lead_unit_id,
                                                    reason=text, actor=actor.label, at=now))
         await _record(s, actor, tk.id, tk.town_code, tk.number, level, text, now, {})

@@ -20,14 +20,15 @@ DIR = Path(__file__).parent
 DEFAULT = "griddesk"
 
 
-def load_themes(directory: Path | None = None) -> list[dict[str, Any]]:
+def load_themes(directory: Path | None = None, only: Path | None = None) -> list[dict[str, Any]]:
     """Every `*.toml` theme in `directory` (this package by default), the default theme first.
 
     A file without a `name` takes its file name. A broken file raises `ValueError` naming it,
     because a silently missing theme would leave the console unreadable on some terminals.
+    `only`: just that one file (the console reads the user's folder file by file).
     """
     found: list[dict[str, Any]] = []
-    for path in sorted((directory or DIR).glob("*.toml")):
+    for path in [only] if only is not None else sorted((directory or DIR).glob("*.toml")):
         try:
             with open(path, "rb") as f:
                 data = tomllib.load(f)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -17,9 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from griddesk.console import logs
 from griddesk.console.cli import output
 from griddesk.console.cli.tickets import global_options
-from griddesk.store import config, demo, paths
+from griddesk.store import config, demo, jobs, paths
+from griddesk.store.demo.feed import FeedBusy, feeding
 from griddesk.store.errors import Invalid, NotFound
 from griddesk.store.i18n import t
 
@@ -220,18 +223,43 @@ async def run_demo(ctx: Any, args: argparse.Namespace) -> int:
         eprint(t("cli.error", message=t("demo.cli.real_db", db=_label(url))))
         return 1
     child = None
-    if not args.no_feed:
+    if not args.no_feed and await feeding(store) is None:  # one feed per database, however many consoles
         # a separate process, as a hotline interface would be: the console sees its tickets
-        # arrive through the change feed like anyone else's
-        child = subprocess.Popen(  # noqa: ASYNC220 - starts it and returns at once; we wait on it at the end
-            [sys.executable, "-m", "griddesk.console.cli", "--db", url, "--lang", ctx.lang, "demo", "feed",
-             "--rate", str(rate)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # arrive through the change feed like anyone else's. Its errors go to the log file (not
+        # /dev/null), and the console says so if it stops (`_watch_feed`).
+        err = _log_sink()
+        try:
+            child = subprocess.Popen(  # noqa: ASYNC220 - starts it and returns at once; we wait on it at the end
+                [sys.executable, "-m", "griddesk.console.cli", "--db", url, "--lang", ctx.lang, "demo", "feed",
+                 "--rate", str(rate)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        finally:
+            if err is not subprocess.DEVNULL:
+                err.close()
     try:
-        return await open_console(ctx, args)
+        return await open_console(ctx, args, child)
     finally:
         if child is not None:
             _stop_child(child)
+
+
+def _log_sink() -> Any:
+    """Where the feed's stderr goes: the log file (append), or nowhere when it cannot be written."""
+    path = logs.log_file() or paths.log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        return os.fdopen(fd, "ab")
+    except OSError:
+        return subprocess.DEVNULL
+
+
+async def _watch_feed(child: subprocess.Popen[bytes], notify: Any, every: float = 1.0) -> None:
+    """Tell the console when the feed process stops on its own (its reasons are in the log)."""
+    while child.poll() is None:  # noqa: ASYNC110 - a child process has no event to wait on here
+        await asyncio.sleep(every)
+    if child.returncode not in (0, -signal.SIGTERM):
+        notify(t("demo.cli.feed_stopped", code=child.returncode, log=str(logs.log_file() or paths.log_file())))
 
 
 def _stop_child(child: subprocess.Popen[bytes]) -> None:
@@ -277,17 +305,29 @@ async def run_feed(ctx: Any, args: argparse.Namespace) -> int:
     def show(number: str) -> None:
         print(number, flush=True)
 
-    made = await demo.feed(store, actor, rate=rate, stop=stop, count=count, on_ticket=show)
+    try:
+        made = await demo.feed(store, actor, rate=rate, stop=stop, count=count, on_ticket=show,
+                               holder=jobs.new_holder())
+    except FeedBusy as e:
+        eprint(e.message())
+        return 0  # not a failure: the database is being fed
+    except Exception:
+        logging.getLogger(__name__).exception("demo feed stopped")
+        raise
     eprint(t("demo.cli.fed", count=made))
     return 0
 
 
-async def open_console(ctx: Any, args: argparse.Namespace) -> int:
+async def open_console(ctx: Any, args: argparse.Namespace, feed: subprocess.Popen[bytes] | None = None) -> int:
     """Open the console on the chosen database: as the account already known, else on the
-    login screen (console.cli.login.start_console)."""
+    login screen (console.cli.login.start_console); with the demo's `feed`, the console says so
+    if the feed stops (`_watch_feed`)."""
     from griddesk.console.cli.login import start_console
 
-    rc = await start_console(ctx)
+    def watch(app: Any) -> Any:
+        return _watch_feed(feed, lambda text: app.notify(text, severity="error", markup=False))
+
+    rc = await start_console(ctx, watch=watch if feed is not None else None)
     if rc == 1:  # an empty database: the demo may be elsewhere
         demo_db = paths.demo_db()
         if not (ctx.args.db or os.environ.get(config.DB_ENV)) and demo_db.exists():

@@ -23,6 +23,7 @@ from rich.cells import cell_len
 from griddesk import themes
 from griddesk.console import logs
 from griddesk.console.cli.tickets import global_options, stdout
+from griddesk.console.theming import user_dir as user_themes_dir
 from griddesk.store import config, paths
 from griddesk.store.calendar import WorkCalendar
 from griddesk.store.errors import StoreError
@@ -84,7 +85,7 @@ def collect(ctx: Any) -> dict[str, Any]:
         "demo_db": str(paths.demo_db()),
         "log_file": str(log),
         "log_level": logs.level_name(),
-        "themes_dirs": [str(themes.DIR)],
+        "themes_dirs": [str(themes.DIR), str(user_themes_dir())],  # the package's, then the user's own
         "calendar": {"library": "chinesecalendar", "library_version": _version("chinesecalendar"),
                      "library_years": library_years(), "file": cal_file, "file_years": file_years},
     }

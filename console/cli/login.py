@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -63,11 +64,12 @@ async def run_logout(ctx: Ctx, args: argparse.Namespace) -> int:
     return 0
 
 
-async def start_console(ctx: Any, *, served: bool = False) -> int:
+async def start_console(ctx: Any, *, served: bool = False,
+                        watch: Callable[[Any], Coroutine[Any, Any, None]] | None = None) -> int:
     """Open the console: straight in when the account is known (a token, an OS or SSH key
     mapping, `--as` on the demo), else on its login screen. `served` (a browser session of
     `griddesk serve`, which runs as the server's OS user) always asks the password, except on
-    the demo database."""
+    the demo database. `watch(app)`, if given, runs beside the console (the demo feed's watch)."""
     store = await ctx.store()
     try:
         if served:
@@ -85,5 +87,11 @@ async def start_console(ctx: Any, *, served: bool = False) -> int:
         return 1
     from griddesk.console.app import GridDeskApp
 
-    await GridDeskApp(store=store, actor=found.actor, lang=ctx.lang, login_hint=found.hint).run_async()
+    app = GridDeskApp(store=store, actor=found.actor, lang=ctx.lang, login_hint=found.hint)
+    task = asyncio.create_task(watch(app)) if watch is not None else None
+    try:
+        await app.run_async()
+    finally:
+        if task is not None:
+            task.cancel()
     return 0

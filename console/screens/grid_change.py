@@ -30,7 +30,7 @@ from griddesk.console.widgets.form import FORM_CSS, Pick, RosterForm, Row, field
 from griddesk.store import permissions, roster
 from griddesk.store.compliance import cite
 from griddesk.store.enums import ChangeReason, FilingStatus, GridChangeKind, GridType
-from griddesk.store.errors import StoreError
+from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import code_name, t
 
 if TYPE_CHECKING:
@@ -253,6 +253,7 @@ def _share(total: int, parts: int, i: int) -> int:
 
 async def split_flow(app: Shell, g: roster.GridRow) -> str | None:
     made: list[str] = []
+    detail = await roster.grid(app.store, app.actor, g.code)
     names = [t("console_roster.split.part_name", grid=g.name, n=t(f"console_roster.split.n{i}")) for i in (1, 2, 3)]
 
     async def submit(v: dict[str, str | None]) -> Any:
@@ -270,8 +271,16 @@ async def split_flow(app: Shell, g: roster.GridRow) -> str | None:
             except StoreError as e:
                 field = {"grid.name": f"part{i}.name", "grid.households": f"part{i}.households"}.get(e.field or "")
                 raise type(e)(e.key, field=field, **e.params) from None
+        to = int(v.get("grid.tickets_to") or "1") - 1
+        if not 0 <= to < len(parts):  # the third part was chosen but left unnamed
+            raise Invalid("roster.error.split_tickets_to", field="grid.tickets_to", n=len(parts))
+        # confirm like merge and retire do: what is retired, where the open tickets go
+        text = t("console_roster.split.confirm", grid=g.name, parts="、".join(p.name for p in parts),
+                 tickets=detail.open_tickets, to=parts[to].name, people=len(detail.grid.members))
+        if not await confirm(app, t("console_roster.split.title", grid=g.name), text):
+            return STAY
         made.extend(await roster.split_grid(app.store, app.actor, g.code, parts,
-                                            v["grid_change.reason"] or "", v.get("note")))
+                                            v["grid_change.reason"] or "", v.get("note"), tickets_to=to))
 
     rows: list[Row] = [reason_pick()]
     for i in (1, 2, 3):
@@ -281,6 +290,8 @@ async def split_flow(app: Shell, g: roster.GridRow) -> str | None:
         households = t("console_roster.split.households", n=t(f"console_roster.split.n{i}"))
         rows.append(Field(f"part{i}.households", households,
                           required=False, value=str(hh) if i < 3 else ""))
+    heirs = tuple((str(i), t("console_roster.split.name", n=t(f"console_roster.split.n{i}"))) for i in (1, 2, 3))
+    rows.append(Pick("grid.tickets_to", t("console_roster.split.tickets_to"), heirs, "1"))
     rows.append(_note())
     intro = t("console_roster.split.intro", grid=g.name, code=g.code, households=g.households)
     if not await ask(app, RosterForm(t("console_roster.split.title", grid=g.name), rows, submit, intro,

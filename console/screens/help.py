@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingsMap
 from textual.containers import VerticalScroll
@@ -40,11 +41,24 @@ def key_rows(app: App[Any], chain: Sequence[tuple[DOMNode, BindingsMap]],
             continue
         # the keys the footer shows first, then the rest (tab, copy, …) in their order
         for key, binding in sorted(bindings, key=lambda kb: not kb[1].show):
-            if binding.system or key in seen or winner.get(key) is not node:
+            if binding.system or key in seen or winner.get(key) is not node or not usable(node, binding):
                 continue
             seen.add(key)
             out.append((app.get_key_display(binding), describe(binding)))
     return out
+
+
+def usable(node: DOMNode, binding: Binding) -> bool:
+    """Whether this account may use the key here: the same `check_action` that lets the key run
+    (the ticket actions ask `workflow.permit`, `n` asks whether this role may register). The
+    fallback keys that only say why a key does not apply are never listed."""
+    _ns, name, params = parse_action(binding.action)
+    if name == "not_here":
+        return False
+    try:
+        return node.check_action(name, params) is not False
+    except Exception:  # a screen not ready to answer: list the key rather than hide it
+        return True
 
 
 def command_rows(entries: Iterable[ScreenEntry]) -> list[tuple[str, str]]:
@@ -53,7 +67,8 @@ def command_rows(entries: Iterable[ScreenEntry]) -> list[tuple[str, str]]:
         name = f":{e.name}" + (f" <{t(e.arg)}>" if e.arg else "")
         rows.append((name, t(e.title_key)))
     rows += [(":lang zh|en", t("console.cmd.lang")), (":theme <name>", t("console.cmd.theme")),
-             (":bell on|off", t("console_supervise.cmd.bell")), (":q", t("console.cmd.quit"))]
+             (":bell on|off", t("console_supervise.cmd.bell")),
+             (":hotline on|off", t("desk.hotline.cmd")), (":q", t("console.cmd.quit"))]
     return rows
 
 

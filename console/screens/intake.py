@@ -37,8 +37,8 @@ from textual.widgets.option_list import Option
 from griddesk.console import actions
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.choice_bar import ChoiceBar
-from griddesk.console.widgets.dialogs import ConfirmDialog, error_reason
-from griddesk.store import pickers, tickets, workflow
+from griddesk.console.widgets.dialogs import HINT_KEY, ChoiceDialog, ConfirmDialog, error_reason
+from griddesk.store import phrases, pickers, tickets, workflow
 from griddesk.store.enums import Role, Source, Urgency
 from griddesk.store.errors import StoreError
 from griddesk.store.faults import short
@@ -98,6 +98,8 @@ class IntakeScreen(GridScreen):
         Binding("ctrl+s", "submit", "desk.intake.submit"),
         Binding("enter", "next_field", "desk.dialog.next", show=False),
         Binding("escape", "back", "console.key.back"),
+        Binding("f6", "toggle_hotline", "desk.hotline.key", id="intake.hotline"),
+        Binding("ctrl+o", "phrase", "desk.phrase.key", id="intake.phrase"),
     ]
     DEFAULT_CSS = """
     IntakeScreen #intake-body { padding: 0 1; }
@@ -183,7 +185,12 @@ class IntakeScreen(GridScreen):
                 yield Input(placeholder=t("desk.intake.title_placeholder"), id="f-title")
                 yield self._error("title")
             yield Static("", id="intake-error")
-            yield Static(t("desk.intake.hint"), id="intake-hint")
+            yield Static(self._hint(), id="intake-hint")
+
+    @staticmethod
+    def _hint() -> str:
+        # the one dialog rule's line, worded as in every dialog, then this form's own keys
+        return f"{t(HINT_KEY)}\n{t('desk.intake.hint')}"
 
     def _source_choices(self) -> list[tuple[str, str]]:
         return [(s.value, code_name("source", s.value)) for s in Source]
@@ -214,7 +221,7 @@ class IntakeScreen(GridScreen):
                            ("reporter.phone", "reporter_phone"), ("title", "title")):
             self.field(field).placeholder = t(f"desk.intake.{key}_placeholder")
         self.query_one("#f-resolved-on-spot", SpotBox).label = t("desk.intake.on_spot_label")
-        self.query_one("#intake-hint", Static).update(t("desk.intake.hint"))
+        self.query_one("#intake-hint", Static).update(self._hint())
         for kind in ("matter", "grid"):
             self._show_suggestions(kind)
             self._show_mark(kind)
@@ -502,7 +509,32 @@ class IntakeScreen(GridScreen):
             summary = "  ".join(x for x in (
                 number, new.title, matter.shown if matter else "", grid.shown if grid else "",
                 code_name("urgency", new.urgency)) if x)
-            actions.start(app, "dispatch", number, 1, None, summary=summary)
+            # hotline mode: once dispatched, straight on to the next call's form
+            after = (lambda: app.open_screen("intake")) if app.hotline_mode else None
+            actions.start(app, "dispatch", number, 1, None, summary=summary, after=after)
+
+    def action_toggle_hotline(self) -> None:
+        self.gd.set_hotline_mode(not self.gd.hotline_mode)
+
+    PHRASE_FIELDS = {"f-description": "description", "f-title": "description"}
+
+    def action_phrase(self) -> None:
+        """常用语: pick a phrase for the matter chosen and insert it at the cursor."""
+        box = self.focused
+        if not isinstance(box, Input) or box.id not in self.PHRASE_FIELDS:
+            self.gd.notify(t("desk.phrase.where"), severity="warning", timeout=5)
+            return
+        matter = self.picked["matter"]
+        code = matter.code if matter is not None and matter.code != OUT_OF_LIST else None
+        found = phrases.for_matter(code, self.PHRASE_FIELDS[box.id])
+        self.run_worker(self._insert_phrase(box, found), group="phrase", exit_on_error=False)
+
+    async def _insert_phrase(self, box: Input, found: list[str]) -> None:
+        picked = await self.app.push_screen(ChoiceDialog(t("desk.phrase.title"), [(p, p) for p in found[:9]]),
+                                            wait_for_dismiss=True)
+        if picked:
+            box.insert_text_at_cursor(picked)
+            box.focus()
 
     def dirty(self) -> bool:
         return any(self.value(f) for f in ("matter", "grid", "address", "description", "reporter.name",

@@ -32,6 +32,7 @@ from textual.widgets import Input, Label, Static
 
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.choice_bar import ChoiceBar
+from griddesk.console.widgets.dialogs import HINT_KEY, leave
 from griddesk.store import audit, escalation, formal_notice, permissions, private_files, supervision, views, warnings
 from griddesk.store.actor import Actor
 from griddesk.store.enums import EscalationMode, Status
@@ -63,7 +64,7 @@ class Dialog(ModalScreen[Any]):
         Binding("enter", "submit", "console_supervise.key.submit", show=False),  # from a choice bar
     ]
 
-    HINT_KEY = "console_supervise.dialog.hint"
+    HINT_KEY = HINT_KEY  # the one dialog rule's wording (widgets.dialogs)
 
     def __init__(self, summary: str = "", **kw: Any) -> None:
         super().__init__(**kw)
@@ -112,15 +113,32 @@ class Dialog(ModalScreen[Any]):
 
     @on(Input.Submitted)
     def _entered(self, event: Input.Submitted) -> None:
+        # the one dialog rule: Enter moves to the next field and submits on the last
         event.stop()
-        self.action_submit()
+        inputs = [w for w in self.query(Input) if w.display]
+        at = inputs.index(event.input) if event.input in inputs else len(inputs) - 1
+        if at + 1 < len(inputs):
+            inputs[at + 1].focus()
+        else:
+            self.action_submit()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        typed = any(w.value.strip() for w in self.query(Input) if w.id not in self.UNTYPED)
+        leave(self, typed, lambda: self.dismiss(None))
+
+    UNTYPED: frozenset[str] = frozenset()  # inputs filled in by the dialog itself (a default path)
+
+    error_field: str | None = None  # the id of the widget `check` found wrong
 
     def check(self) -> str | None:
-        """Why the form cannot be sent as it is (translated), or None."""
+        """Why the form cannot be sent as it is (translated), or None; sets `error_field`."""
         return None
+
+    def required(self, widget_id: str, key: str) -> str | None:
+        """`key`'s message when the input `widget_id` is blank (and remember it for focus)."""
+        problem = _required(self.query_one(f"#{widget_id}", Input).value, key)
+        self.error_field = widget_id if problem else None
+        return problem
 
     def action_submit(self) -> None:
         if self.busy:
@@ -128,6 +146,8 @@ class Dialog(ModalScreen[Any]):
         problem = self.check()
         if problem:
             self.show_error(problem)
+            if self.error_field is not None:  # a failed submit focuses the field in error
+                self.query_one(f"#{self.error_field}").focus()
             return
         self.busy = True
         self.run_worker(self._send(), group="dialog", exit_on_error=False)
@@ -188,7 +208,7 @@ class SuperviseDialog(Dialog):
         self.level = event.value
 
     def check(self) -> str | None:
-        return _required(self.query_one("#sv-reason", Input).value, "supervise.error.reason_required")
+        return self.required("sv-reason", "supervise.error.reason_required")
 
     async def perform(self) -> supervision.Step:
         reason = self.query_one("#sv-reason", Input).value
@@ -234,6 +254,7 @@ class EscalateDialog(Dialog):
         yield Input(placeholder=t("console_supervise.escalate.reason_placeholder"), id="es-text")
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.run_worker(self._load(), group="dialog-load", exit_on_error=False)
 
     async def _load(self) -> None:
@@ -275,7 +296,7 @@ class EscalateDialog(Dialog):
         if self.mode is None or self.mode not in self.allowed:
             return t("console_supervise.escalate.nothing") if not self.allowed else \
                 t("console_supervise.escalate.pick")
-        return _required(self.query_one("#es-text", Input).value, "escalation.error.text_required")
+        return self.required("es-text", "escalation.error.text_required")
 
     async def perform(self) -> escalation.Result:
         store, actor, text = self.gd.store, self.gd.actor, self.query_one("#es-text", Input).value
@@ -310,7 +331,9 @@ def default_path(number: str, fmt: str) -> Path:
 
 
 class ExportDialog(Dialog):
-    """A formal notice to a file, Markdown or HTML; shows the path it was written to."""
+    """A formal notice to a file, Markdown or HTML; closes and shows the path as a notice."""
+
+    UNTYPED = frozenset({"ex-path"})
 
     def __init__(self, number: str, fmt: str = "md", path: str | None = None, summary: str = "",
                  **kw: Any) -> None:
@@ -338,13 +361,7 @@ class ExportDialog(Dialog):
             box.value = box.value[: -len(old)] + self.fmt
 
     def check(self) -> str | None:
-        return _required(self.query_one("#ex-path", Input).value, "console_supervise.export.path_required")
-
-    def action_submit(self) -> None:
-        if self.written is not None:
-            self.dismiss(self.written)  # second enter: the operator has read where it went
-            return
-        super().action_submit()
+        return self.required("ex-path", "console_supervise.export.path_required")
 
     async def perform(self) -> Path:
         text = await formal_notice.render(self.gd.store, self.gd.actor, self.number, self.fmt, current())
@@ -360,12 +377,11 @@ class ExportDialog(Dialog):
         return path
 
     def done(self, result: Path) -> None:
+        # the dialog closes: the path is a notice in the header line (and the `!` list), where it
+        # stays readable without holding the operator in a finished form
         self.written = result
-        box = self.query_one("#dlg-result", Static)
-        box.update(t("console_supervise.export.written", path=str(result)))
-        box.display = True
-        self.query_one("#dlg-hint", Static).update(t("console_supervise.export.close_hint"))
         self.app.notify(t("console_supervise.export.written", path=str(result)), timeout=15, markup=False)
+        self.dismiss(result)
 
 
 # --- warn a unit ------------------------------------------------------------------------------
@@ -374,7 +390,6 @@ class ExportDialog(Dialog):
 class WarnDialog(Dialog):
     """警示 to a unit (supervisors and admins; the store refuses anyone else, and it is shown)."""
 
-    HINT_KEY = "console_supervise.dialog.hint_text"
 
     def __init__(self, unit_code: str, unit_name: str, overdue: int = 0, **kw: Any) -> None:
         super().__init__(**kw)
@@ -392,7 +407,7 @@ class WarnDialog(Dialog):
         yield Input(placeholder=t("console_supervise.warn.reason_placeholder"), id="wn-reason")
 
     def check(self) -> str | None:
-        return _required(self.query_one("#wn-reason", Input).value, "warnings.error.reason_required")
+        return self.required("wn-reason", "warnings.error.reason_required")
 
     async def perform(self) -> warnings.IssuedWarning:
         reason = self.query_one("#wn-reason", Input).value

@@ -33,6 +33,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from griddesk.console.widgets import localize_bindings
+from griddesk.store import phrases
 from griddesk.store.errors import StoreError
 from griddesk.store.faults import short
 from griddesk.store.i18n import t
@@ -145,6 +146,23 @@ STAY = _Sentinel("STAY")  # stay open and say nothing (the operator declined a c
 Submit = Callable[[dict[str, str | None]], Awaitable["StoreError | _Sentinel | None"]]
 
 
+HINT_KEY = "desk.dialog.hint"  # one wording of the dialog rule for every dialog and form
+
+
+def leave(screen: ModalScreen[Any], typed: bool, close: Callable[[], object]) -> None:
+    """Esc on a dialog: close at once when nothing was typed, else ask first (typed text is
+    never dropped by a stray key)."""
+    if not typed:
+        close()
+        return
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            close()
+
+    screen.app.push_screen(ConfirmDialog(t("desk.dialog.cancel"), t("desk.dialog.discard")), answered)
+
+
 class TextForm(ModalScreen[bool]):
     """Text fields and a submit coroutine; dismissed True when the submit succeeded."""
 
@@ -153,7 +171,9 @@ class TextForm(ModalScreen[bool]):
     BINDINGS = [
         Binding("ctrl+s", "submit", "desk.dialog.submit"),
         Binding("escape", "cancel", "desk.dialog.cancel"),
+        Binding("ctrl+o", "phrase", "desk.phrase.key", show=False, id="form.phrase"),
     ]
+    matter: str | None = None  # the ticket's matter code, for its own 常用语 (store.phrases)
 
     def __init__(self, title: str, fields: Sequence[Field], submit: Submit, intro: str = "") -> None:
         super().__init__(classes="desk-modal")
@@ -177,8 +197,7 @@ class TextForm(ModalScreen[bool]):
                     yield Input(value=f.value, placeholder=f.placeholder, id=f"f-{f.name}")
                     yield Static("", id=f"e-{f.name}", classes="gd-field-error")
             yield Static("", id="form-error", classes="gd-dialog-error")
-            yield Static(hint(("Enter", t("desk.dialog.next")), ("ctrl+s", t("desk.dialog.submit")),
-                              ("Esc", t("desk.dialog.cancel"))), classes="gd-dialog-hint")
+            yield Static(t(HINT_KEY), classes="gd-dialog-hint")
 
     def on_mount(self) -> None:
         localize_bindings(self)
@@ -238,8 +257,28 @@ class TextForm(ModalScreen[bool]):
             return
         self.dismiss(problem is None)
 
+    def action_phrase(self) -> None:
+        """常用语 into a reason or note field: pick one, inserted at the cursor."""
+        box = self.focused
+        name = box.id[2:] if isinstance(box, Input) and box.id else ""
+        kind = next((k for k in phrases.KINDS if k in name), None)
+        if not isinstance(box, Input) or kind is None:
+            self.app.notify(t("desk.phrase.where_form"), severity="warning", timeout=5)
+            return
+        found = phrases.for_matter(self.matter, kind)
+
+        async def pick() -> None:
+            chosen = await self.app.push_screen(ChoiceDialog(t("desk.phrase.title"), [(p, p) for p in found[:9]]),
+                                                wait_for_dismiss=True)
+            if chosen:
+                box.insert_text_at_cursor(chosen)
+                box.focus()
+
+        self.run_worker(pick(), group="phrase", exit_on_error=False)
+
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        typed = any((self.input(f.name).value or "").strip() != (f.value or "").strip() for f in self.fields)
+        leave(self, typed, lambda: self.dismiss(False))
 
 
 # --- confirmation --------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from textual.widgets import Input, Label, Static
 
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.choice_bar import ChoiceBar, Choices
-from griddesk.console.widgets.dialogs import DIALOG_CSS, STAY, Field, error_reason, hint
+from griddesk.console.widgets.dialogs import DIALOG_CSS, HINT_KEY, STAY, Field, error_reason, leave
 from griddesk.store import validation
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.faults import short
@@ -136,9 +136,7 @@ class RosterForm(ModalScreen[Any]):
                     yield Static(row.notes.get(row.value or "", ""), id=f"n-{wid(row.name)}",
                                  classes="roster-choice-note", markup=False)
             yield Static("", id="form-error", classes="gd-dialog-error")
-            yield Static(hint(("Enter", t("console_roster.form.next")), ("ctrl+s", t("console_roster.form.submit")),
-                              ("←→ 1–9", t("console_roster.form.choose")), ("Esc", t("console_roster.form.cancel"))),
-                         classes="gd-dialog-hint")
+            yield Static(t(HINT_KEY), classes="gd-dialog-hint")
 
     def on_mount(self) -> None:
         localize_bindings(self)
@@ -223,4 +221,6 @@ class RosterForm(ModalScreen[Any]):
         self.dismiss(True if result is None else result)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        typed = any(isinstance(w := self.widget(r.name), Input)
+                    and (w.value or "").strip() != (getattr(r, "value", "") or "").strip() for r in self.rows)
+        leave(self, typed, lambda: self.dismiss(None))

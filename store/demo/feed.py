@@ -1,16 +1,25 @@
-"""The live feed: tickets keep arriving through the real intake while the demo runs."""
+"""The live feed: tickets keep arriving through the real intake while the demo runs.
+
+It follows the roster: the grid list is read again every `REFRESH_S` seconds and at once when
+the intake refuses a grid (split, merged or retired meanwhile), so a grid change never stops it.
+Errors are logged (the log file, `console.logs`) and the feed carries on; only a town with no
+live grid at all stops it. One feed per demo database: `LEASE` in `job_leases` (store.jobs)
+says which process feeds; a second `demo feed` finds it held and leaves.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from griddesk.store import tickets
+from griddesk.store import jobs, tickets
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.demo import catalog as cat
@@ -21,11 +30,34 @@ from griddesk.store.enums import (
     Source,
     Urgency,
 )
-from griddesk.store.errors import Invalid
+from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.models import (
     Grid,
     Matter,
 )
+
+log = logging.getLogger(__name__)
+
+LEASE = "demo_feed"  # one row in job_leases per demo database
+LEASE_TTL_S = 90.0  # a feed that died is taken over after this long
+REFRESH_S = 30.0  # the grid list is read again this often (grid changes made meanwhile)
+# Shares of urgency, as a 12345 desk sees them: an emergency (紧急) is about one call in a
+# hundred, urgent about one in ten; the rest are normal.
+MAX_REFUSED = 20  # refusals in a row before the feed gives up
+EMERGENCY_SHARE = 0.01
+URGENT_SHARE = 0.10
+
+
+class FeedBusy(StoreError):
+    """Another process already feeds this database."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__("demo.feed_busy", holder=holder)
+
+
+async def feeding(store: Store) -> str | None:
+    """Which process feeds this database now (None: none)."""
+    return await jobs.holder_of(store, LEASE)
 
 
 @dataclass
@@ -57,30 +89,55 @@ async def _feed_data(store: Store, actor: Actor, day: date) -> _FeedData:
 
 async def feed(store: Store, actor: Actor, *, rate: float = 0.3, stop: asyncio.Event | None = None,
                count: int | None = None, seed: int | None = None,
-               on_ticket: Callable[[str], None] | None = None) -> int:
+               on_ticket: Callable[[str], None] | None = None, holder: str | None = None) -> int:
     """Add tickets through the real intake (`store.tickets.create`) at about `rate` per second
-    (Poisson arrivals) until `stop` is set or `count` are made. Returns how many were made."""
+    (Poisson arrivals) until `stop` is set or `count` are made. Returns how many were made.
+    With `holder`, the feed takes the database's feed lease first (`FeedBusy` when another
+    process holds it), renews it as it goes and gives it up at the end."""
     if not rate > 0:
         raise Invalid("demo.rate_positive", field="rate")
+    if holder is None:
+        return await _feed(store, actor, rate, stop, count, seed, on_ticket, None)
+    ttl = timedelta(seconds=LEASE_TTL_S)
+    if not await jobs.take(store, LEASE, holder, ttl):
+        raise FeedBusy(await feeding(store) or "?")
+    try:
+        return await _feed(store, actor, rate, stop, count, seed, on_ticket, holder)
+    finally:
+        try:
+            await jobs.release(store, LEASE, holder)
+        except Exception:  # the database went away: the lease expires by itself
+            log.warning("could not release the demo feed lease", exc_info=True)
+
+
+async def _feed(store: Store, actor: Actor, rate: float, stop: asyncio.Event | None, count: int | None,
+                seed: int | None, on_ticket: Callable[[str], None] | None, holder: str | None) -> int:
     r = random.Random(seed)
     names = _Names(r)
     sources = [s for s, _w in cat.SOURCES]
     source_cum = _cumulative([w for _s, w in cat.SOURCES])
     data: _FeedData | None = None
-    made = 0
+    made = refused = 0
+    read_at = 0.0
     stop = stop or asyncio.Event()
     while not stop.is_set() and (count is None or made < count):
         day = store.calendar.local(store.now()).date()
-        if data is None or data.day != day:  # the matter list in force changes by the day
+        # the matter list in force changes by the day, the grids whenever the roster changes
+        if data is None or data.day != day or time.monotonic() - read_at > REFRESH_S:
             data = await _feed_data(store, actor, day)
+            read_at = time.monotonic()
             if not data.grids:
                 raise Invalid("demo.no_grids", field="town", code=actor.jurisdiction)
+            if holder is not None and not await jobs.take(store, LEASE, holder,
+                                                          timedelta(seconds=LEASE_TTL_S)):
+                raise FeedBusy(await feeding(store) or "?")  # taken over while we stalled
         code, place, roads = r.choice(data.grids)
         road = r.choice(roads)
         building = f"{road}{r.randint(1, 188)}号{r.randint(1, 9)}{r.choice(cat.BUILDING_KINDS)}"
         source = sources[_pick(r, source_cum)]
         x = r.random()
-        urgency = Urgency.EMERGENCY if x < 0.03 else Urgency.URGENT if x < 0.15 else Urgency.NORMAL
+        urgency = Urgency.EMERGENCY if x < EMERGENCY_SHARE else \
+            Urgency.URGENT if x < EMERGENCY_SHARE + URGENT_SHARE else Urgency.NORMAL
         if data.matters:
             mcode, mname = r.choice(data.matters)
             title = r.choice(cat.TICKET_PHRASES.get(mcode) or [mname]).format(road=road, building=building)
@@ -93,7 +150,17 @@ async def feed(store: Store, actor: Actor, *, rate: float = 0.3, stop: asyncio.E
             "description": DESCRIPTIONS[source].format(title=title, platform="i-网格")[:4000],
             "address": building, "reporter": reporter,
             "resolved_on_spot": source == Source.PATROL and r.random() < 0.1})
-        number = await tickets.create(store, actor, new)
+        try:
+            number = await tickets.create(store, actor, new)
+        except StoreError as e:  # most likely the grid changed under us: read the grids again
+            log.warning("demo feed: intake refused a ticket for grid %s: %s", code, e.message())
+            refused += 1
+            if refused >= MAX_REFUSED:  # not a grid change: something is wrong for good
+                raise
+            data = None
+            await asyncio.sleep(0)
+            continue
+        refused = 0
         made += 1
         if on_ticket:
             on_ticket(number)

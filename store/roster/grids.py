@@ -258,8 +258,12 @@ def _retire(g: Grid, at: datetime) -> None:
 
 
 async def split_grid(store: Store, actor: Actor, code: str, parts: list[GridSpec], reason: str,
-                     note: str | None = None) -> list[str]:
+                     note: str | None = None, tickets_to: int = 0) -> list[str]:
     """Retire a grid and create its parts under the same village with new codes.
+
+    The old grid's open tickets move to the part `tickets_to` (an index into `parts`, the first
+    by default): a retired grid keeps no open ticket, whose grid worker would be nobody. The
+    record lists the numbers moved; closed tickets stay on the old grid, as its history.
 
     The people on the old grid are released, not guessed onto a part: which part each worker
     takes is the centre's decision, and the gaps show up as findings until it is made. The
@@ -270,6 +274,8 @@ async def split_grid(store: Store, actor: Actor, code: str, parts: list[GridSpec
     if len(parts) < 2:
         raise Invalid("roster.error.split_parts", field="grid.parts")
     parts = [p.checked() for p in parts]
+    if not 0 <= tickets_to < len(parts):
+        raise Invalid("roster.error.split_tickets_to", field="grid.tickets_to", n=len(parts))
     now, on = store.now(), today(store)
     async with store.db.session(write=True) as s:
         old = await load_grid(s, code)
@@ -278,8 +284,17 @@ async def split_grid(store: Store, actor: Actor, code: str, parts: list[GridSpec
         _retire(old, now)
         new = [await _new_grid(s, village, p, None, now) for p in parts]
         result = [g.code for g in new]
+        heir = new[tickets_to]
+        moving = list((await s.execute(select(Ticket).where(
+            Ticket.grid_id == old.id, Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id))).scalars())
+        for tk in moving:
+            tk.grid_id = heir.id
+            tk.version += 1  # a form open on the old grid must not write over the move
+            tk.updated_at, tk.updated_by = now, actor.label
+            await records.feed(s, "ticket", tk.id, "changed", now, tk.town_code)
         details = {"before": _spec_of(old), "grids": {g.code: _spec_of(g) for g in new},
-                   "released": [{"person_id": a.person_id, "role": a.role} for a in ended]}
+                   "released": [{"person_id": a.person_id, "role": a.role} for a in ended],
+                   "tickets_to": heir.code, "moved_tickets": [tk.number for tk in moving]}
         await _record(s, actor, GridChangeKind.SPLIT, reason, note, [old.code], result, details, now)
         await records.feed(s, "grid", old.id, "retired", now, old.area_code)
         for g in new:

@@ -27,6 +27,7 @@ from griddesk.console.screens.supervise import EscalateDialog, ExportDialog, Sup
 from griddesk.console.screens.ticket import TicketScreen
 from griddesk.console.screens.warnings import WarningsScreen
 from griddesk.console.widgets.choice_bar import ChoiceBar
+from griddesk.console.widgets.dialogs import ConfirmDialog
 from griddesk.store import escalation, supervision, tickets, views, workflow
 from griddesk.store.context import Store
 from griddesk.store.i18n import t
@@ -223,14 +224,13 @@ async def test_export_writes_markdown_and_html_and_shows_where(known: Known, tmp
         target.parent.mkdir()
         box.value = str(target)
         await pilot.press("enter")
-        await until(pilot, lambda: dialog.written is not None)  # type: ignore[attr-defined]
+        # written: the dialog closes by itself and the path is a notice (header line, `!` list)
+        await until(pilot, lambda: app.screen is screen)
+        assert dialog.written == target  # type: ignore[attr-defined]
         text = target.read_text(encoding="utf-8")
         assert text.startswith("# 催办通知书")
         assert n["B"] in text and "海城区综合行政执法局地角中队" in text and "超时倍数" in text
-        shown = str(dialog.query_one("#dlg-result").render())
-        assert str(target) in shown
-        await pilot.press("enter")  # read where it went: enter closes
-        await until(pilot, lambda: app.screen is screen)
+        assert any(str(target) in m for m in app.notice_log.messages)
 
         # HTML: the format choice follows the file name
         await pilot.press("X")
@@ -242,12 +242,11 @@ async def test_export_writes_markdown_and_html_and_shows_where(known: Known, tmp
         await pilot.press("right")
         await until(pilot, lambda: box.value == str(tmp_path / "notice.html"))
         await pilot.press("ctrl+s")
-        await until(pilot, lambda: dialog.written is not None)  # type: ignore[attr-defined]
+        await until(pilot, lambda: app.screen is screen)
         html = (tmp_path / "notice.html").read_text(encoding="utf-8")
         assert html.startswith("<!DOCTYPE html>") and "<h1>催办通知书</h1>" in html and n["B"] in html
 
         # a path that cannot be written: said beside the field, the dialog stays
-        await pilot.press("escape")
         await pilot.press("X")
         await until(pilot, lambda: isinstance(app.screen, ExportDialog))
         dialog = app.screen
@@ -255,6 +254,50 @@ async def test_export_writes_markdown_and_html_and_shows_where(known: Known, tmp
         await pilot.press("enter")
         await until(pilot, lambda: dialog.error is not None)  # type: ignore[attr-defined]
         assert "missing" in dialog.error and app.screen is dialog  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+async def test_supervise_dialog_follows_the_one_dialog_rule(known: Known) -> None:
+    """Enter moves on and submits on the last field, Tab keeps what was typed, a failed submit
+    focuses the field in error, Esc asks before dropping typed text, one hint line."""
+    n = known.n
+    app = known.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_overdue(app, pilot)
+        await pilot.press("home", "right_square_bracket")
+        await pilot.press("S")
+        await until(pilot, lambda: isinstance(app.screen, SuperviseDialog))
+        dialog = app.screen
+        reason = dialog.query_one("#sv-reason", Input)
+        assert str(dialog.query_one("#dlg-hint").render()) == t("desk.dialog.hint")
+        # a failed submit (ctrl+s from the level bar) focuses the reason, the field in error
+        dialog.query_one(ChoiceBar).focus()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: dialog.error == t("supervise.error.reason_required"))
+        assert app.focused is reason
+        # Tab away and back: the typed text stays
+        await pilot.press(*"已电话催办")
+        await pilot.press("tab")
+        assert app.focused is not reason and reason.value == "已电话催办"
+        await pilot.press("tab")
+        assert reason.value == "已电话催办"
+        # Esc with text typed asks first; "n" keeps the dialog and the text
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen is dialog)
+        assert reason.value == "已电话催办"
+        # Enter on the last field submits
+        reason.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen)
+        steps = [s for s in await supervision.history(known.store, known.town.actors["sup01"], n["B"]) if not s.auto]
+        assert [s.reason for s in steps] == ["已电话催办"]
+        # Esc on an untouched dialog closes at once
+        await pilot.press("S")
+        await until(pilot, lambda: isinstance(app.screen, SuperviseDialog))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ from griddesk.console.screens.roster import RosterScreen
 from griddesk.console.screens.search import SearchScreen
 from griddesk.console.widgets.dialogs import ConfirmDialog
 from griddesk.console.widgets.form import RosterForm
-from griddesk.store import roster
+from griddesk.store import roster, tickets, views
 from griddesk.store.enums import ChangeReason, FilingStatus
 from griddesk.store.errors import NotAllowed
 from griddesk.store.i18n import t
@@ -95,6 +95,7 @@ async def test_the_tree_opens_on_the_town_and_expands_to_a_grid_with_its_people(
 @pytest.mark.slow
 async def test_a_grid_split_by_keys_is_recorded_and_its_parts_appear_in_the_tree(town: Town) -> None:
     old = town.grids["comp2"]
+    open_ticket = await tickets.create(town.store, town.operator, tickets.parse(town.ticket(grid=old)))
     app = app_for(town)  # an operator: may split, may not file
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_roster(pilot, app)
@@ -107,7 +108,19 @@ async def test_a_grid_split_by_keys_is_recorded_and_its_parts_appear_in_the_tree
         assert form.values()["grid_change.reason"] == ChangeReason.ADMINISTRATIVE
         await pilot.press("enter")  # on to the first part's name (prefilled), then change it
         await pilot.press("ctrl+u", *"海角片区")
+        form.widget("grid.tickets_to").focus()
+        await pilot.press("2")  # the open tickets go to the second part
         await pilot.press("ctrl+s")
+        # asked first, like merge and retire: the open ticket and where it goes are named
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        asked = "".join(plain(app.screen.query_one("#confirm-message", Static)).split())
+        assert "在办工单1件转入“地角社区第二网格（二）”" in asked
+        await pilot.press("n")  # declined: back in the form, nothing written
+        await until(pilot, lambda: app.screen is form)
+        assert await roster.changes(town.store, town.actors["op01"], old) == []
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, ChangeDialog))
         dialog = app.screen
         assert isinstance(dialog, ChangeDialog)
@@ -123,6 +136,9 @@ async def test_a_grid_split_by_keys_is_recorded_and_its_parts_appear_in_the_tree
         assert (c.kind, c.reason, c.actor, c.filing_status) == ("split", "administrative", "周敏(op01)",
                                                                 FilingStatus.PENDING)
         assert c.grid_codes == [old] and len(c.result_codes) == 2
+        # the open ticket moved to the second part: the retired grid keeps none
+        moved = await views.detail(town.store, town.operator, open_ticket)
+        assert moved.grid.code == c.result_codes[1]
         # the parts are in the tree under the same village, the old grid is not; the cursor is on
         # the first part
         await until(pilot, lambda: all(("grid", code) in screen.nodes for code in c.result_codes))

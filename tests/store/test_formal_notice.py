@@ -95,10 +95,18 @@ async def test_english_and_the_draft_without_a_notice_step(tmp_path) -> None:  #
     s = await Store.open(str(tmp_path / "d.db"), now=lambda: now[0])
     town = await seed(s)
     number = await tickets.create(s, town.operator, tickets.parse(town.ticket()))
+    # no unit holds it yet: a formal notice has nobody to go to, refused with the reason
+    with pytest.raises(NotAllowed) as no_unit:
+        await formal_notice.render(s, town.operator, number, "md", "en")
+    assert no_unit.value.key == "supervise.error.notice_no_unit" and "dispatch it first" in no_unit.value.message("en")
+    with pytest.raises(NotAllowed):
+        await supervision.supervise(s, town.actors["sup01"], number, "notice", "超期")
+    await supervision.supervise(s, town.actors["sup01"], number, "reminder", "催一下")  # a reminder needs no unit
+    await workflow.dispatch(s, town.operator, number, "URBAN")
     now[0] = local(2026, 3, 2, 11, 0)  # not late yet: the notice says it is nearly due
     text = await formal_notice.render(s, town.operator, number, "md", "en")
     assert text.startswith("# Formal Notice of Supervision")
-    assert "Draft" in text and "(no unit dispatched yet):" in text
+    assert "Draft" in text and "(no unit dispatched yet)" not in text
     assert "is nearly due" in text and "| Handling | 4 working hours |" in text
     zh = await formal_notice.render(s, town.operator, number, "md", "zh")
     assert "草稿" in zh and "即将到期" in zh

@@ -89,7 +89,7 @@ async def test_only_operators_supervisors_and_admins_change_the_roster(town: Tow
         await roster.assign(town.store, town.actors[login], 4, town.grids["comp1"], "professional")
 
 
-async def test_split_retires_the_grid_keeps_its_tickets_and_never_reuses_its_code(town: Town) -> None:
+async def test_split_retires_the_grid_moves_its_open_tickets_and_never_reuses_its_code(town: Town) -> None:
     store, op = town.store, town.operator
     number = await tickets.create(store, op, tickets.parse(town.ticket()))
     old = town.grids["comp1"]
@@ -99,14 +99,16 @@ async def test_split_retires_the_grid_keeps_its_tickets_and_never_reuses_its_cod
     assert parts == [f"{COMMUNITY}004", f"{COMMUNITY}005"]
     detail = await roster.grid(store, op, old)
     assert detail.grid.status == GridStatus.RETIRED and detail.grid.retired_at is not None
-    assert detail.tickets == 1 and detail.open_tickets == 1  # the ticket stays with the retired grid
+    assert detail.open_tickets == 0  # a retired grid keeps no open ticket: it moved to the first part
     assert detail.grid.members == [] and {m.name for m in detail.past_members} == {"王建国", "陈丽"}
     (change,) = [c for c in detail.changes if c.kind == "split"]
     assert change.grid_codes == [old] and change.result_codes == parts and change.filing_status == "pending"
     assert {r["role"] for r in change.details["released"]} == {"leader", "full_time"}  # type: ignore[index]
+    assert change.details["moved_tickets"] == [number] and change.details["tickets_to"] == parts[0]  # type: ignore[index]
     async with store.db.session() as s:
         t = (await s.execute(select(Ticket).where(Ticket.number == number))).scalar_one()
-        assert (await s.get(Grid, t.grid_id)).code == old  # type: ignore[union-attr]
+        assert (await s.get(Grid, t.grid_id)).code == parts[0]  # type: ignore[union-attr]
+        assert t.version == 2  # a form open on the old grid meets a conflict, not a silent overwrite
     with pytest.raises(Conflict) as e:
         await roster.create_grid(store, op, COMMUNITY, GridSpec("复用"), ChangeReason.OTHER, code=old)
     assert e.value.key == "roster.error.grid_code_taken"
@@ -116,6 +118,10 @@ async def test_split_retires_the_grid_keeps_its_tickets_and_never_reuses_its_cod
     with pytest.raises(Invalid) as e:
         await roster.split_grid(store, op, parts[0], [GridSpec("只有一片")], ChangeReason.OTHER)
     assert e.value.key == "roster.error.split_parts"
+    with pytest.raises(Invalid) as e:  # the open tickets go to one of the parts
+        await roster.split_grid(store, op, parts[0], [GridSpec("甲"), GridSpec("乙")], ChangeReason.OTHER,
+                                tickets_to=2)
+    assert e.value.key == "roster.error.split_tickets_to" and e.value.field == "grid.tickets_to"
 
 
 async def test_merge_into_one_grid_carries_people_and_adds_up_households(town: Town) -> None:
