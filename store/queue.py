@@ -43,6 +43,7 @@ class QueueFilter:
     urgency: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    phone: str | None = None  # the reporter's full phone number (callers at intake, `--phone`)
 
 
 @dataclass(frozen=True)
@@ -99,12 +100,16 @@ def _filtered(q: SelectT, f: QueueFilter, now: datetime) -> SelectT:
         q = q.where(Ticket.received_at >= f.since)
     if f.until:
         q = q.where(Ticket.received_at < f.until)
+    if f.phone:
+        q = q.where(Ticket.reporter_phone == f.phone.strip())
     text = f.text.strip()
     if text:
         like = f"%{text}%"
         q = q.where(or_(Ticket.number.like(like), Grid.name.like(like), Grid.code.like(like),
                         Matter.name.like(like), Matter.code.like(like), Ticket.address.like(like),
-                        Ticket.title.like(like)))
+                        Ticket.title.like(like),
+                        # a caller by full name or number: compared whole in the store, never shown
+                        Ticket.reporter_name == text, Ticket.reporter_phone == text))
     return q
 
 
