@@ -10,7 +10,7 @@ that come often). Three reads and one write live here:
 - `suggest_grid`: the grid an address most likely lies in, from the grids' boundary
   descriptions and the addresses already on tickets.
 - `merge` (工单合并): link a duplicate to the ticket it repeats, recorded in both timelines;
-  the duplicate is closed too when the loop lets this account close it now (`loop.rule_for`),
+  the duplicate is closed too when the loop lets this account close it now (`loop.permit`),
   else only linked.
 """
 
@@ -29,7 +29,7 @@ from griddesk.store.context import Store
 from griddesk.store.enums import GridStatus, Status
 from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import t
-from griddesk.store.loop import Action, rule_for
+from griddesk.store.loop import Action, permit
 from griddesk.store.models import Grid, Matter, Ticket
 from griddesk.store.scope import in_town
 
@@ -183,8 +183,11 @@ async def merge(store: Store, actor: Actor, duplicate: str, into: str, note: str
             await records.feed(s, "ticket", tk.id, "merge", now, tk.town_code)
         await records.audit(s, actor, "ticket.merge", "ticket", dup.number, now, {"into": main.number})
         dup_number, main_number = dup.number, main.number
-        row = rule_for(Action.CLOSE, dup.status)
-        may_close = row is not None and actor.role in row.roles
+        try:  # the loop's own rule (state, role, a return visit first): close only when it allows
+            permit(actor, dup, Action.CLOSE)
+            may_close = True
+        except NotAllowed:
+            may_close = False
     closed = False
     if may_close:
         reason = t("callers.merged_reason", number=main_number)
