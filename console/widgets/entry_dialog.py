@@ -42,5 +42,15 @@ class EntryDialog(ModalScreen[None]):
         localize_bindings(self)
         self.query_one("#entry-body").focus()
 
+    def plain_text(self, width: int = 76) -> str:
+        """The entry as the operator reads it (tests)."""
+        import io
+
+        from rich.console import Console
+
+        console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+        console.print(self.body)
+        return console.export_text()
+
     def action_close(self) -> None:
         self.dismiss(None)
