@@ -50,7 +50,7 @@ class EntryRow(Static, can_focus=True):
     ]
 
     def __init__(self, index: int, body: RenderableType) -> None:
-        super().__init__(body, classes="tl-entry", id=f"tl-{index}")
+        super().__init__(body, classes="tl-entry")
         self.index = index
 
     def action_open(self) -> None:
@@ -315,22 +315,17 @@ class TicketScreen(TicketKeys, GridScreen):
         return out
 
     def _fill_timeline(self, entries: list[RenderableType]) -> None:
+        """The timeline is append-only: rows held are re-worded in place, new entries appended
+        (no remount, so a focused entry keeps its focus through a reload)."""
         box = self.query_one("#ticket-timeline", Vertical)
         rows = list(box.query(EntryRow))
-        if len(rows) == len(entries):  # the same entries re-worded (a reload, the language): no remount
-            for row, body in zip(rows, entries, strict=True):
-                row.update(body)
-            return
-        focused = self.focused.index if isinstance(self.focused, EntryRow) else None
-        box.remove_children()
-        box.mount_all([EntryRow(i, body) for i, body in enumerate(entries)])
-        if focused is not None and entries:
-            self.call_after_refresh(lambda: self._focus_entry(min(focused, len(entries) - 1)))
-
-    def _focus_entry(self, index: int) -> None:
-        rows = list(self.query(EntryRow))
-        if 0 <= index < len(rows):
-            rows[index].focus()
+        for row, body in zip(rows, entries, strict=False):
+            row.update(body)
+        if len(rows) > len(entries):  # an error, or another ticket shown: drop the rest
+            for row in rows[len(entries):]:
+                row.remove()
+        elif len(entries) > len(rows):
+            box.mount_all([EntryRow(i, body) for i, body in enumerate(entries) if i >= len(rows)])
 
     def open_entry(self, index: int) -> None:
         """Show one timeline entry whole, in a dialog."""
