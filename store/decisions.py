@@ -10,6 +10,7 @@ the reason and the note as typed; `lines` gives the decision first, then the not
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,10 +28,15 @@ def _when(value: Any, tz: ZoneInfo) -> str:
         return str(value)
 
 
-def decision(action: str, data: dict[str, Any] | None, tz: ZoneInfo, lang: str | None = None) -> str | None:
+def decision(action: str, data: dict[str, Any] | None, tz: ZoneInfo, lang: str | None = None,
+             names: Mapping[str, str] | None = None) -> str | None:
     """The decision an entry records, as one line; None when the action decides nothing more
-    than its name says."""
-    d = data or {}
+    than its name says. `names` turns unit codes into names (views.TicketDetail.unit_names)."""
+    d = dict(data or {})
+    if names:
+        if isinstance(d.get("unit"), str):
+            d["unit"] = names.get(d["unit"], d["unit"])
+        d["co_units"] = [names.get(c, c) for c in d.get("co_units") or []]
     if action == "visit" and d.get("satisfaction"):
         return t("decisions.satisfaction", lang, value=code_name("satisfaction", d["satisfaction"], lang))
     if action == "verify" and "passed" in d:
@@ -68,10 +74,10 @@ def progress(action: str, data: dict[str, Any] | None, lang: str | None = None) 
 
 
 def lines(action: str, data: dict[str, Any] | None, note: str | None, tz: ZoneInfo,
-          lang: str | None = None) -> list[str]:
+          lang: str | None = None, names: Mapping[str, str] | None = None) -> list[str]:
     """Everything an entry says beyond who, when and the status: the decision, the staged
     progress, then the reason and note as typed."""
-    out = [x for x in (decision(action, data, tz, lang), progress(action, data, lang)) if x]
+    out = [x for x in (decision(action, data, tz, lang, names), progress(action, data, lang)) if x]
     if note:
         head = "decisions.reason" if action in REASONED else None
         parts = note.splitlines()

@@ -441,7 +441,7 @@ async def ticket_show(ctx: Any, args: argparse.Namespace) -> int:
     for ev in d.timeline:
         move = f"→ {code_name('status', ev.to_status)}" if ev.to_status and ev.to_status != ev.from_status else ""
         lines.append(f"  {when(ev.at)}  {ev.actor}  {action_name(ev.action)} {move}".rstrip())
-        for part in decisions.lines(ev.action, ev.data, ev.note, tz):
+        for part in decisions.lines(ev.action, ev.data, ev.note, tz, names=d.unit_names):
             lines.append(f"      {part}")
     with stdout() as out:
         out.write("\n".join(lines) + "\n")

@@ -301,14 +301,14 @@ class TicketScreen(TicketKeys, GridScreen):
             elif e.to_status:
                 head.append("  ")
                 head.append(code_name("status", e.to_status), style=p.status(e.to_status)[1])
-            said = decisions.lines(e.action, e.data, e.note, self.tz)
+            said = decisions.lines(e.action, e.data, e.note, self.tz, names=d.unit_names)
             if not said:
                 out.append(head)
                 continue
             body = Table.grid()
             body.add_column(width=4, no_wrap=True)
             body.add_column(ratio=1, overflow="fold")
-            first = decisions.decision(e.action, e.data, self.tz)
+            first = decisions.decision(e.action, e.data, self.tz, names=d.unit_names)
             for n, line in enumerate(said):
                 body.add_row("", Text(line, style="bold" if n == 0 and first else "", overflow="fold"))
             out.append(Group(head, body))
