@@ -22,7 +22,8 @@ async def new(town: Town, **over) -> str:  # type: ignore[no-untyped-def]
     return await tickets.create(town.store, town.operator, tickets.parse(town.ticket(**over)))
 
 
-async def test_history_by_full_phone_or_name_newest_first_at_most_five(town: Town) -> None:
+async def test_history_by_full_phone_or_name_newest_first_at_most_five(any_town: Town) -> None:
+    town = any_town
     numbers = [await new(town, title=f"第{i}次来电") for i in range(7)]
     await new(town, reporter={"name": "张三", "phone": OTHER})
     h = await callers.history(town.store, town.operator, phone=PHONE)
@@ -47,7 +48,8 @@ async def test_history_is_masked_for_a_unit(town: Town) -> None:
     assert h.phone == "138****0001" and h.name == "李*"
 
 
-async def test_same_address_and_matter_open_in_30_days_is_a_likely_duplicate(town: Town) -> None:
+async def test_same_address_and_matter_open_in_30_days_is_a_likely_duplicate(any_town: Town) -> None:
+    town = any_town
     first = await new(town)
     await new(town, matter=town.matters["dispute"], title="邻里吵闹")  # another matter
     await new(town, address="海角路14号")  # another address
@@ -59,7 +61,8 @@ async def test_same_address_and_matter_open_in_30_days_is_a_likely_duplicate(tow
     assert await callers.duplicates(town.store, town.operator, "海角路12号", None) == []
 
 
-async def test_merge_is_recorded_in_both_timelines_and_links_an_undispatched_duplicate(town: Town) -> None:
+async def test_merge_is_recorded_in_both_timelines_and_links_an_undispatched_duplicate(any_town: Town) -> None:
+    town = any_town
     kept = await new(town)
     dup = await new(town)
     done = await callers.merge(town.store, town.operator, dup, kept, "同一来电人重复反映")
@@ -92,7 +95,8 @@ async def test_merge_closes_the_duplicate_when_the_loop_allows(town: Town) -> No
     assert kept in (d.timeline[-1].note or "")
 
 
-async def test_grid_guessed_from_boundaries_and_earlier_tickets(town: Town) -> None:
+async def test_grid_guessed_from_boundaries_and_earlier_tickets(any_town: Town) -> None:
+    town = any_town
     async with town.store.db.session(write=True) as s:
         await s.execute(update(Grid).where(Grid.code == town.grids["comp2"])
                         .values(boundary="东至站前路，西至海角路，南至北部湾路"))
