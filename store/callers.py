@@ -162,12 +162,17 @@ async def suggest_grid(store: Store, actor: Actor, address: str | None) -> GridG
         return GridGuess(grid.code, grid.name, place, n)
 
 
+def may_merge(actor: Actor) -> bool:
+    """Merging is the centre's call, like dispatch: it decides which ticket carries the case."""
+    return permissions.may_write(actor, permissions.CENTRE)
+
+
 async def merge(store: Store, actor: Actor, duplicate: str, into: str, note: str | None = None) -> MergeOutcome:
     """工单合并: link `duplicate` to `into` in both timelines; close the duplicate too when the
     loop allows this account to close it now, with the link as the reason."""
     if actor.read_only:
         raise NotAllowed("error.read_only")
-    if not permissions.may_write(actor, permissions.CENTRE):
+    if not may_merge(actor):
         raise NotAllowed("error.not_allowed", role=t(f"role.{actor.role}"))
     now = store.now()
     async with store.db.session(write=True) as s:

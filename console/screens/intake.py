@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import events, on
@@ -389,15 +390,6 @@ class IntakeScreen(GridScreen):
             self._look_caller() if kind == "caller" else self._look_place(), group=f"aside-{kind}",
             exclusive=True, exit_on_error=False))
 
-    def look_up_now(self) -> None:
-        """Read the caller and the place at once (tests; after a pick changed the matter)."""
-        for kind in ("caller", "place"):
-            timer = self._pauses.pop(kind, None)
-            if timer is not None:
-                timer.stop()
-        self.run_worker(self._look_caller(), group="aside-caller", exclusive=True, exit_on_error=False)
-        self.run_worker(self._look_place(), group="aside-place", exclusive=True, exit_on_error=False)
-
     async def _look_caller(self) -> None:
         phone, name = self.value("reporter.phone"), self.value("reporter.name")
         try:
@@ -423,8 +415,6 @@ class IntakeScreen(GridScreen):
         self._show_place()
 
     def _when(self, at: Any) -> str:
-        from zoneinfo import ZoneInfo
-
         return local(at, ZoneInfo(self.gd.store.settings.timezone), "%m-%d")
 
     def _show_caller(self) -> None:
@@ -464,6 +454,9 @@ class IntakeScreen(GridScreen):
         self._show_place()
 
     def action_merge_duplicate(self) -> None:
+        if self.duplicate is not None and not callers.may_merge(self.gd.actor):
+            self.gd.notify(t("error.not_allowed", role=code_name("role", self.gd.actor.role)), severity="warning")
+            return
         if self.duplicate is not None and not self.busy:
             self.busy = True
             self.run_worker(self._submit(merge_into=self.duplicate.number), group="intake-submit",
@@ -598,8 +591,6 @@ class IntakeScreen(GridScreen):
             try:
                 new = tickets.parse(self.data())
                 number = await tickets.create(self.gd.store, self.gd.actor, new)
-                if merge_into is not None:  # 工单合并: this call repeats an open ticket
-                    merged = await callers.merge(self.gd.store, self.gd.actor, number, merge_into)
             except StoreError as e:
                 self.show_error(e)
                 return
@@ -608,6 +599,11 @@ class IntakeScreen(GridScreen):
                 self.query_one("#intake-error", Static).update(
                     t("desk.failed", reason=str(e).splitlines()[0][:200] if str(e) else type(e).__name__))
                 return
+            if merge_into is not None:  # 工单合并: this call repeats an open ticket
+                try:
+                    merged = await callers.merge(self.gd.store, self.gd.actor, number, merge_into)
+                except StoreError as e:  # registered all the same: go on as after a plain submit
+                    self.gd.notify(e.message(), severity="error", timeout=8)
         finally:
             self.busy = False
         self.created = number
