@@ -85,8 +85,8 @@ def place_of(address: str | None) -> str | None:
 
 
 def _normal_phone(phone: str | None) -> str | None:
-    digits = "".join(ch for ch in (phone or "") if ch.isdigit() or ch == "-").strip("-")
-    return digits or None
+    # the whole number as stored (tickets.parse keeps it as typed, trimmed): no partial matches
+    return (phone or "").strip() or None
 
 
 async def history(store: Store, actor: Actor, phone: str | None = None, name: str | None = None,

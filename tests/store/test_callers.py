@@ -152,3 +152,16 @@ async def test_ticket_merge_by_cli(town: Town, cli) -> None:  # type: ignore[no-
     assert f"工单 {dup} 已合并到本工单" in r.out
     r = await cli("ticket", "merge", dup, dup)
     assert r.code == 2
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(typed=st.text(min_size=0, max_size=30))
+async def test_whatever_is_typed_the_look_ups_answer_and_never_find_by_a_part(town: Town, typed: str) -> None:
+    if not await callers.history(town.store, town.operator, phone=PHONE):
+        await new(town)
+    h = await callers.history(town.store, town.operator, phone=typed, name=typed)
+    # only the whole value finds the caller
+    assert h is None or typed.strip() in (PHONE, "李明")
+    await callers.duplicates(town.store, town.operator, typed, town.matters["rubbish"])
+    guess = await callers.suggest_grid(town.store, town.operator, typed)
+    assert guess is None or guess.place in typed
