@@ -39,6 +39,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -249,7 +250,10 @@ class IntakeScreen(GridScreen):
         return self.query_one(f"#f-{wid(name)}", Input)
 
     def value(self, name: str) -> str:
-        return self.field(name).value.strip()
+        try:
+            return self.field(name).value.strip()
+        except NoMatches:  # asked before the form is composed (a burst of keys, a timer): nothing typed yet
+            return ""
 
     def error_of(self, name: str) -> str:
         """The error beside a field ("" when none)."""
