@@ -31,7 +31,7 @@ from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Input
 
-from griddesk.console import screens
+from griddesk.console import screens, textual_words
 from griddesk.console.alerts import Alerts
 from griddesk.console.coalesce import Coalesced
 from griddesk.console.commands import ActionCommands, ScreenCommands
@@ -468,7 +468,18 @@ class GridDeskApp(App[None]):
         # Textual types is_open's argument as App[object], but App is invariant in its return
         # type, so no App[None] fits; it reads only app.screen
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
-            self.push_screen(CommandPalette(placeholder=t("console.palette.placeholder"), id="--command-palette"))
+            self.push_screen(textual_words.Palette(id="--command-palette"))
+
+    def get_key_display(self, binding: Binding) -> str:
+        return textual_words.key_display(binding)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c no longer quits: say how, in the console's language (Textual's text is English)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                message, title = textual_words.quit_hint(self.get_key_display(active.binding) or key)
+                self.notify(message, title=title)
+                return
 
     async def on_unmount(self) -> None:
         self.poller.stop()

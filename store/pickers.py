@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from griddesk.store import timefmt
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import GridStatus
-from griddesk.store.i18n import code_name
 from griddesk.store.matters import in_force
 from griddesk.store.models import Area, Grid, Matter, Unit
 from griddesk.store.roster import today
@@ -131,7 +131,7 @@ async def matters(store: Store, actor: Actor, text: str, limit: int = LIMIT) -> 
         if hit is None:
             continue
         value, unit = row.extra["limit"]
-        detail = " · ".join(x for x in (f"{value} {code_name('limit_unit', unit)}", row.detail) if x)
+        detail = " · ".join(x for x in (timefmt.limit(value, unit), row.detail) if x)
         if in_force(row.extra["admitted_on"], row.extra["withdrawn_on"], on):
             live.append(Pick("matter", row.code, row.name, detail, hit[1], hit[0],
                              name_en=row.extra["name_en"]))

@@ -47,6 +47,7 @@ class QueueFilter:
     since: datetime | None = None
     until: datetime | None = None
     mine: bool = False  # only the account's own work (store.visibility.mine)
+    phone: str | None = None  # the reporter's full phone number (callers at intake, `--phone`)
 
 
 @dataclass(frozen=True)
@@ -108,12 +109,16 @@ def _filtered(q: SelectT, f: QueueFilter, now: datetime) -> SelectT:
         q = q.where(Ticket.received_at >= f.since)
     if f.until:
         q = q.where(Ticket.received_at < f.until)
+    if f.phone:
+        q = q.where(Ticket.reporter_phone == f.phone.strip())
     text = f.text.strip()
     if text:
         # autoescape: a typed % or _ is itself, not a LIKE wildcard
         cols = (Ticket.number, Grid.name, Grid.code, Matter.name, Matter.code, Ticket.address, Ticket.title,
                 Ticket.external_id)
-        q = q.where(or_(*(c.contains(text, autoescape=True) for c in cols)))
+        q = q.where(or_(*(c.contains(text, autoescape=True) for c in cols),
+                        # a caller by full name or number: compared whole in the store, never shown
+                        Ticket.reporter_name == text, Ticket.reporter_phone == text))
     return q
 
 

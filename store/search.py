@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.enums import GridStatus, PersonStatus
-from griddesk.store.models import Area, Grid, Matter, Person, Unit
+from griddesk.store.enums import GridStatus, PersonStatus, Status
+from griddesk.store.models import Area, Grid, Matter, Person, Ticket, Unit
 from griddesk.store.privacy import staff_phone
 from griddesk.store.roster.names import name_keys
+from griddesk.store.scope import in_town
 
-KINDS = ("area", "grid", "person", "unit", "matter")
+KINDS = ("area", "grid", "person", "unit", "matter", "ticket")
+TICKET_HITS = 20  # the newest tickets at an address; the queue filter lists them all
 MIN_PHONE_DIGITS = 3
 
 
@@ -121,13 +123,16 @@ async def search(store: Store, actor: Actor, text: str, limit: int = 50,
                 if hit:
                     hits.append(Hit("area", code, name, level, hit[1], hit[0]))
         if "grid" in kinds:
-            gq = select(Grid.code, Grid.name, Grid.status, Area.name).join(Area, Area.code == Grid.area_code)
+            gq = select(Grid.code, Grid.name, Grid.status, Area.name, Grid.boundary).join(
+                Area, Area.code == Grid.area_code)
             if scope:
                 gq = gq.where(Grid.area_code.startswith(scope))
             if not include_inactive:
                 gq = gq.where(Grid.status == GridStatus.ACTIVE)
-            for code, name, status, village in (await s.execute(gq)).all():
+            for code, name, status, village, boundary in (await s.execute(gq)).all():
                 hit = match(mode, q, name, code)
+                if hit is None and mode == "other" and boundary and q in boundary:
+                    hit = (35, "boundary")  # a road named in the grid's boundary description
                 if hit:
                     hits.append(Hit("grid", code, name, village, hit[1], hit[0], status == GridStatus.ACTIVE))
         if "unit" in kinds:
@@ -153,6 +158,8 @@ async def search(store: Store, actor: Actor, text: str, limit: int = 50,
                     hits.append(Hit("matter", code, name, cls, hit[1], hit[0], not gone))
         if "person" in kinds:
             hits.extend(await _people(s, actor, mode, q, include_inactive))
+        if "ticket" in kinds and mode == "other":
+            hits.extend(await _addresses(s, actor, q))
     hits.sort(key=lambda h: (h.score, KINDS.index(h.kind), h.key))
     return hits[:limit]
 
@@ -199,3 +206,13 @@ async def _people(s: AsyncSession, actor: Actor, mode: str, q: str, include_inac
             out.append(Hit("person", str(pid), name, "", scored[1], scored[0], status == PersonStatus.ACTIVE,
                            role=role, phone=staff_phone(phone, actor)))
     return out
+
+
+async def _addresses(s: AsyncSession, actor: Actor, q: str) -> list[Hit]:
+    """Tickets whose address holds the text (a road, an estate), newest first."""
+    tq = (select(Ticket.number, Ticket.address, Ticket.title, Ticket.status)
+          .where(Ticket.address.like(f"%{q}%"), in_town(Ticket.town_code, actor.jurisdiction))
+          .order_by(Ticket.received_at.desc()).limit(TICKET_HITS))
+    return [Hit("ticket", number, address or "", title, "address", 45 if (address or "").startswith(q) else 50,
+                status != Status.CLOSED)
+            for number, address, title, status in (await s.execute(tq)).all()]

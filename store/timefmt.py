@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import arrow
 
-from griddesk.store.i18n import current, t
+from griddesk.store.i18n import code_name, current, t
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -59,3 +59,9 @@ def local(at: datetime | None, tz: ZoneInfo = DEFAULT_TZ, fmt: str = "%m-%d %H:%
 
 def iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
+
+
+def limit(value: int, unit: str, lang: str | None = None) -> str:
+    """A time limit as words ("4 working hours", "4 工作小时"): the one place the number and the
+    unit are put together, so no screen runs them into one word."""
+    return t("time.limit", lang, value=value, unit=code_name("limit_unit", unit, lang))

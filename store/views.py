@@ -149,6 +149,7 @@ class TicketDetail:
     reporter_name: str | None
     reporter_phone: str | None
     extra: dict[str, Any] = field(default_factory=dict)
+    unit_names: dict[str, str] = field(default_factory=dict)  # unit code → name, for the timeline's codes
 
     @property
     def running(self) -> list[Clock]:
@@ -222,6 +223,10 @@ async def detail(store: Store, actor: Actor, number: str, record: bool = False) 
                                            .order_by(TicketClock.id))).scalars())
         events = list((await s.execute(select(TimelineEntry).where(TimelineEntry.ticket_id == tk.id)
                                        .order_by(TimelineEntry.at, TimelineEntry.id))).scalars())
+        named = {code for e in events for code in _unit_codes(e.data)}
+        unit_names = {code: name for code, name in
+                      (await s.execute(select(Unit.code, Unit.name).where(Unit.code.in_(named)))).all()} \
+            if named else {}
     active = [clock_of(store, c, now) for c in clock_rows if c.state in (ClockState.RUNNING, ClockState.PAUSED)]
     done = [clock_of(store, c, now) for c in clock_rows if c.state not in (ClockState.RUNNING, ClockState.PAUSED)]
     active.sort(key=lambda c: c.due_at)
@@ -234,7 +239,15 @@ async def detail(store: Store, actor: Actor, number: str, record: bool = False) 
         UnitRef.of(lead) if lead else None, [UnitRef.of(u) for u in co], active + done,
         [Event(e.at, e.actor, e.action, e.from_status, e.to_status, privacy.mask_text(e.note, names, phones),
                privacy.mask_value(e.data, names, phones)) for e in events],
-        view.reporter_name, view.reporter_phone)
+        view.reporter_name, view.reporter_phone, unit_names=unit_names)
+
+
+def _unit_codes(data: dict[str, Any] | None) -> list[str]:
+    """The unit codes a timeline entry's data names (a dispatch's lead and co-units, a return's unit)."""
+    if not data:
+        return []
+    out = [data["unit"]] if isinstance(data.get("unit"), str) else []
+    return out + [c for c in data.get("co_units") or [] if isinstance(c, str)]
 
 
 def row_json(r: QueueRow) -> dict[str, Any]:

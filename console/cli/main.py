@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from griddesk.console import logs
-from griddesk.console.cli import output
+from griddesk.console.cli import argparse_text, output
 from griddesk.store import config, i18n, identity
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
@@ -110,7 +110,8 @@ class _VersionAction(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="griddesk", description=t("cli.description"))
+    argparse_text.install()  # argparse's own words ("usage:", its errors) in the chosen language
+    p = argparse_text.GriddeskParser(prog="griddesk", description=t("cli.description"))
     p.add_argument("--version", action=_VersionAction, help=t("cli.opt_version"))
     p.add_argument("--db", metavar="URL", help=t("cli.opt_db"))
     p.add_argument("--lang", choices=i18n.LANGS, help=t("cli.opt_lang"))

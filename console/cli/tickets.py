@@ -20,7 +20,8 @@ from typing import Any
 from rich.cells import cell_len
 
 from griddesk.console.cli import output
-from griddesk.store import catalog, queue, tickets, timefmt, validation, views
+from griddesk.store import callers, catalog, decisions, queue, tickets, timefmt, validation, views
+from griddesk.store.checks import PHONE
 from griddesk.store.enums import Status, Urgency
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import code_name, t
@@ -92,6 +93,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("--format", choices=("text", "json"), default="text", help=t("cli_tickets.opt_format_show"))
     global_options(show)
     show.set_defaults(handler=ticket_show)
+    merge = ticket.add_parser("merge", help=t("cli_tickets.merge_help"), description=t("cli_tickets.merge_help"))
+    merge.add_argument("duplicate", metavar="DUPLICATE", help=t("cli_tickets.opt_duplicate"))
+    merge.add_argument("into", metavar="INTO", help=t("cli_tickets.opt_into"))
+    merge.add_argument("--note", metavar="TEXT", help=t("cli_tickets.opt_merge_note"))
+    global_options(merge)
+    merge.set_defaults(handler=ticket_merge)
 
     listing = command_group(sub, "tickets", t("cli_tickets.tickets_help"))
     ls = listing.add_parser("list", help=t("cli_tickets.list_help"), description=t("cli_tickets.list_help"))
@@ -104,6 +111,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--overdue", action="store_true", help=t("cli_tickets.opt_overdue"))
     ls.add_argument("--mine", action="store_true", help=t("cli_tickets.opt_mine"))
     ls.add_argument("--text", metavar="T", help=t("cli_tickets.opt_text"))
+    ls.add_argument("--phone", metavar="PHONE", help=t("callers.opt_phone"))
     ls.add_argument("--since", metavar="DATE", help=t("cli_tickets.opt_since"))
     ls.add_argument("--until", metavar="DATE", help=t("cli_tickets.opt_until"))
     ls.add_argument("--limit", metavar="N", default="100", help=t("cli_tickets.opt_limit"))
@@ -272,8 +280,12 @@ def _filter(args: argparse.Namespace, tz: Any) -> tuple[queue.QueueFilter, int]:
                       choices=" | ".join(u.value for u in Urgency)))
     since = _moment("--since", args.since, tz, end=False)
     until = _moment("--until", args.until, tz, end=True)
+    phone = (args.phone or "").strip() or None
+    if phone is not None and not PHONE.match(phone):
+        raise Usage(f"--phone: {t('error.bad_phone', value=phone)}")
     f = queue.QueueFilter(group=f.group, statuses=f.statuses, text=args.text or "", overdue_only=args.overdue,
-                          mine=args.mine, grid=args.grid, matter=args.matter, urgency=urgency, since=since, until=until)
+                          mine=args.mine, grid=args.grid, matter=args.matter, urgency=urgency, since=since,
+                          until=until, phone=phone)
     return f, _limit(args.limit)
 
 
@@ -378,7 +390,7 @@ def print_table(heads: list[str], rows: Iterable[list[str]], out: Any = None) ->
 
 
 def _limit_text(value: int, unit: str) -> str:
-    return f"{value} {code_name('limit_unit', unit)}"
+    return timefmt.limit(value, unit)
 
 
 async def ticket_show(ctx: Any, args: argparse.Namespace) -> int:
@@ -430,18 +442,37 @@ async def ticket_show(ctx: Any, args: argparse.Namespace) -> int:
             left = t("time.paused", span=timefmt.span(c.left_s))
         else:
             left = t(f"cli_tickets.clock_state.{c.state}")
-        lines.append(f"  {_pad(code_name('clock', c.name), 8)}  {when(c.due_at)}  "
+        live = c.state in ("running", "paused", "overdue")
+        name = decisions.clock_name(c.name, tk.status if live else None)
+        lines.append(f"  {_pad(name, 8)}  {when(c.due_at)}  "
                      f"{_pad(_limit_text(c.limit_value, c.limit_unit), 12)}  {left}")
     lines.append("")
     lines.append(t("cli_tickets.show.timeline"))
     for ev in d.timeline:
         move = f"→ {code_name('status', ev.to_status)}" if ev.to_status and ev.to_status != ev.from_status else ""
         lines.append(f"  {when(ev.at)}  {ev.actor}  {action_name(ev.action)} {move}".rstrip())
-        if ev.note:
-            for part in ev.note.splitlines():
-                lines.append(f"      {part}")
+        for part in decisions.lines(ev.action, ev.data, ev.note, tz, names=d.unit_names):
+            lines.append(f"      {part}")
     with stdout() as out:
         out.write("\n".join(lines) + "\n")
+    return 0
+
+
+async def ticket_merge(ctx: Any, args: argparse.Namespace) -> int:
+    """工单合并: link a duplicate to the ticket it repeats (store.callers.merge)."""
+    store = await ctx.store()
+    actor = await ctx.actor()
+    try:
+        done = await callers.merge(store, actor, args.duplicate, args.into, args.note)
+    except Invalid as e:
+        eprint(t("cli.error", message=e.message()))
+        return 2
+    except StoreError as e:
+        eprint(t("cli.error", message=e.message()))
+        return 1
+    key = "callers.merged_closed" if done.closed else "callers.merged"
+    with stdout() as out:
+        out.write(t(key, duplicate=done.duplicate, into=done.into) + "\n")
     return 0
 
 

@@ -9,11 +9,18 @@ are usually left as they are (the title, when blank, is made from the address an
     ↑ ↓        move in the suggestions under a grid or matter box
     ← → 1–5    change a choice (source, urgency); space ticks "resolved on the spot"
     ctrl+s     register (also Enter on the last field)
+    ctrl+r     take the grid suggested for the address
+    ctrl+o     register as a repeat of the open ticket flagged as a likely duplicate (工单合并)
     Esc        leave (asks first when something was typed)
 
 A grid or a matter is found by its code, a part of its name or its pinyin initials
 (store.pickers). Withdrawn matters are listed greyed and cannot be taken; "out of list"
 (清单外, HH 16, BH 13) is always the last suggestion and is marked in red once taken.
+
+Beside the fields, after a short pause in typing, a worker reads store.callers: under the
+address, the grid it most likely lies in and an open ticket at the same address about the same
+matter in the last 30 days (a likely duplicate); under the phone or name, the caller's earlier
+tickets (count, the last five). These reads never hold typed keys (they are not typeahead groups).
 
 Errors come from the store (`tickets.parse`, `tickets.create`) and are shown beside the field
 they name, in the console's language. After registering, the form gives way to the new
@@ -25,12 +32,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -38,15 +47,20 @@ from griddesk.console import actions
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.choice_bar import ChoiceBar
 from griddesk.console.widgets.dialogs import HINT_KEY, ChoiceDialog, ConfirmDialog, error_reason
-from griddesk.store import phrases, pickers, tickets, workflow
+from griddesk.store import callers, phrases, pickers, tickets, workflow
+from griddesk.store.checks import PHONE
 from griddesk.store.enums import Role, Source, Urgency
 from griddesk.store.errors import StoreError
 from griddesk.store.faults import short
 from griddesk.store.i18n import code_name, current, t
+from griddesk.store.numbers import short_number
+from griddesk.store.timefmt import local
 
 log = logging.getLogger(__name__)
 
 OUT_OF_LIST = "__out_of_list__"
+PAUSE = 0.3  # seconds of no typing before the caller's history and the address are looked up
+MIN_NAME = 2
 TITLE_MAX = 60
 
 # form row → the store's field name (tickets.parse / create name fields this way)
@@ -96,6 +110,8 @@ class IntakeScreen(GridScreen):
     TITLE_KEY = "desk.intake.title"
     BINDINGS = [
         Binding("ctrl+s", "submit", "desk.intake.submit"),
+        Binding("ctrl+r", "take_grid_guess", "callers.key_take_grid", show=False),
+        Binding("ctrl+o", "merge_duplicate", "callers.key_merge", show=False),
         Binding("enter", "next_field", "desk.dialog.next", show=False),
         Binding("escape", "back", "console.key.back"),
         Binding("f6", "toggle_hotline", "desk.hotline.key", id="intake.hotline"),
@@ -119,6 +135,8 @@ class IntakeScreen(GridScreen):
     IntakeScreen SpotBox:focus { border: none; background: $primary 30%; }
     IntakeScreen #intake-error { height: auto; margin: 1 0 0 0; color: $error; text-style: bold; }
     IntakeScreen #intake-hint { height: auto; color: $text-muted; }
+    IntakeScreen .gd-aside { height: auto; margin: 0 0 0 16; color: $text-muted; }
+    IntakeScreen #intake-duplicate { color: $warning; text-style: bold; }
     """
 
     def __init__(self, **kw: Any) -> None:
@@ -128,6 +146,10 @@ class IntakeScreen(GridScreen):
         self.suggested_for: dict[str, str | None] = {"matter": None, "grid": None}
         self.busy = False
         self.created: str | None = None  # the number registered (for tests and the toast)
+        self.history: callers.CallerHistory | None = None
+        self.duplicate: callers.PastTicket | None = None
+        self.grid_guess: callers.GridGuess | None = None
+        self._pauses: dict[str, Any] = {}  # look-up kind → its pending timer
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -172,6 +194,11 @@ class IntakeScreen(GridScreen):
                     yield self._label(field)
                     yield Input(placeholder=t(f"desk.intake.{key}_placeholder"), id=f"f-{wid(field)}")
                     yield self._error(field)
+                if field == "address":
+                    yield Static("", id="intake-grid-guess", classes="gd-aside")
+                    yield Static("", id="intake-duplicate", classes="gd-aside")
+                elif field == "reporter.phone":
+                    yield Static("", id="intake-caller", classes="gd-aside")
             with Horizontal(classes="gd-row"):
                 yield self._label("urgency", True)
                 yield ChoiceBar(self._urgency_choices(), Urgency.NORMAL, id="f-urgency")
@@ -231,7 +258,10 @@ class IntakeScreen(GridScreen):
         return self.query_one(f"#f-{wid(name)}", Input)
 
     def value(self, name: str) -> str:
-        return self.field(name).value.strip()
+        try:
+            return self.field(name).value.strip()
+        except NoMatches:  # asked before the form is composed (a burst of keys, a timer): nothing typed yet
+            return ""
 
     def error_of(self, name: str) -> str:
         """The error beside a field ("" when none)."""
@@ -328,6 +358,8 @@ class IntakeScreen(GridScreen):
         self._open_suggestions(kind, False)
         self._set_error(kind, "")
         self._show_mark(kind)
+        if kind == "matter" and self.value("address"):
+            self._after_pause("place")
 
     def _show_mark(self, kind: str) -> None:
         mark = self.query_one(f"#m-{kind}", Static)
@@ -353,6 +385,94 @@ class IntakeScreen(GridScreen):
             self.picked[kind] = None
             self._show_mark(kind)
         self._query(kind, event.value.strip())
+
+    # --- the caller and the place (store.callers) ---------------------------------------------
+
+    @on(Input.Changed, "#f-address, #f-reporter-name, #f-reporter-phone")
+    def _typed_aside(self, event: Input.Changed) -> None:
+        kind = "place" if event.input.id == "f-address" else "caller"
+        self._after_pause(kind)
+
+    def _after_pause(self, kind: str) -> None:
+        """Look up once typing has paused: a burst of keys makes one read, not one per key."""
+        timer = self._pauses.pop(kind, None)
+        if timer is not None:
+            timer.stop()
+        self._pauses[kind] = self.set_timer(PAUSE, lambda: self.run_worker(
+            self._look_caller() if kind == "caller" else self._look_place(), group=f"aside-{kind}",
+            exclusive=True, exit_on_error=False))
+
+    async def _look_caller(self) -> None:
+        phone, name = self.value("reporter.phone"), self.value("reporter.name")
+        try:
+            self.history = await callers.history(
+                self.gd.store, self.gd.actor, phone=phone if PHONE.match(phone) else None,
+                name=name if len(name) >= MIN_NAME else None)
+        except Exception:
+            log.exception("caller history failed")
+            return
+        self._show_caller()
+
+    async def _look_place(self) -> None:
+        address = self.value("address")
+        matter = self.picked["matter"]
+        code = matter.code if matter is not None and matter.code != OUT_OF_LIST else None
+        try:
+            self.grid_guess = await callers.suggest_grid(self.gd.store, self.gd.actor, address)
+            found = await callers.duplicates(self.gd.store, self.gd.actor, address, code)
+        except Exception:
+            log.exception("address look-up failed")
+            return
+        self.duplicate = found[0] if found else None
+        self._show_place()
+
+    def _when(self, at: Any) -> str:
+        return local(at, ZoneInfo(self.gd.store.settings.timezone), "%m-%d")
+
+    def _show_caller(self) -> None:
+        box = self.query_one("#intake-caller", Static)
+        h = self.history
+        if h is None:
+            box.update("")
+            return
+        text = Text(t("callers.history", count=h.count), style="bold")
+        for p in h.last:
+            text.append("\n")
+            text.append(short_number(p.number, self.gd.actor.jurisdiction), style="bold")
+            text.append(f"  {self._when(p.received_at)}  {p.matter or t('desk.intake.out_of_list')}  ")
+            text.append(code_name("status", p.status))
+        box.update(text)
+
+    def _show_place(self) -> None:
+        guess, dup = self.grid_guess, self.duplicate
+        picked = self.picked["grid"]
+        show_guess = guess is not None and (picked is None or picked.code != guess.code)
+        self.query_one("#intake-grid-guess", Static).update(
+            t("callers.grid_guess", name=guess.name, code=guess.code) if show_guess and guess else "")
+        self.query_one("#intake-duplicate", Static).update(
+            t("callers.duplicate", number=short_number(dup.number, self.gd.actor.jurisdiction),
+              date=self._when(dup.received_at), status=code_name("status", dup.status)) if dup else "")
+
+    def action_take_grid_guess(self) -> None:
+        guess = self.grid_guess
+        if guess is None:
+            return
+        self.picked["grid"] = Picked(guess.code, f"{guess.name} ({guess.code})", guess.name)
+        box = self.field("grid")
+        box.value = self.picked["grid"].shown  # type: ignore[union-attr]
+        self._open_suggestions("grid", False)
+        self._set_error("grid", "")
+        self._show_mark("grid")
+        self._show_place()
+
+    def action_merge_duplicate(self) -> None:
+        if self.duplicate is not None and not callers.may_merge(self.gd.actor):
+            self.gd.notify(t("error.not_allowed", role=code_name("role", self.gd.actor.role)), severity="warning")
+            return
+        if self.duplicate is not None and not self.busy:
+            self.busy = True
+            self.run_worker(self._submit(merge_into=self.duplicate.number), group="intake-submit",
+                            exit_on_error=False)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         for kind in ("matter", "grid"):
@@ -472,7 +592,8 @@ class IntakeScreen(GridScreen):
             self.busy = True
             self.run_worker(self._submit(), group="intake-submit", exit_on_error=False)
 
-    async def _submit(self) -> None:
+    async def _submit(self, merge_into: str | None = None) -> None:
+        merged: callers.MergeOutcome | None = None
         try:
             self._clear_errors()
             for kind in ("matter", "grid"):
@@ -489,12 +610,29 @@ class IntakeScreen(GridScreen):
                 log.exception("intake failed")
                 self.query_one("#intake-error", Static).update(Text(t("desk.failed", reason=short(e))))
                 return
+            if merge_into is not None:  # 工单合并: this call repeats an open ticket
+                try:
+                    merged = await callers.merge(self.gd.store, self.gd.actor, number, merge_into)
+                except StoreError as e:  # registered all the same: go on as after a plain submit
+                    self.gd.notify(e.message(), severity="error", timeout=8)
         finally:
             self.busy = False
         self.created = number
         self.gd.notify(t("desk.intake.created", number=number), timeout=8)
         self.gd.refresh_now()
+        if merged is not None:
+            self.gd.notify(t("callers.merged_closed" if merged.closed else "callers.merged",
+                             duplicate=merged.duplicate, into=merged.into), timeout=8)
+            self.app.call_later(self._after_merge, merged.into)
+            return
         self.app.call_later(self._after_create, number, new)
+
+    def _after_merge(self, into: str) -> None:
+        """The call was a repeat: show the ticket it was merged into (nothing to dispatch)."""
+        app = self.gd
+        if self.app.screen is self:
+            self.app.pop_screen()
+        app.open_ticket(into)
 
     def _after_create(self, number: str, new: tickets.NewTicket) -> None:
         """Give way to the new ticket, with the dispatch dialog open when this operator may."""

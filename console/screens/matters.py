@@ -32,11 +32,11 @@ from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets import run_latest
 from griddesk.console.widgets.dialogs import STAY, Field, ask, confirm, wrote
 from griddesk.console.widgets.form import Pick, RosterForm, Row, field_label, parse_date
-from griddesk.store import matters, permissions, roster
+from griddesk.store import matters, permissions, roster, timefmt
 from griddesk.store.compliance import cite
 from griddesk.store.enums import LimitUnit, Urgency
 from griddesk.store.errors import Invalid, StoreError
-from griddesk.store.i18n import code_name, t
+from griddesk.store.i18n import t
 
 if TYPE_CHECKING:
     from griddesk.console.shell import Shell
@@ -73,7 +73,7 @@ def short_limit(limit: matters.Limit | None) -> str:
 
 
 def limit_text(limit: matters.Limit | None) -> str:
-    return f"{limit.value}{code_name('limit_unit', limit.unit)}" if limit else "—"
+    return timefmt.limit(limit.value, limit.unit) if limit else "—"
 
 
 def state(m: matters.MatterRow, on: Any) -> str:

@@ -50,6 +50,8 @@ def open_hit(app: Shell, h: search.Hit) -> None:
         from griddesk.console.screens.matters import MattersScreen
 
         app.push_screen(MattersScreen(focus=h.key))
+    elif h.kind == "ticket":  # found by its address
+        app.open_ticket(h.key)
     else:  # units have no screen of their own: say what it is
         app.notify(f"{h.name}（{h.key}）", title=t("roster.hit.unit"), timeout=8, markup=False)
 

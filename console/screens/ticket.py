@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from griddesk.console import actions
@@ -27,9 +27,10 @@ from griddesk.console.actions import TicketKeys
 from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.dialogs import Field, TextForm
+from griddesk.console.widgets.entry_dialog import EntryDialog
 from griddesk.console.widgets.plain import plain
 from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
-from griddesk.store import permissions, privacy, timefmt, views
+from griddesk.store import decisions, permissions, privacy, timefmt, views
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, has, t
 
@@ -43,6 +44,33 @@ def action_label(code: str) -> str:
 
 
 REVEAL_KEY = "p"  # p for personal data: shows the reporter after a reason (store/privacy.py)
+
+
+class EntryRow(Static, can_focus=True):
+    """One timeline entry: Tab reaches it, ↑/↓ move between entries, Enter shows it whole."""
+
+    BINDINGS = [
+        Binding("enter", "open", "decisions.entry_hint", show=False),
+        Binding("down", "step(1)", "console.key.bottom", show=False),
+        Binding("up", "step(-1)", "console.key.top", show=False),
+    ]
+
+    def __init__(self, index: int, body: RenderableType) -> None:
+        super().__init__(body, classes="tl-entry")
+        self.index = index
+
+    def action_open(self) -> None:
+        screen = self.screen
+        if isinstance(screen, TicketScreen):
+            screen.open_entry(self.index)
+
+    def action_step(self, delta: int) -> None:
+        rows = list(self.screen.query(EntryRow))
+        i = self.index + delta
+        if 0 <= i < len(rows):
+            rows[i].focus()
+        elif i < 0:
+            self.screen.query_one("#ticket-body").focus()
 
 
 class TicketScreen(TicketKeys, GridScreen):
@@ -67,7 +95,8 @@ class TicketScreen(TicketKeys, GridScreen):
         with VerticalScroll(id="ticket-body", can_focus=True):
             yield Static(t("console.loading"), id="ticket-summary")
             yield Static(id="ticket-clocks")
-            yield Static(id="ticket-timeline")
+            yield Static(id="ticket-timeline-head")
+            yield Vertical(id="ticket-timeline")
 
     def on_mount(self) -> None:
         self.query_one("#ticket-body").focus()
@@ -168,14 +197,16 @@ class TicketScreen(TicketKeys, GridScreen):
         if self.error:
             summary.update(Text(self.error, style=f"bold {self.app.current_theme.error or 'red'}"))
             self.query_one("#ticket-clocks", Static).update("")
-            self.query_one("#ticket-timeline", Static).update("")
+            self.query_one("#ticket-timeline-head", Static).update("")
+            self._fill_timeline([])
             return
         if self.detail is None:
             return
         now = self.gd.store.now()
         summary.update(self._summary())
         self.query_one("#ticket-clocks", Static).update(self._clocks(now))
-        self.query_one("#ticket-timeline", Static).update(self._timeline())
+        self.query_one("#ticket-timeline-head", Static).update(self._timeline_head())
+        self._fill_timeline(self._entries())
 
     def plain_text(self, width: int = 100) -> str:
         """The detail as plain text, as the operator reads it (tests; copying a ticket out)."""
@@ -201,7 +232,7 @@ class TicketScreen(TicketKeys, GridScreen):
         symbol, colour = p.status(tk.status)
         status = Text(f"{symbol} {code_name('status', tk.status)}", style=colour)
         if tk.resume_status:
-            status.append(f"  ({t('console.ticket.resume_to', status=code_name('status', tk.resume_status))})",
+            status.append(f"  ({decisions.waiting_for(tk.status, tk.resume_status)})",
                           style="dim")
         urgency = Text(f"{URGENCY_LOOK.get(tk.urgency, '?')} {code_name('urgency', tk.urgency)}",
                        style=p(f"urgency-{tk.urgency}"))
@@ -268,7 +299,7 @@ class TicketScreen(TicketKeys, GridScreen):
         for key in ("clock", "limit", "due", "state", "left"):
             table.add_column(t(f"console.ticket.clock_{key}"), no_wrap=key != "left")
         for c in d.clocks:
-            limit = f"{c.limit_value} {code_name('limit_unit', c.limit_unit)}"
+            limit = timefmt.limit(c.limit_value, c.limit_unit)
             state = Text(t(f"console.clock_state.{c.state}"))
             if c.state == "overdue" or c.state == "missed":
                 state.stylize(f"bold {p('overdue')}")
@@ -281,29 +312,70 @@ class TicketScreen(TicketKeys, GridScreen):
                 left = Text(t("time.paused", span=timefmt.span(c.left_s)), style="dim")
             else:
                 left = Text("—", style="dim")
-            table.add_row(code_name("clock", c.name), limit, self._when(c.due_at), state, left)
+            live = c.state in ("running", "paused", "overdue")
+            name = decisions.clock_name(c.name, d.ticket.status if live else None)
+            table.add_row(name, limit, self._when(c.due_at), state, left)
         return Group(Text(""), self._section("console.ticket.section_clocks"), table)
 
+    def _timeline_head(self) -> RenderableType:
+        head = self._section("console.ticket.section_timeline")
+        head.append(f"  {t('decisions.entry_hint')}", style="dim")
+        return Group(Text(""), head)
+
     def _timeline(self) -> RenderableType:
+        return Group(self._timeline_head(), *self._entries())
+
+    def _entries(self) -> list[RenderableType]:
+        """Each entry: when, who, what and the status change on one line; under it, indented and
+        wrapped by cells, the decision (satisfaction, verification, new deadline, progress) and
+        the reason and note as typed (store.decisions)."""
         d = self.detail
         assert d is not None
-        table = Table(box=None, padding=(0, 2, 0, 0), show_edge=False, header_style="dim")
-        table.add_column(t("console.ticket.tl_at"), no_wrap=True)
-        table.add_column(t("console.ticket.tl_actor"))
-        table.add_column(t("console.ticket.tl_action"), no_wrap=True)
-        table.add_column(t("console.ticket.tl_status"))
-        table.add_column(t("console.ticket.tl_note"), ratio=1)
         p = Palette(self.app.current_theme)
+        out: list[RenderableType] = []
         for e in d.timeline:
-            change = Text()
+            head = Text(overflow="fold")
+            head.append(self._when(e.at), style="dim")
+            head.append(f"  {e.actor}  ")
+            head.append(action_label(e.action), style="bold")
             if e.from_status and e.to_status and e.from_status != e.to_status:
-                change.append(code_name("status", e.from_status), style="dim")
-                change.append(" → ")
-                change.append(code_name("status", e.to_status), style=p.status(e.to_status)[1])
+                head.append("  ")
+                head.append(code_name("status", e.from_status), style="dim")
+                head.append(" → ")
+                head.append(code_name("status", e.to_status), style=p.status(e.to_status)[1])
             elif e.to_status:
-                change.append(code_name("status", e.to_status), style=p.status(e.to_status)[1])
-            action = action_label(e.action)
-            table.add_row(self._when(e.at), plain(e.actor), Text(action, style="bold"), change,
-                          plain(e.note or "", multiline=True))
-        return Group(Text(""), self._section("console.ticket.section_timeline"), table)
+                head.append("  ")
+                head.append(code_name("status", e.to_status), style=p.status(e.to_status)[1])
+            said = decisions.lines(e.action, e.data, e.note, self.tz, names=d.unit_names)
+            if not said:
+                out.append(head)
+                continue
+            body = Table.grid()
+            body.add_column(width=4, no_wrap=True)
+            body.add_column(ratio=1, overflow="fold")
+            first = decisions.decision(e.action, e.data, self.tz, names=d.unit_names)
+            for n, line in enumerate(said):
+                body.add_row("", plain(line, style="bold" if n == 0 and first else "", overflow="fold"))
+            out.append(Group(head, body))
+        return out
 
+    def _fill_timeline(self, entries: list[RenderableType]) -> None:
+        """The timeline is append-only: rows held are re-worded in place, new entries appended
+        (no remount, so a focused entry keeps its focus through a reload)."""
+        box = self.query_one("#ticket-timeline", Vertical)
+        rows = list(box.query(EntryRow))
+        for row, body in zip(rows, entries, strict=False):
+            row.update(body)
+        if len(rows) > len(entries):  # an error, or another ticket shown: drop the rest
+            for row in rows[len(entries):]:
+                row.remove()
+        elif len(entries) > len(rows):
+            box.mount_all([EntryRow(i, body) for i, body in enumerate(entries) if i >= len(rows)])
+
+    def open_entry(self, index: int) -> None:
+        """Show one timeline entry whole, in a dialog."""
+        if self.detail is None or not 0 <= index < len(self.detail.timeline):
+            return
+        e = self.detail.timeline[index]
+        self.app.push_screen(EntryDialog(t("decisions.entry_title", action=action_label(e.action)),
+                                         self._entries()[index]))

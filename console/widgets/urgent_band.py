@@ -12,7 +12,8 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from griddesk.store.i18n import code_name, t
+from griddesk.store import decisions
+from griddesk.store.i18n import t
 from griddesk.store.numbers import short_number
 from griddesk.store.timefmt import time_left
 from griddesk.store.urgent import UrgentRow
@@ -50,7 +51,7 @@ class UrgentBand(Static):
         for i, r in enumerate(shown):
             if i:
                 out.append("\n")
-            mark = t("console.urgent.unreported") if r.unreported else code_name("clock", r.clock)
+            mark = t("console.urgent.unreported") if r.unreported else decisions.clock_name(r.clock, r.status)
             out.append("⚠ ", style=f"bold {colour}")
             out.append(short_number(r.number, self.jurisdiction), style="bold")
             out.append(f"  {mark} {time_left(r.due_at, self.now)}  ", style=colour)

@@ -25,7 +25,7 @@ async def test_dispatch_in_text_and_json(town: Town, cli) -> None:  # type: igno
     n = await new_ticket(town)
     r = await cli("ticket", "act", n, "dispatch", "--unit", "URBAN", "--co-unit", "POLICE", "--co-unit", "CIVIL")
     assert r.code == 0, r.err
-    assert n in r.out and "已派单" in r.out and "第 2 版" in r.out
+    assert n in r.out and "已分拨" in r.out and "第 2 版" in r.out
     r = await cli("ticket", "act", n, "sign", "--format", "json", login="u-urban")
     assert r.code == 0, r.err
     data = r.json()

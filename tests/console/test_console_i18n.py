@@ -44,7 +44,7 @@ async def test_ctrl_l_switches_to_english_and_back_live(town: Town) -> None:
         assert "Status" in labels(app) and "Time left" in labels(app)
         assert footer_descriptions(app)["slash"] == "Filter"
         assert footer_descriptions(app)["ctrl+l"] == "中文"
-        assert table.get_row(number)[table.get_column_index("status")].plain == "◉ dispatch?"
+        assert table.get_row(number)[table.get_column_index("status")].plain == "◉ to dispatch"
         assert table.get_row(number)[table.get_column_index("time_left")].plain.startswith("due in ")
         text = header_text(app)
         assert "Operator" in text and "Queue › Open" in text and "Open 1" in text

@@ -71,7 +71,7 @@ async def test_a_new_ticket_appears_and_only_the_changed_row_is_touched(town: To
         before = cells(app)
         await workflow.dispatch(town.store, town.operator, second, town.units["urban"])
         status = table.get_column_index("status")
-        await until(pilot, lambda: "已派单" in table.get_row(second)[status].plain)
+        await until(pilot, lambda: "已分拨" in table.get_row(second)[status].plain)
         after = cells(app)
         for n in (first, urgent):
             assert all(a is b for a, b in zip(before[n], after[n], strict=True)), n

@@ -93,7 +93,7 @@ async def test_enter_opens_the_ticket_with_its_timeline_and_esc_goes_back(town: 
         text = screen.plain_text()
         for expected in (number, "海角路垃圾堆放未清运", "地角社区第一网格", "暴露垃圾", "李* 138****0001",
                          "海城区综合行政执法局地角中队", t("action.receive"), t("action.dispatch"),
-                         "请今天处理", "待分拨 → 已派单", t("clock.handle"), t("clock.sign")):
+                         "请今天处理", "待分拨 → 已分拨", t("clock.handle"), t("clock.sign")):
             assert expected in text, expected
         assert number in header_text(app)
         await pilot.press("escape")

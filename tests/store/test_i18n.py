@@ -74,5 +74,5 @@ def test_language_detection_order(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_translate_with_params_in_both_languages() -> None:
     assert i18n.t("error.unknown_grid", "zh", code="X") == "没有编码为 “X” 的在用网格"
     assert i18n.t("error.unknown_grid", "en", code="X") == 'no active grid has the code "X"'
-    assert i18n.code_name("status", "dispatched", "zh") == "已派单"
+    assert i18n.code_name("status", "dispatched", "zh") == "已分拨"
     assert i18n.code_name("status", "dispatched", "en") == "Dispatched"
