@@ -264,6 +264,8 @@ async def cmd_notice_card(ctx: Ctx, args: argparse.Namespace) -> int:
     if bool(args.grid) == bool(args.village):
         print(t("cli.error", message=t("roster.cli.card_one_of")), file=sys.stderr)
         return 2
+    if args.mark_published:
+        roster.check_writer(actor)  # refused before any file is written (a wall account: read-only)
     fmt = args.format or _format_from(args.output)
     cards = (await notice_cards.village_cards(store, actor, args.village) if args.village
              else [await notice_cards.card(store, actor, args.grid)])

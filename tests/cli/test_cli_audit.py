@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from griddesk.store import tickets
+from griddesk.store import tickets, workflow
 from griddesk.store.models import AuditEntry
 from tests.cli.script import griddesk
 from tests.fixtures_town import Town
@@ -26,7 +26,10 @@ def _clean(text: str) -> bool:
 
 async def _ticket(town: Town) -> str:
     data = town.ticket(title=f"{NAME}反映垃圾", description=f"回访{NAME}，电话{PHONE}，身份证{ID_NUMBER}")
-    return await tickets.create(town.store, town.operator, tickets.parse(data))
+    number = await tickets.create(town.store, town.operator, tickets.parse(data))
+    # led by the police, so the u-police account may see it (store/visibility.py)
+    await workflow.dispatch(town.store, town.operator, number, town.units["police"])
+    return number
 
 
 @pytest.mark.parametrize("login", ["op01", "sup01", "u-police", "wall"])

@@ -10,7 +10,7 @@ from griddesk.console.screens.dispatch import DispatchDialog
 from griddesk.console.screens.intake import OUT_OF_LIST, IntakeScreen
 from griddesk.console.screens.queue import QueueScreen
 from griddesk.console.screens.ticket import TicketScreen
-from griddesk.store import i18n, pickers, views
+from griddesk.store import i18n, pickers, privacy, views
 from griddesk.store.i18n import t
 from tests.console.pilot import idle, until
 from tests.fixtures_town import Town
@@ -85,7 +85,9 @@ async def test_pinyin_initials_find_matter_and_grid_and_the_ticket_is_registered
     assert d.grid.code == town.grids["comp2"]
     assert (d.ticket.source, d.ticket.urgency, d.ticket.status) == ("hotline", "urgent", "pending_dispatch")
     assert d.ticket.title == "北部湾路8号邻里纠纷"  # a blank title is made from the address and matter
-    assert d.reporter_name is None and d.reporter_phone == "0779-3201234"
+    assert d.reporter_name is None and d.reporter_phone == "077****1234"  # masked until revealed
+    shown = await privacy.reveal_reporter(town.store, town.operator, number, "核对来电")
+    assert shown.phone == "0779-3201234"
 
 
 @pytest.mark.slow

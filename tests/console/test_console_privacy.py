@@ -10,7 +10,7 @@ from griddesk.console.screens.audit import AuditScreen
 from griddesk.console.screens.queue import QueueScreen
 from griddesk.console.screens.ticket import TicketScreen
 from griddesk.console.widgets.dialogs import TextForm
-from griddesk.store import audit, tickets
+from griddesk.store import audit, tickets, workflow
 from tests.console.pilot import until
 from tests.fixtures_town import Town
 
@@ -20,7 +20,10 @@ SIZE = (120, 40)
 
 async def _ticket(town: Town) -> str:
     data = town.ticket(title=f"{NAME}反映垃圾未清运", description=f"回访{NAME}，电话{PHONE}，身份证{ID_NUMBER}")
-    return await tickets.create(town.store, town.operator, tickets.parse(data))
+    number = await tickets.create(town.store, town.operator, tickets.parse(data))
+    # led by the police, so the u-police account may see it (store/visibility.py)
+    await workflow.dispatch(town.store, town.operator, number, town.units["police"])
+    return number
 
 
 def _app(town: Town, login: str) -> GridDeskApp:

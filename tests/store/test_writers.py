@@ -63,7 +63,9 @@ async def test_many_writers_see_no_lock_error(tmp_path: Path) -> None:
     db = _demo(home)
     numbers = _new_tickets(home, db, PROCESSES)
     assert len(numbers) == PROCESSES
-    unit = json.loads(griddesk(home, "--db", str(db), "units", "list", "--format", "json").stdout)[0]["code"]
+    # a unit to dispatch to: not the centre itself (refused as a lead unit)
+    unit = next(u["code"] for u in json.loads(griddesk(home, "--db", str(db), "units", "list", "--format",
+                                                       "json").stdout) if u["kind"] != "centre")
     first = json.loads(griddesk(home, "--db", str(db), "tickets", "list", "--limit", "1", "--format", "json").stdout)[0]
     template = {"source": "hotline", "grid": first["grid"], "matter": first["matter"], "urgency": "normal",
                 "address": "海角路12号"}

@@ -27,6 +27,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("uq_tickets_external", table_name="tickets")
-    with op.batch_alter_table("tickets") as batch_op:
-        batch_op.drop_column("external_source")
-        batch_op.drop_column("external_id")
+    # plain DROP COLUMN (SQLite ≥ 3.35): a batch copy would drop `tickets`, which other tables'
+    # foreign keys point at
+    op.drop_column("tickets", "external_source")
+    op.drop_column("tickets", "external_id")

@@ -57,6 +57,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_import_batch_rows_batch_id"))
     op.drop_table("import_batch_rows")
     op.drop_table("import_batches")
-    with op.batch_alter_table("people") as batch_op:
-        batch_op.drop_index(batch_op.f("ix_people_id_number"))
-        batch_op.drop_column("id_number")
+    op.drop_index(op.f("ix_people_id_number"), table_name="people")
+    # ALTER TABLE … DROP COLUMN on both backends (SQLite ≥ 3.35): a batch copy of `people` would
+    # drop a table other tables' foreign keys point at
+    op.drop_column("people", "id_number")
