@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from griddesk.console.cli.tickets import global_options
-from griddesk.store import config
+from griddesk.store import accounts, config
 from griddesk.store.i18n import t
 
 
@@ -26,8 +26,11 @@ async def run_init(ctx: Any, args: argparse.Namespace) -> int:
         return 1
     if choice.file is not None:
         choice.file.parent.mkdir(parents=True, exist_ok=True)
-    await ctx.store()  # opening migrates: the schema, no rows
+    store = await ctx.store()  # opening migrates: the schema, no rows
     print(t("validation.init_done", url=choice.url))
+    # the administrator, and how to go on (store.accounts: the first run of an empty database)
+    if await accounts.first_run(store):
+        print(t("accounts.first_run", url=choice.url, login=accounts.FIRST_ADMIN))
     return 0
 
 

@@ -107,6 +107,11 @@ def test_login_keeps_a_private_token_that_the_next_commands_use(town: Town, db_p
 
 def test_the_first_run_makes_the_administrator_and_says_how_to_go_on(tmp_path: Path) -> None:
     home, db = tmp_path / "home", tmp_path / "new.db"
+    r = gd(home, "--db", str(db))  # a --db that does not exist is refused: the first run starts from init
+    assert r.returncode == 2 and "griddesk init" in r.stderr and not db.exists()
+    r = gd(home, "--db", str(db), "init")
+    assert r.returncode == 0, r.stderr
+    assert "griddesk user passwd admin" in r.stdout  # init makes the administrator and says how on
     r = gd(home, "--db", str(db))
     assert r.returncode == 1
     assert "griddesk demo" in r.stderr and "griddesk user passwd admin" in r.stderr

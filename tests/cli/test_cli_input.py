@@ -204,7 +204,8 @@ def test_arguments_that_are_not_utf8_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 2 and b"Traceback" not in r.stderr and b"UTF-8" in r.stderr
 
 
-def test_json_list_on_an_ascii_terminal(town: Town, db_path: Path) -> None:
+def test_json_list_on_an_ascii_terminal(town: Town, db_path: Path, machine_admin: Path) -> None:
+    # db_path.parent / "home" is the autouse GRIDDESK_HOME: machine_admin's mapping is who acts there
     tickets_json = town.ticket(title="海角路垃圾")
     r = subprocess.run([GRIDDESK, "--db", str(db_path), "ticket", "add"], input=json.dumps(tickets_json).encode(),
                        env=env(db_path.parent / "home"), capture_output=True, timeout=60)
@@ -226,8 +227,9 @@ def test_a_mistyped_db_is_refused_and_not_created(tmp_path: Path) -> None:
     assert not typo.exists()
     r = griddesk(home, "--db", str(typo), "init")
     assert r.returncode == 0 and typo.exists()
-    r = griddesk(home, "--db", str(typo), "tickets", "list")
-    assert r.returncode == 1 and "griddesk demo" in r.stderr  # exists, holds no data yet
+    r = griddesk(home, "--db", str(typo), "tickets", "list")  # exists now, holds no account with a password yet:
+    assert r.returncode == 2 and str(typo) not in r.stderr  # not refused as missing, but the first run's next step
+    assert "griddesk user passwd admin" in r.stderr and "Traceback" not in r.stderr
 
 
 @pytest.mark.parametrize(("text", "key"), [

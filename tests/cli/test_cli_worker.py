@@ -40,7 +40,8 @@ async def test_worker_refusals(town: Town, cli) -> None:  # type: ignore[no-unty
     assert r.code == 1 and "Traceback" not in r.err
 
 
-async def test_worker_stops_cleanly_on_sigterm(town: Town, db_path: Path) -> None:
+async def test_worker_stops_cleanly_on_sigterm(town: Town, db_path: Path, machine_admin: Path) -> None:
+    # `--as op01` on the test town (not a demo database): this OS user is mapped to its administrator
     await late_ticket(town)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = await asyncio.create_subprocess_exec(

@@ -56,8 +56,12 @@ def test_non_loopback_addresses_are_told_apart() -> None:
 
 
 def test_an_exposed_address_is_warned_about(tmp_path: Path) -> None:
-    r = subprocess.run([GRIDDESK, "--db", str(tmp_path / "x.db"), "serve", "--host", "203.0.113.1", "--port",
-                        str(free_port())], env=env(tmp_path / "home"), capture_output=True, text=True, timeout=60)
+    db, home = tmp_path / "x.db", tmp_path / "home"
+    made = subprocess.run([GRIDDESK, "--db", str(db), "init"], env=env(home), capture_output=True, text=True,
+                          timeout=60)  # a --db that does not exist is refused before serve warns
+    assert made.returncode == 0, made.stderr
+    r = subprocess.run([GRIDDESK, "--db", str(db), "serve", "--host", "203.0.113.1", "--port",
+                        str(free_port())], env=env(home), capture_output=True, text=True, timeout=60)
     # the address is not this machine's: the warning comes first, then the bind fails cleanly
     assert "警告" in r.stderr and "203.0.113.1" in r.stderr
     assert r.returncode == 1 and "Traceback" not in r.stderr

@@ -105,7 +105,7 @@ def sshd(town: Town, db_path: Path) -> Iterator[Sshd]:
     try:
         root.chmod(0o755)
         home = root / "home"
-        (home / "config").mkdir(parents=True)
+        home.mkdir()
         db = home / "centre.db"  # in a folder the user owns: SQLite makes its -wal file beside it
         shutil.copyfile(db_path, db)
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(root / "host_key")], check=True)
@@ -116,9 +116,10 @@ def sshd(town: Town, db_path: Path) -> Iterator[Sshd]:
                                 capture_output=True, text=True, check=True).stdout.split()
         fingerprint = next(w for w in listed if w.startswith("SHA256:"))
         # the key is op01's: the county operator of the issue logs straight in
-        (home / "config" / "config.toml").write_text(
+        # config.toml sits in GRIDDESK_HOME itself (store/paths.py), not in a config/ folder
+        (home / "config.toml").write_text(
             f'[accounts]\nssh_keys = {{ "{fingerprint}" = "op01" }}\n', encoding="utf-8")
-        for path in (home, home / "config", home / "config" / "config.toml", db):
+        for path in (home, home / "config.toml", db):
             os.chown(path, user.pw_uid, user.pw_gid)
         port = free_port()
         block = config_block(user.pw_name, str(db), "zh")
