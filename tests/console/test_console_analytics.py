@@ -96,7 +96,8 @@ async def test_hot_spots_sections_sort_definition_and_period(week: Week) -> None
         await until(pilot, lambda: cells(screen)[-1][1] == "5")
         # the definition of the column under the cursor
         await pilot.press("d")
-        await until(pilot, lambda: any(n.message == t("analytics.def.count") for n in app._notifications))
+        # notices go to the header and its log (app.notice_log), not to toasts
+        await until(pilot, lambda: t("analytics.def.count") in app.notice_log.messages)
         # repeats: the address, and the caller by keyed hash only
         await pilot.press("7")
         await until(pilot, lambda: screen.current is not None and screen.current.key == "repeats")
@@ -158,7 +159,7 @@ async def test_f_puts_a_hot_spot_on_the_focus_list(week: Week) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(app, pilot, "hotspots", HotspotsScreen)
         await pilot.press("f")  # the overview is not a problem to watch
-        await until(pilot, lambda: any(n.message == t("analytics.screen.no_focus_here") for n in app._notifications))
+        await until(pilot, lambda: t("analytics.screen.no_focus_here") in app.notice_log.messages)
         await pilot.press("2", "f")  # rubbish, the first row by matter
         await until(pilot, lambda: isinstance(app.screen, TextForm))
         form = app.screen

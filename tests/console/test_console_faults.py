@@ -36,7 +36,7 @@ async def test_read_only_database_dialogs_keep_input_and_say_why(town: Town, mou
     app = GridDeskApp(store, t2.operator, lang="en", poll_interval=0.2)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: any("read-only" in n.message for n in app._notifications))
+            await until(pilot, lambda: any("read-only" in m for m in app.notice_log.messages))
 
             await on_row(pilot, app, fresh, "d")
             await pilot.press("d")
