@@ -176,8 +176,8 @@ async def merge(store: Store, actor: Actor, duplicate: str, into: str, note: str
         raise NotAllowed("error.not_allowed", role=t(f"role.{actor.role}"))
     now = store.now()
     async with store.db.session(write=True) as s:
-        dup = await views.get_ticket(s, actor, duplicate, store.today())
-        main = await views.get_ticket(s, actor, into, store.today())
+        dup = await views.get_ticket(s, store, actor, duplicate)
+        main = await views.get_ticket(s, store, actor, into)
         if dup.id == main.id:
             raise Invalid("callers.merge_self", field="into", number=dup.number)
         await records.timeline(s, dup.id, actor, MERGED_INTO, now, dup.status, dup.status, note,

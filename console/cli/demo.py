@@ -324,10 +324,14 @@ async def open_console(ctx: Any, args: argparse.Namespace, feed: subprocess.Pope
     if the feed stops (`_watch_feed`)."""
     from griddesk.console.cli.login import start_console
 
-    def watch(app: Any) -> Any:
-        return _watch_feed(feed, lambda text: app.notify(text, severity="error", markup=False))
+    watch = None
+    if feed is not None:
+        child = feed
 
-    rc = await start_console(ctx, watch=watch if feed is not None else None)
+        def watch(app: Any) -> Any:
+            return _watch_feed(child, lambda text: app.notify(text, severity="error", markup=False))
+
+    rc = await start_console(ctx, watch=watch)
     if rc == 1:  # an empty database: the demo may be elsewhere
         demo_db = paths.demo_db()
         if not (ctx.args.db or os.environ.get(config.DB_ENV)) and demo_db.exists():

@@ -82,7 +82,7 @@ async def test_refusals_exit_1_with_the_reason_in_the_chosen_language(town: Town
     n = await new_ticket(town)
     await workflow.dispatch(town.store, town.operator, n, "URBAN")  # a unit sees what it leads
     r = await cli("ticket", "act", n, "feedback", "--note", "x", login="u-urban")
-    assert r.code == 1 and "已派单" in r.err and r.out == ""
+    assert r.code == 1 and "已分拨" in r.err and r.out == ""
     r = await cli("ticket", "act", n, "feedback", "--note", "x", login="u-urban", lang="en")
     assert r.code == 1 and "Dispatched" in r.err
     r = await cli("ticket", "act", n, "dispatch", "--unit", "URBAN", login="u-urban")

@@ -344,7 +344,7 @@ def test_the_console_refuses_an_empty_database(capsys, monkeypatch, tmp_path: Pa
     code, out, err = cli(capsys, monkeypatch, "--db", str(tmp_path / "empty.db"), "init")
     assert code == 1 and "empty.db" in err  # never over an existing one
     code, out, err = cli(capsys, monkeypatch, "--db", str(tmp_path / "empty.db"))
-    assert code == 1 and "还没有数据" in err and "griddesk demo" in err
+    assert code == 1 and "还没有可登录的账号" in err and "griddesk demo" in err
     code, out, err = cli(capsys, monkeypatch, "--lang", "en", "--db", str(tmp_path / "empty.db"))
     assert code == 1 and "griddesk demo" in err
 

@@ -16,7 +16,7 @@ from griddesk.console.screens.ticket import TicketScreen
 from griddesk.console.theming import user_dir
 from griddesk.console.wall import WallScreen
 from griddesk.console.widgets.big_digits import BigDigits, render_big, scale_for
-from griddesk.store import phrases, user_state, views
+from griddesk.store import phrases, user_state, views, workflow
 from griddesk.store.i18n import t
 from tests.console.pilot import add, until
 from tests.fixtures_town import Town
@@ -78,6 +78,8 @@ async def test_help_lists_only_the_keys_this_account_may_use(town: Town) -> None
         keys = await help_keys(pilot, app)
         assert keys.get("d") == t("desk.act.dispatch") and keys.get("n") == t("desk.key.intake")
         assert "a" not in keys and "f" not in keys  # nothing to approve; feedback is a unit's
+    # a unit sees only what it leads (store/visibility.py): lead it, then look as the unit
+    await workflow.dispatch(town.store, town.operator, number, town.units["urban"])
     app = app_as(town, "u-urban")
     async with app.run_test(size=(100, 40)) as pilot:
         detail = await open_detail(pilot, app, number)
