@@ -32,8 +32,11 @@ class Period:
         return int(self.start.timestamp())
 
     def previous(self, cal: WorkCalendar) -> Period:
-        """The period of the same length just before this one."""
-        return of_dates(cal, self.first - timedelta(days=self.days), self.first - timedelta(days=1))
+        """The period of the same length just before this one. Derived, not asked for: it may
+        reach before EARLIEST (and then holds nothing), so it is not checked as input is."""
+        first, last = self.first - timedelta(days=self.days), self.first - timedelta(days=1)
+        return Period(first, last, _midnight(cal, first).astimezone(UTC),
+                      _midnight(cal, last + timedelta(days=1)).astimezone(UTC))
 
     def dates(self) -> list[date]:
         return [self.first + timedelta(days=i) for i in range(self.days)]

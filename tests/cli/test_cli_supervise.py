@@ -87,7 +87,7 @@ async def test_notice_export_to_stdout_and_file(town: Town, cli, tmp_path: Path)
 async def test_formal_notice_needs_a_unit_holding_the_ticket(town: Town, cli) -> None:  # type: ignore[no-untyped-def]
     n = await late_ticket(town, unit=None)
     r = await cli("notice", "export", n)
-    assert r.code == 1 and "尚未派单" in r.err and "Traceback" not in r.err and r.out == ""
+    assert r.code == 1 and "尚未分拨" in r.err and "Traceback" not in r.err and r.out == ""
     r = await cli("supervise", n, "--level", "notice", "--reason", "超期未派", lang="en")
     assert r.code == 1 and "dispatch it first" in r.err
     await workflow.dispatch(town.store, town.operator, n, "URBAN")

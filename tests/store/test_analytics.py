@@ -462,3 +462,14 @@ async def test_the_demo_s_slow_unit_and_trouble_spots_show(tmp_path) -> None:  #
         assert worst.code == SLOW_UNIT and (worst.response_rate or 0) < sc.floors.response
     finally:
         await store.close()
+
+
+def test_the_period_before_the_earliest_one_asked_for_is_still_a_period() -> None:
+    """A range starting on the earliest date allowed has a previous period (empty, before 2000)
+    for its trend: derived, so not refused as input would be (hypothesis found it)."""
+    from griddesk.store.calendar import WorkCalendar
+
+    cal = WorkCalendar()
+    p = period.choose(cal, READ_AT, None, None, period.EARLIEST)
+    before = p.previous(cal)
+    assert before.end == p.start and before.days == p.days and before.last < period.EARLIEST
