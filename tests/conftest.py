@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,38 +45,30 @@ class _BareNames:
 
 sys.meta_path.insert(0, _BareNames())  # type: ignore[arg-type]
 
+from griddesk.console import loop_end  # noqa: E402
 from griddesk.store import config, i18n  # noqa: E402
 from griddesk.store.context import Store  # noqa: E402
 from tests.fixtures_town import Town, seed  # noqa: E402
 
 # A task that does not end when cancelled would hang its test loop's teardown for ever: twice in
 # full runs under load an xdist worker sat in asyncio.runners._cancel_all_tasks with six idle
-# aiosqlite threads. Wait a bounded time instead, then write the task and its stack to
-# HUNG_LOG (for whoever finds out why) and let the loop close; the test itself has already run.
+# aiosqlite threads (SQLAlchemy's aiosqlite graceful close awaiting a stopped thread). The same
+# bounded end as the product's (console/loop_end.py); stuck tasks and their stacks go to HUNG_LOG.
 HUNG_LOG = Path(os.environ.get("GRIDDESK_HUNG_LOG", "/tmp/griddesk-hung-tasks.log"))
 CANCEL_WAIT = 30.0  # seconds
 
 
-def _bounded_cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
-    tasks = asyncio.all_tasks(loop)
-    if not tasks:
-        return
-    for task in tasks:
-        task.cancel()
-    done, pending = loop.run_until_complete(asyncio.wait(tasks, timeout=CANCEL_WAIT))
-    if pending:
-        import traceback
+def _stuck(task: asyncio.Task[Any]) -> None:
+    import traceback
 
-        with open(HUNG_LOG, "a", encoding="utf-8") as f:
-            f.write(f"--- {os.environ.get('PYTEST_CURRENT_TEST', '?')}\n")
-            for task in pending:
-                f.write(f"{task!r}\n")
-                for frame in task.get_stack():
-                    f.write("".join(traceback.format_stack(frame, limit=1)))
-    for task in done:
-        if not task.cancelled() and task.exception() is not None:
-            loop.call_exception_handler({"message": "unhandled exception during test loop shutdown",
-                                         "exception": task.exception(), "task": task})
+    with open(HUNG_LOG, "a", encoding="utf-8") as f:
+        f.write(f"--- {os.environ.get('PYTEST_CURRENT_TEST', '?')}\n{task!r}\n")
+        for frame in task.get_stack():
+            f.write("".join(traceback.format_stack(frame, limit=1)))
+
+
+def _bounded_cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    loop_end.cancel_leftovers(loop, _stuck, CANCEL_WAIT)
 
 
 asyncio.runners._cancel_all_tasks = _bounded_cancel_all_tasks  # type: ignore[attr-defined]

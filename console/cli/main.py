@@ -14,7 +14,6 @@ argument holding bytes that are not UTF-8 exits 2.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import importlib.metadata
 import logging
@@ -24,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from griddesk.console import logs
+from griddesk.console import logs, loop_end
 from griddesk.console.cli import argparse_text, output
 from griddesk.store import config, i18n, identity
 from griddesk.store.actor import Actor
@@ -184,7 +183,7 @@ def _main(argv: list[str]) -> int:
             await ctx.close()
 
     try:
-        return asyncio.run(run())
+        return loop_end.run(run(), lambda task: log.warning("left behind at exit: %r", task))
     except (Invalid, identity.AsRefused, identity.LoginRequired) as e:  # bad input or who is acting: usage
         eprint(t("cli.error", message=e.message()))
         return 2
