@@ -18,35 +18,19 @@ import hmac
 import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from demo_db import ensure_db  # bench/demo_db.py: the scripts run from this folder
+
 HERE = Path(__file__).resolve().parent
 
 EPOCH = "CAST(strftime('%s', {c}) AS INTEGER)"
 SCOPE = "t.town_code = :town AND t.received_at >= :start AND t.received_at < :end"
 
-
-def ensure_db(path: Path, tickets: int, days: int) -> None:
-    if path.exists():
-        con = sqlite3.connect(path)
-        try:
-            have = con.execute("SELECT count(*) FROM tickets").fetchone()[0]
-        except sqlite3.Error:
-            have = -1
-        con.close()
-        if have >= tickets:
-            return
-        path.unlink()
-    print(f"building a {tickets:,}-ticket demo database at {path} …", flush=True)
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "griddesk.console.cli", "--db", str(path), "demo", "init",
-                    "--tickets", str(tickets), "--days", str(days)], check=True, stdout=subprocess.DEVNULL)
-    print(f"  built in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
 def raw_hotspots(con: sqlite3.Connection, p: dict[str, Any], secret: bytes) -> dict[str, Any]:

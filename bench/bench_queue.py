@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from demo_db import ensure_db  # bench/demo_db.py: the scripts run from this folder
+
 HERE = Path(__file__).resolve().parent
 PAGE = 200
 
@@ -44,23 +46,6 @@ RAW_COUNT = """
 SELECT count(*) FROM tickets t WHERE t.town_code = ? AND t.status IN ({statuses})
 """
 
-
-def ensure_db(path: Path, tickets: int) -> None:
-    if path.exists():
-        con = sqlite3.connect(path)
-        try:
-            have = con.execute("SELECT count(*) FROM tickets").fetchone()[0]
-        except sqlite3.Error:
-            have = -1
-        con.close()
-        if have >= tickets:
-            return
-        path.unlink()
-    print(f"building a {tickets:,}-ticket demo database at {path} …", flush=True)
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "griddesk.console.cli", "--db", str(path), "demo", "init",
-                    "--tickets", str(tickets)], check=True, stdout=subprocess.DEVNULL)
-    print(f"  built in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
 def probe(*args: str) -> dict:

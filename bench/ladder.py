@@ -24,11 +24,12 @@ import os
 import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from demo_db import ensure_db  # bench/demo_db.py: the scripts run from this folder
 
 HERE = Path(__file__).resolve().parent
 
@@ -51,24 +52,6 @@ print(json.dumps({"n": len(waits), "max": max(waits), "p99": sorted(waits)[int(l
                   "median": sorted(waits)[len(waits) // 2]}), flush=True)
 """
 
-
-def ensure_db(path: Path, tickets: int) -> None:
-    if path.exists():
-        con = sqlite3.connect(path)
-        try:
-            have = con.execute("SELECT count(*) FROM tickets").fetchone()[0]
-        except sqlite3.Error:
-            have = -1
-        con.close()
-        if have >= tickets:
-            return
-        path.unlink()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    print(f"building a {tickets:,}-ticket demo database at {path} …", flush=True)
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "griddesk.console.cli", "--db", str(path), "demo", "init",
-                    "--tickets", str(tickets)], check=True, stdout=subprocess.DEVNULL, timeout=3600)
-    print(f"  built in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
 def latest(path: Path) -> datetime:
