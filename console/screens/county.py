@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Static
 from griddesk.console.messages import MinuteTick, TicketsChanged
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.screens.supervise import held_name
+from griddesk.console.widgets import cursor_key
 from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
 from griddesk.store import escalation, overdue, permissions
 from griddesk.store.enums import LimitUnit
@@ -143,14 +144,7 @@ class EscalationsScreen(GridScreen):
         status.update(Text(t(f"console_supervise.escalations.count_{which}", count=len(self.rows)), style="dim"))
 
     def selected_number(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        try:
-            key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except Exception:
-            return None
-        return key.value
+        return cursor_key(self.table)
 
     # --- actions ---------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Sparkline, Static
 
 from griddesk.console.messages import MinuteTick
 from griddesk.console.screens.base import GridScreen
+from griddesk.console.widgets import cursor_key
 from griddesk.console.widgets.queue_table import Palette
 from griddesk.store.analytics.tables import Column, Document, Table
 from griddesk.store.i18n import t
@@ -220,14 +221,8 @@ class FiguresScreen(GridScreen):
             spark.data = list(got[1])
 
     def _row_index(self) -> int | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        try:
-            key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except Exception:
-            return None
-        return int(key.value) if key.value is not None else None
+        key = cursor_key(self.table)
+        return int(key) if key is not None else None
 
     def _column(self) -> Column | None:
         tb = self.current

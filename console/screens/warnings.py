@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 from griddesk.console.messages import MinuteTick, RecordsChanged, TicketsChanged
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.screens.overdue import late_text, multiple_text, stage_name
+from griddesk.console.widgets import cursor_key
 from griddesk.console.widgets.queue_table import Palette
 from griddesk.store import timefmt, warnings
 from griddesk.store.i18n import t
@@ -131,14 +132,7 @@ class WarningsScreen(GridScreen):
         self.show_worst()
 
     def selected_code(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        try:
-            key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except Exception:
-            return None
-        return key.value
+        return cursor_key(self.table)
 
     def selected(self) -> warnings.UnitOverdue | None:
         code = self.selected_code()

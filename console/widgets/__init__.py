@@ -21,6 +21,7 @@ from typing import Any
 
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.dom import DOMNode
+from textual.widgets import DataTable
 from textual.worker import Worker
 
 from griddesk.store import i18n
@@ -67,3 +68,15 @@ def run_latest(node: DOMNode, work: Callable[[], Coroutine[Any, Any, None]], gro
     leave a coroutine made for it never awaited.
     """
     return node.run_worker(work, group=group, exclusive=True, exit_on_error=False)
+
+
+def cursor_key(table: DataTable[Any]) -> str | None:
+    """The key of the table's highlighted row (None when the table is empty or the cursor is
+    off the rows)."""
+    if not table.row_count:
+        return None
+    try:
+        key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+    except Exception:  # CellDoesNotExist: the cursor is past the rows for a moment
+        return None
+    return key.value

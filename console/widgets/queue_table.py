@@ -34,7 +34,7 @@ from textual.theme import Theme
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
-from griddesk.console.widgets import localize_bindings
+from griddesk.console.widgets import cursor_key, localize_bindings
 from griddesk.store import timefmt
 from griddesk.store.enums import Status, Urgency
 from griddesk.store.i18n import code_name, current, t
@@ -364,13 +364,7 @@ class QueueTable(DataTable[Text]):
     # --- cursor ----------------------------------------------------------------------------
 
     def current_number(self) -> str | None:
-        if not self.row_count:
-            return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except Exception:
-            return None
-        return row_key.value
+        return cursor_key(self)
 
     def _cursor_to(self, number: str) -> None:
         try:
