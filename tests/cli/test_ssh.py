@@ -169,6 +169,22 @@ def _read_until(fd: int, wanted: str, proc: subprocess.Popen[bytes]) -> str:
     raise AssertionError(f"{wanted!r} not seen; got {seen[-2000:]!r}")
 
 
+def _drain_until_exit(fd: int, proc: subprocess.Popen[bytes]) -> None:
+    """Keep reading the terminal until ssh ends. Left unread, the pty's buffer fills with the
+    console's last frames and its reset codes: ssh blocks writing them, sshd blocks sending
+    them, and the session never closes although the console has quit (the CI failure)."""
+    deadline = time.monotonic() + WAIT
+    while proc.poll() is None and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            try:
+                if not os.read(fd, 65536):
+                    break
+            except OSError:  # EIO: ssh closed its side
+                break
+    proc.wait(timeout=WAIT)
+
+
 def test_a_key_logs_in_to_the_console_of_its_account(sshd: Sshd) -> None:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
@@ -179,7 +195,8 @@ def test_a_key_logs_in_to_the_console_of_its_account(sshd: Sshd) -> None:
         screen = _read_until(master, "周敏", proc)  # op01's name in the console's header
         assert "账号或密码" not in screen  # no login screen: the key said who
         os.write(master, b"\x11")  # ctrl+q
-        proc.wait(timeout=WAIT)
+        _drain_until_exit(master, proc)
+        assert proc.returncode == 0
     finally:
         if proc.poll() is None:
             proc.kill()
