@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tomllib
 import zipfile
 from pathlib import Path
@@ -144,7 +145,17 @@ def test_the_wheel_installs_beside_console_store_and_themes(tmp_path: Path) -> N
     py, griddesk = venv / "bin" / "python", venv / "bin" / "griddesk"
     # only their top-level names matter here: their own dependencies (pandas, numpy, …) are left out
     pip(py, "install", "-q", "--no-compile", "--no-deps", *CLASHING, cwd=tmp_path)
-    pip(py, "install", "-q", "--no-compile", str(wheel), cwd=tmp_path)  # byte-compiled on use: faster
+    # the wheel alone; its dependencies are read from this interpreter's environment (a path
+    # line in a .pth, after the new environment's own packages, so neither the clashing names
+    # nor this checkout can shadow what was installed): downloading and unpacking SQLAlchemy,
+    # Textual and the rest again took most of this test's minute
+    pip(py, "install", "-q", "--no-compile", "--no-deps", str(wheel), cwd=tmp_path)
+    site = run(py, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))", cwd=tmp_path).stdout.strip()
+    Path(site, "zz_griddesk_test_deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    run(py, "-c", "import importlib.metadata as m, sys; from griddesk import store; "
+        "assert store.__file__.startswith(sys.prefix), store.__file__; "
+        "[m.version(r.split(';')[0].split('>')[0].split('=')[0].split('<')[0].split('[')[0].strip()) "
+        "for r in m.requires('griddesk') if 'extra ==' not in r]", cwd=tmp_path)
     # they really are there, under the bare names (not importable without their dependencies)
     run(py, "-c", "import importlib.util as u; assert all(u.find_spec(n) for n in ('console', 'store', 'themes'))",
         cwd=tmp_path)
