@@ -118,6 +118,12 @@ def _hotspots(arg: str) -> Screen[Any]:
     return HotspotsScreen()
 
 
+def _focus(arg: str) -> Screen[Any]:
+    from griddesk.console.screens.focus import FocusScreen
+
+    return FocusScreen()
+
+
 def _scorecard(arg: str) -> Screen[Any]:
     from griddesk.console.screens.scorecard import ScorecardScreen
 
@@ -165,8 +171,10 @@ SCREENS: list[ScreenEntry] = [
                 help_key="console_roster.screen.cards_help"),
     ScreenEntry("changes", "console_roster.screen.changes", _changes, aliases=("filing",),
                 help_key="console_roster.screen.changes_help"),
-    ScreenEntry("hotspots", "analytics.screen.hotspots", _hotspots, aliases=("hot", "focus"),
+    ScreenEntry("hotspots", "analytics.screen.hotspots", _hotspots, aliases=("hot",),
                 help_key="analytics.screen.hotspots_help"),
+    ScreenEntry("focus", "analytics.screen.focus", _focus, aliases=("watch",),
+                help_key="analytics.screen.focus_help"),
     ScreenEntry("scorecard", "analytics.screen.scorecard", _scorecard, aliases=("scores", "evaluation"),
                 help_key="analytics.screen.scorecard_help"),
     ScreenEntry("shift", "analytics.screen.shift", _shift, aliases=("handover", "report"),

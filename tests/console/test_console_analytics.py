@@ -181,3 +181,34 @@ async def test_f_puts_a_hot_spot_on_the_focus_list(week: Week) -> None:
         await until(pilot, lambda: app.screen is screen)
         items = await focus.items(week.store, week.town.actors["sup01"])
         assert [(i.kind, len(i.key), i.before) for i in items][1] == ("caller", 64, 3)
+
+
+async def test_the_focus_list_shows_before_and_after_and_closes_an_item(week: Week) -> None:
+    from griddesk.console.screens.focus import FocusScreen
+    from griddesk.console.widgets.dialogs import TextForm
+    from griddesk.store.analytics import focus
+
+    sup = week.town.actors["sup01"]
+    first = await focus.add(week.store, sup, "matter", week.town.matters["rubbish"], "执法中队", "常年堆放")
+    await focus.add(week.store, sup, "address", "海角路12号", "社区居委会")
+    app = week.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(app, pilot, "focus", FocusScreen)
+        rows = cells(screen)
+        assert [r[0] for r in rows] == [str(first), str(first + 1)]
+        # before: the tickets of the 30 days before it was put on the list (5 rubbish, 4 at the address)
+        assert rows[0][5] == "5" and rows[1][5] == "4"
+        assert "观察中" in rows[0]  # a full window has not passed yet
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, TextForm))
+        form = app.screen
+        assert isinstance(form, TextForm)
+        form.input("note").value = "已清运并设置围挡"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.screen is screen and len(cells(screen)) == 1)
+        assert cells(screen)[0][0] == str(first + 1)  # the open items only
+        await pilot.press("p")  # all, closed included
+        await until(pilot, lambda: len(cells(screen)) == 2)
+        assert "全部" in screen.where()
+    [closed] = [i for i in await focus.items(week.store, sup, include_closed=True) if i.id == first]
+    assert closed.closed_at is not None
