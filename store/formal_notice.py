@@ -26,6 +26,7 @@ from griddesk.store.context import Store
 from griddesk.store.enums import ClockState, SuperviseLevel, UnitKind
 from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import code_name, current, t
+from griddesk.store.matters import shown_name
 from griddesk.store.models import Area, Supervision, Unit
 from griddesk.store.overdue import basis_span
 from griddesk.store.workflow import action_name  # the workflow names every timeline action
@@ -107,7 +108,7 @@ async def build(store: Store, actor: Actor, number: str, lang: str | None = None
         (_tr("formal_notice.fact.number", lang), tk.number),
         (_tr("formal_notice.fact.title", lang), tk.title),
         (_tr("formal_notice.fact.matter", lang),
-         f"{d.matter.name if lang == 'zh' or not d.matter.name_en else d.matter.name_en}（{d.matter.code}）"
+         f"{shown_name(d.matter.name, d.matter.name_en, lang)}（{d.matter.code}）"
          if d.matter else _tr("formal_notice.out_of_list", lang)),
         (_tr("formal_notice.fact.urgency", lang), code_name("urgency", tk.urgency, lang)),
         (_tr("formal_notice.fact.grid", lang), f"{d.grid.name}（{d.grid.code}）"),

@@ -39,6 +39,14 @@ ADMIT, AMEND, WITHDRAW = "admit", "amend", "withdraw"
 KEEP: Any = object()  # "leave this limit as it is" in amend_limits
 
 
+def shown_name(name: str, name_en: str | None, lang: str | None = None) -> str:
+    """A matter's name in the language shown: the English name in English where the catalogue
+    has one, else the Chinese name (the one rule for every screen, report and notice)."""
+    from griddesk.store.i18n import current
+
+    return name_en if name_en and (lang or current()) == "en" else name
+
+
 @dataclass(frozen=True)
 class Limit:
     value: int

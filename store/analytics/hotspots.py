@@ -28,6 +28,7 @@ from griddesk.store.analytics.sqltime import day_index, epoch_seconds, local_hou
 from griddesk.store.context import Store
 from griddesk.store.enums import Satisfaction, Status
 from griddesk.store.i18n import current, t
+from griddesk.store.matters import shown_name
 from griddesk.store.models import Area, Grid, Matter, Ticket, TimelineEntry
 
 OUT_OF_LIST = "-"  # the matter key of tickets outside the matter list
@@ -113,7 +114,7 @@ async def _labels(s: AsyncSession, lang: str | None) -> tuple[Names, Names, Name
     text), and the codes of matters and grids by id."""
     en = (lang or current()) == "en"
     found = (await s.execute(select(Matter.id, Matter.name, Matter.name_en, Matter.code))).all()
-    matters = {str(i): (ne if en and ne else n) for i, n, ne, _ in found}
+    matters = {str(i): shown_name(n, ne, "en" if en else "zh") for i, n, ne, _ in found}
     matters[OUT_OF_LIST] = t("analytics.out_of_list", lang)
     codes = {str(i): c for i, _, _, c in found}
     grids: Names = {}

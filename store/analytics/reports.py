@@ -24,6 +24,7 @@ from griddesk.store.context import Store
 from griddesk.store.enums import OPEN_STATUSES, Escalation, Satisfaction, SuperviseLevel, Urgency
 from griddesk.store.errors import Invalid
 from griddesk.store.i18n import t
+from griddesk.store.matters import shown_name
 from griddesk.store.models import Matter, Supervision, Ticket, TimelineEntry, Unit
 
 KINDS = ("shift", "daily", "weekly", "monthly")
@@ -54,6 +55,10 @@ class MatterCount:
     code: str
     name: str
     count: int
+    name_en: str | None = None
+
+    def shown(self, lang: str | None = None) -> str:
+        return shown_name(self.name, self.name_en, lang)
 
 
 @dataclass(frozen=True)
@@ -135,11 +140,12 @@ async def report(store: Store, actor: Actor, kind: str, start: datetime | None =
             scoped, Ticket.status.in_(OPEN_STATUSES)))).scalar_one()
         pending = (await s.execute(select(func.count()).select_from(Ticket).where(
             scoped, Ticket.status.in_(OPEN_STATUSES), Ticket.escalation == Escalation.FLAGGED))).scalar_one()
-        top = [MatterCount(c or "-", n or t("analytics.out_of_list"), int(k)) for c, n, k in (await s.execute(
-            select(Matter.code, Matter.name, func.count()).select_from(Ticket)
+        top = [MatterCount(c or "-", n or t("analytics.out_of_list"), int(k), ne) for c, n, ne, k in (await s.execute(
+            select(Matter.code, Matter.name, Matter.name_en, func.count()).select_from(Ticket)
             .outerjoin(Matter, Matter.id == Ticket.matter_id)
             .where(scoped, Ticket.received_at >= start, Ticket.received_at < end)
-            .group_by(Matter.code, Matter.name).order_by(func.count().desc(), Matter.code).limit(5))).all()]
+            .group_by(Matter.code, Matter.name, Matter.name_en)
+            .order_by(func.count().desc(), Matter.code).limit(5))).all()]
         events: list[Event] = []
         for at, num, title in (await s.execute(
                 select(Ticket.received_at, Ticket.number, Ticket.title)

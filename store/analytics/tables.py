@@ -201,7 +201,7 @@ def report_tables(r: Report, cal: WorkCalendar, lang: str | None = None) -> Docu
     overview = Table("report_overview", (Column("figure", "text"), Column("value")),
                      tuple((t(f"analytics.col.{k}", lang), getattr(r, k)) for k in figures))
     top = Table("top_matters", (Column("name", "text"), Column("count")),
-                tuple((m.name, m.count) for m in r.top_matters))
+                tuple((m.shown(lang), m.count) for m in r.top_matters))
     events = Table("events", (Column("time", "text"), Column("event", "text"), Column("number", "text"),
                               Column("title", "text")),
                    tuple((f"{cal.local(e.at):%m-%d %H:%M}", t(f"analytics.event.{e.kind}", lang), e.number, e.title)

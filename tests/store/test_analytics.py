@@ -273,6 +273,23 @@ async def test_daily_and_shift_reports(week: Week) -> None:
     assert (r.new, r.closed) == (5 + 1, 4)
 
 
+async def test_top_matters_read_in_the_language_shown(week: Week) -> None:
+    from sqlalchemy import update
+
+    from griddesk.store.models import Matter
+
+    async with week.store.db.session(write=True) as s:
+        await s.execute(update(Matter).where(Matter.code == week.town.matters["rubbish"])
+                        .values(name_en="Exposed rubbish"))
+    r = await reports.report(week.store, week.op, "weekly")
+    top = {doc_lang: next(tb for tb in tables.report_tables(r, week.store.calendar, doc_lang).tables
+                          if tb.key == "top_matters") for doc_lang in ("zh", "en")}
+    names = {lang: [row[0] for row in tb.rows] for lang, tb in top.items()}
+    assert "Exposed rubbish" in names["en"] and "暴露垃圾" not in names["en"]
+    assert "暴露垃圾" in names["zh"] and "Exposed rubbish" not in names["zh"]
+    assert "邻里纠纷" in names["en"] or len(names["en"]) == len(names["zh"])  # no English name: the Chinese one
+
+
 async def test_focus_list_before_and_after(week: Week) -> None:
     store, op = week.store, week.op
     fid = await focus.add(store, op, "matter", week.town.matters["rubbish"], "执法中队", note="垃圾清运",
