@@ -212,3 +212,48 @@ async def test_the_focus_list_shows_before_and_after_and_closes_an_item(week: We
         assert "全部" in screen.where()
     [closed] = [i for i in await focus.items(week.store, sup, include_closed=True) if i.id == first]
     assert closed.closed_at is not None
+
+
+def _luminance(color: str) -> float:
+    from textual.color import Color
+
+    c = Color.parse(color)
+
+    def channel(v: int) -> float:
+        s = v / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+async def test_figures_stay_legible_in_the_high_contrast_theme(week: Week) -> None:
+    """Every coloured figure (a rate under its floor, a ranking's bar) keeps 7:1 against the
+    background of the high-contrast theme, and a mark other than colour says "under the floor"."""
+    app = week.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = "griddesk-contrast"
+        background = app.current_theme.background
+        assert background is not None
+        seen: list[str] = []
+        for name, kind, section in (("scorecard", ScorecardScreen, None), ("hotspots", HotspotsScreen, "2")):
+            screen = await opened(app, pilot, name, kind)
+            if not section:  # under the floor is said by ▼ too, not by colour alone
+                assert any("▼" in c for r in cells(screen) for c in r)
+            if section:
+                await pilot.press(section)
+                await until(pilot, lambda s=screen: s.current is not None and s.current.key == "by_matter")
+            table = screen.query_one("#fig-table", DataTable)
+            for i in range(table.row_count):
+                for cell in table.get_row_at(i):
+                    style = getattr(cell, "style", "")
+                    color = str(style).replace("bold", "").strip()
+                    if color:
+                        seen.append(color)
+                        assert _contrast(color, background) >= 7, (name, str(cell), color)
+            await pilot.press("escape")
+        assert len(set(seen)) >= 2  # the floor's colour and the bars' were both checked
