@@ -3,19 +3,31 @@
     python bench/probe_start.py bare
     python bench/probe_start.py griddesk DB_URL
 
-Prints one JSON line: seconds from interpreter start to first paint, and peak RSS (KiB).
-Headless (Textual's test driver), 120×40, so both sides pay the same terminal costs (none).
+Prints one JSON line at first paint, before the app is torn down: seconds from the script's
+start to first paint, and peak RSS (KiB) then. Headless (Textual's test driver), 120×40, so both
+sides pay the same terminal costs (none). The caller times the whole process from outside too
+(bench/startup.py), with a timeout: a teardown that hangs cannot stall a run, and the line is
+already out. `--timeout S` (default 120) ends this process itself when it has not painted by then.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
+import signal
 import sys
 import time
 
 T0 = time.perf_counter()  # as close to interpreter start as a script gets
+
+
+def painted() -> None:
+    """The first paint: say so at once (the parent stops its clock on this line)."""
+    elapsed = time.perf_counter() - T0
+    print(json.dumps({"seconds": elapsed, "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}),
+          flush=True)
 
 
 async def bare() -> None:
@@ -36,6 +48,7 @@ async def bare() -> None:
     app = Bare()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        painted()
 
 
 async def griddesk(url: str) -> None:
@@ -56,14 +69,20 @@ async def griddesk(url: str) -> None:
         else:
             raise SystemExit("the queue never painted")
         await pilot.pause()  # let the rows render once
+        painted()
     await store.close()
 
 
 def main() -> None:
-    kind = sys.argv[1]
-    asyncio.run(bare() if kind == "bare" else griddesk(sys.argv[2]))
-    elapsed = time.perf_counter() - T0
-    print(json.dumps({"seconds": elapsed, "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+    args = sys.argv[1:]
+    timeout = 120
+    if "--timeout" in args:
+        i = args.index("--timeout")
+        timeout = int(float(args[i + 1]))
+        del args[i:i + 2]
+    signal.signal(signal.SIGALRM, lambda *_: os._exit(3))  # no paint, or a teardown that hangs
+    signal.alarm(timeout)
+    asyncio.run(bare() if args[0] == "bare" else griddesk(args[1]))
 
 
 if __name__ == "__main__":
