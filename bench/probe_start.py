@@ -1,6 +1,7 @@
 """One start-up, run as its own process by bench_queue.py: exits at the first painted queue.
 
     python bench/probe_start.py bare
+    python bench/probe_start.py floor DB_URL      # the bare app after opening the store
     python bench/probe_start.py griddesk DB_URL
 
 Prints one JSON line at first paint, before the app is torn down: seconds from the script's
@@ -28,6 +29,17 @@ def painted() -> None:
     elapsed = time.perf_counter() - T0
     print(json.dumps({"seconds": elapsed, "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}),
           flush=True)
+
+
+async def floor(url: str) -> None:
+    """The bare app, after importing and opening the store (SQLAlchemy, aiosqlite, the models) as
+    the console must before it can show a row: the least the console's start can cost."""
+    from griddesk.store.context import Store
+
+    store = await Store.open(url)
+    await store.actor()
+    await bare()
+    await store.close()
 
 
 async def bare() -> None:
@@ -82,7 +94,8 @@ def main() -> None:
         del args[i:i + 2]
     signal.signal(signal.SIGALRM, lambda *_: os._exit(3))  # no paint, or a teardown that hangs
     signal.alarm(timeout)
-    asyncio.run(bare() if args[0] == "bare" else griddesk(args[1]))
+    kinds = {"bare": bare, "floor": floor, "griddesk": griddesk}
+    asyncio.run(kinds[args[0]](*args[1:]))
 
 
 if __name__ == "__main__":

@@ -167,8 +167,8 @@ def command_of(argv: list[str]) -> str | None:
         a = argv[i]
         if a == "--":
             return argv[i + 1] if i + 1 < len(argv) else None
-        if a in GLOBAL_VALUES:
-            i += 2
+        if a.startswith("--") and len(a) > 2 and any(o.startswith(a) for o in GLOBAL_VALUES):
+            i += 2  # `--db URL`, or argparse's abbreviation of it (`--la en`)
             continue
         if not a.startswith("-"):
             return a
@@ -203,10 +203,21 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         importlib.import_module(name).register(sub)
     for command, (help_key, _areas) in COMMANDS.items():
         if command not in sub.choices:
-            sub.add_parser(command, help=t(help_key), add_help=False)
+            stub = sub.add_parser(command, help=t(help_key), add_help=False)
+            stub.add_argument("rest", nargs=argparse.REMAINDER)  # never run: see `parse`
+            stub.set_defaults(unloaded_command=True)
     order = list(COMMANDS)  # `--help` lists them in one order, whichever areas were loaded
     sub._choices_actions.sort(key=lambda a: order.index(a.dest) if a.dest in order else len(order))
     return p
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """`argv` parsed; should argparse have found a command whose areas `command_of` did not
+    foresee, the whole parser parses it again (slower, never wrong)."""
+    args = parser.parse_args(argv)
+    if getattr(args, "unloaded_command", False):
+        args = build_parser(None).parse_args(argv)
+    return args
 
 
 def _pre_lang(argv: list[str], settings: config.Settings) -> str:
@@ -264,7 +275,7 @@ def _main(argv: list[str]) -> int:
         eprint(t("cli.error", message=t("cli.log.bad_level", env=logs.LEVEL_ENV, value=str(e),
                                         levels=", ".join(logs.LEVELS))))
         return 2
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         from griddesk.console.cli.demo import open_console  # bare `griddesk` opens the console
