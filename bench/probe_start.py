@@ -1,14 +1,15 @@
-"""One start-up, run as its own process by bench_queue.py: exits at the first painted queue.
+"""One start-up, run as its own process by bench_queue.py and startup.py, up to the first paint.
 
     python bench/probe_start.py bare
     python bench/probe_start.py floor DB_URL      # the bare app after opening the store
     python bench/probe_start.py griddesk DB_URL
 
 Prints one JSON line at first paint, before the app is torn down: seconds from the script's
-start to first paint, and peak RSS (KiB) then. Headless (Textual's test driver), 120×40, so both
-sides pay the same terminal costs (none). The caller times the whole process from outside too
-(bench/startup.py), with a timeout: a teardown that hangs cannot stall a run, and the line is
-already out. `--timeout S` (default 120) ends this process itself when it has not painted by then.
+start to first paint, the CPU seconds the process used until then, and peak RSS (KiB) then.
+Headless (Textual's test driver), 120×40, so both sides pay the same terminal costs (none).
+The caller times the whole process from outside too (bench/startup.py, bench/bench_queue.py),
+with a timeout: a teardown that hangs cannot stall a run, and the line is already out.
+`--timeout S` (default 120) ends this process itself when it has not painted by then.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ T0 = time.perf_counter()  # as close to interpreter start as a script gets
 def painted() -> None:
     """The first paint: say so at once (the parent stops its clock on this line)."""
     elapsed = time.perf_counter() - T0
-    print(json.dumps({"seconds": elapsed, "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}),
-          flush=True)
+    print(json.dumps({"seconds": elapsed, "cpu": time.process_time(),  # every thread's, since exec
+                      "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), flush=True)
 
 
 async def floor(url: str) -> None:
