@@ -4,6 +4,12 @@ Each module in `AREAS` exposes `register(subparsers)`; a subcommand's handler is
 `async def handler(ctx: Ctx, args) -> int` (the exit code). Handlers never touch SQL: they call
 store functions with `ctx.store` and `await ctx.actor()`.
 
+A call imports only what its command needs (issue 13): `COMMANDS` names the areas each command
+comes from, and only those register; every other command is a one-line entry for `--help`. An
+area module imports at the top only what its parser needs (argparse, the catalogue, constants
+from light modules such as `store.enums`); its handlers import the store modules they use. A
+new command goes into `COMMANDS` too (tests/cli/test_lazy_imports.py says when it is missing).
+
 Start-up order: config, language, parser; then shell completion (argcomplete answers and exits
 when the shell's Tab asked, `_ARGCOMPLETE` set); then the log file (`console/logs.py`), so that
 nothing a command or the console logs reaches the terminal; then the command. Around all of it,
