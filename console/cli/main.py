@@ -183,14 +183,18 @@ def command_of(argv: list[str]) -> str | None:
 
 
 def areas_for(argv: list[str] | None) -> list[str]:
-    """The area modules a command line needs: its command's, or every one when `argv` is None
-    (the whole parser: shell completion, tests) or names no known command (argparse then lists
-    the choices from the one-liners)."""
+    """The area modules a command line needs: none without a command (the console, `--help`),
+    its command's, and every one when `argv` is None (the whole parser: shell completion, tests)
+    or names a command not in `COMMANDS` (a typo, which argparse then refuses, or a command an
+    area added and the table lacks: slower, still right)."""
     if argv is None:
         return AREAS
-    entry = COMMANDS.get(command_of(argv) or "")
-    if entry is None:
+    command = command_of(argv)
+    if command is None:
         return []
+    entry = COMMANDS.get(command)
+    if entry is None:
+        return AREAS
     return [name for name in AREAS if name.rsplit(".", 1)[1] in entry[1]]
 
 
