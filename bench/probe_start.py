@@ -1,21 +1,49 @@
-"""One start-up, run as its own process by bench_queue.py: exits at the first painted queue.
+"""One start-up, run as its own process by bench_queue.py and startup.py, up to the first paint.
 
     python bench/probe_start.py bare
+    python bench/probe_start.py floor DB_URL      # the bare app after opening the store
     python bench/probe_start.py griddesk DB_URL
 
-Prints one JSON line: seconds from interpreter start to first paint, and peak RSS (KiB).
+Prints one JSON line at first paint, before the app is torn down: seconds from the script's
+start to first paint, the CPU seconds the process used until then, and peak RSS (KiB) then.
 Headless (Textual's test driver), 120×40, so both sides pay the same terminal costs (none).
+The caller times the whole process from outside too (bench/startup.py, bench/bench_queue.py),
+with a timeout: a teardown that hangs cannot stall a run, and the line is already out.
+`--timeout S` (default 120) ends this process itself when it has not painted by then.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
+import signal
 import sys
 import time
 
 T0 = time.perf_counter()  # as close to interpreter start as a script gets
+PAINTED = False
+
+
+def painted() -> None:
+    """The first paint: say so at once (the parent stops its clock on this line)."""
+    global PAINTED
+    PAINTED = True
+    elapsed = time.perf_counter() - T0
+    print(json.dumps({"seconds": elapsed, "cpu": time.process_time(),  # every thread's, since exec
+                      "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}), flush=True)
+
+
+async def floor(url: str) -> None:
+    """The bare app, after importing and opening the store (SQLAlchemy, aiosqlite, the models) as
+    the console must before it can show a row: the least the console's start can cost."""
+    from griddesk.store.context import Store
+
+    store = await Store.open(url)
+    await store.actor()
+    await bare()
+    await store.close()
 
 
 async def bare() -> None:
@@ -36,6 +64,7 @@ async def bare() -> None:
     app = Bare()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        painted()
 
 
 async def griddesk(url: str) -> None:
@@ -56,14 +85,22 @@ async def griddesk(url: str) -> None:
         else:
             raise SystemExit("the queue never painted")
         await pilot.pause()  # let the rows render once
+        painted()
     await store.close()
 
 
 def main() -> None:
-    kind = sys.argv[1]
-    asyncio.run(bare() if kind == "bare" else griddesk(sys.argv[2]))
-    elapsed = time.perf_counter() - T0
-    print(json.dumps({"seconds": elapsed, "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+    args = sys.argv[1:]
+    timeout = 120
+    if "--timeout" in args:
+        i = args.index("--timeout")
+        timeout = int(float(args[i + 1]))
+        del args[i:i + 2]
+    # no paint by then: exit 3; painted, but the teardown hangs: the line is out, exit 0
+    signal.signal(signal.SIGALRM, lambda *_: os._exit(0 if PAINTED else 3))
+    signal.alarm(timeout)
+    kinds = {"bare": bare, "floor": floor, "griddesk": griddesk}
+    asyncio.run(kinds[args[0]](*args[1:]))
 
 
 if __name__ == "__main__":

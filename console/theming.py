@@ -9,21 +9,22 @@ from __future__ import annotations
 import logging
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
-
-from textual.app import App
-from textual.theme import Theme
+from typing import TYPE_CHECKING, Any
 
 from griddesk import themes
 from griddesk.store import paths
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:  # `griddesk info` reads user_dir without loading Textual
+    from textual.app import App
+    from textual.theme import Theme
 
-THEME_FIELDS = {f.name for f in fields(Theme)}
+log = logging.getLogger(__name__)
 
 
 def make_theme(data: dict[str, Any]) -> Theme:
-    return Theme(**{k: v for k, v in data.items() if k in THEME_FIELDS})
+    from textual.theme import Theme
+
+    return Theme(**{k: v for k, v in data.items() if k in {f.name for f in fields(Theme)}})
 
 
 def user_dir() -> Path:

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,15 +34,27 @@ from griddesk.store.enums import Role
 from griddesk.store.errors import Invalid, NotAllowed, NotFound, StoreError
 from griddesk.store.models import Area, Operator, Unit
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 FIRST_ADMIN = "admin"
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 LOGIN_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 MANAGERS: frozenset[Role] = frozenset({Role.ADMIN})  # who manages other accounts
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# verified against when the login is unknown, so that answer takes as long as a wrong password
-_DUMMY = _hasher.hash("griddesk: no such account")
+
+
+@cache
+def _argon2() -> tuple[PasswordHasher, str]:
+    """The hasher (argon2id with the library's current recommended parameters) and the hash
+    verified against when the login is unknown, so that answer takes as long as a wrong password.
+    Made on first use, both at once (argon2 and one hash cost ~0.2 s: most commands never need
+    them), so the first answer of a process costs the same whichever it is."""
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher()
+    return hasher, hasher.hash("griddesk: no such account")
 
 
 class LoginFailed(StoreError):
@@ -77,7 +88,7 @@ def actor_of(op: Operator) -> Actor:
 
 def hash_password(password: str) -> str:
     check_password(password)
-    return _hasher.hash(password)
+    return _argon2()[0].hash(password)
 
 
 def check_password(password: str) -> None:
@@ -95,8 +106,11 @@ def check_login(login: str) -> str:
 
 
 def _verify(hashed: str | None, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    hasher, dummy = _argon2()
     try:
-        return _hasher.verify(hashed or _DUMMY, password) and hashed is not None
+        return hasher.verify(hashed or dummy, password) and hashed is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -312,8 +326,8 @@ async def authenticate(store: Store, login: str, password: str, *, via: str = "c
             await records.audit(s, system(), "login_failed", "operator", login, now, {"via": via, "locked": True})
         elif op is not None and op.active and _verify(op.password_hash, password):
             assert op.password_hash is not None
-            if _hasher.check_needs_rehash(op.password_hash):
-                op.password_hash = _hasher.hash(password)
+            if _argon2()[0].check_needs_rehash(op.password_hash):
+                op.password_hash = _argon2()[0].hash(password)
             op.failed_logins, op.locked_until = 0, None
             actor = actor_of(op)
             await records.audit(s, actor, "login", "operator", login, now, {"via": via})

@@ -19,12 +19,13 @@ from sqlalchemy import Select, select
 from griddesk.store import permissions, private_files, records
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
+from griddesk.store.enums import AUDIT_FORMATS
 from griddesk.store.errors import Invalid, NotAllowed
 from griddesk.store.i18n import t
 from griddesk.store.models import AuditEntry
 from griddesk.store.timefmt import iso
 
-FORMATS = ("csv", "xlsx", "jsonl")
+FORMATS = AUDIT_FORMATS
 HEADER = ["id", "at", "actor", "action", "entity", "key", "detail", "prev_hash", "hash"]
 BATCH = 5000
 

@@ -97,6 +97,17 @@ class Status(StrEnum):
 
 OPEN_STATUSES = tuple(s for s in Status if s != Status.CLOSED)
 
+# Named status filters the console binds to keys and the CLI accepts as --status values
+# (here, with the statuses, so the CLI's parser reads them without loading the queue's SQL).
+STATUS_GROUPS: dict[str, tuple[str, ...]] = {
+    "open": tuple(OPEN_STATUSES),
+    "pending": (Status.RECEIVED, Status.PENDING_DISPATCH, Status.RETURN_REQUESTED),
+    "handling": (Status.DISPATCHED, Status.SIGNED, Status.EXTENSION_REQUESTED, Status.SUSPENDED),
+    "checking": (Status.FEEDBACK, Status.VERIFIED, Status.VISITED),
+    "closed": (Status.CLOSED,),
+    "all": tuple(Status),
+}
+
 
 class Satisfaction(StrEnum):
     SATISFIED = "satisfied"
@@ -203,3 +214,7 @@ class LeaveReason(StrEnum):
 
 # the grounds on which a full-time worker must exit (YC 17), as against leaving of their own accord
 MANDATORY_EXIT = frozenset({LeaveReason.FAILED_REVIEWS, LeaveReason.DERELICTION, LeaveReason.INCOMPETENT})
+
+# the formats the audit log exports to (store/audit.py), here so the CLI's parser offers them
+# without loading the audit module's SQL
+AUDIT_FORMATS = ("csv", "xlsx", "jsonl")

@@ -15,7 +15,7 @@ from sqlalchemy import Select, case, func, or_, select
 from griddesk.store import visibility
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.enums import OPEN_STATUSES, Escalation, Status, Urgency
+from griddesk.store.enums import OPEN_STATUSES, STATUS_GROUPS, Escalation, Status, Urgency
 from griddesk.store.models import Change, Grid, Matter, Ticket, Unit
 from griddesk.store.privacy import mask_text
 from griddesk.store.scope import SelectT
@@ -23,17 +23,6 @@ from griddesk.store.scope import SelectT
 URGENCY_ORDER = case(
     (Ticket.urgency == Urgency.EMERGENCY, 0), (Ticket.urgency == Urgency.URGENT, 1), else_=2
 )
-
-# Named status filters the console binds to keys and the CLI accepts as --status values.
-STATUS_GROUPS: dict[str, tuple[str, ...]] = {
-    "open": tuple(OPEN_STATUSES),
-    "pending": (Status.RECEIVED, Status.PENDING_DISPATCH, Status.RETURN_REQUESTED),
-    "handling": (Status.DISPATCHED, Status.SIGNED, Status.EXTENSION_REQUESTED, Status.SUSPENDED),
-    "checking": (Status.FEEDBACK, Status.VERIFIED, Status.VISITED),
-    "closed": (Status.CLOSED,),
-    "all": tuple(Status),
-}
-
 
 @dataclass(frozen=True)
 class QueueFilter:

@@ -10,8 +10,6 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import arrow
-
 from griddesk.store.i18n import code_name, current, t
 
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
@@ -33,6 +31,8 @@ def _grain(seconds: float) -> list[Grain]:
 
 def span(seconds: float, lang: str | None = None) -> str:
     """A duration like "2天" / "3小时 20分钟" / "2 days" (no direction)."""
+    import arrow  # with dateutil ~0.1 s: loaded by the first duration shown, not by every command
+
     lang = lang or current()
     base = arrow.get(0)
     s = abs(seconds)

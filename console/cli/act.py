@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from griddesk.console.cli import output
 from griddesk.console.cli.tickets import command_group
-from griddesk.store import views, workflow
+from griddesk.store import loop
 from griddesk.store.enums import Satisfaction
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import code_name, t
+
+if TYPE_CHECKING:  # the workflow (SQLAlchemy, the models) loads when an action runs
+    from griddesk.store import workflow
 
 # option as typed → the workflow parameter it fills
 OPTIONS = {"unit": "--unit", "co_units": "--co-unit", "reason": "--reason", "note": "--note",
@@ -32,8 +35,8 @@ def register_ticket_actions(ticket_sub: argparse._SubParsersAction) -> None:
         return
     p = ticket_sub.add_parser("act", help=t("workflow.cli.act_help"), description=t("workflow.cli.act_help"))
     p.add_argument("number", metavar="NUMBER", help=t("workflow.cli.number"))
-    p.add_argument("action", metavar="ACTION", choices=workflow.ACTIONS,
-                   help=t("workflow.cli.action", choices=", ".join(workflow.ACTIONS)))
+    p.add_argument("action", metavar="ACTION", choices=loop.ACTIONS,
+                   help=t("workflow.cli.action", choices=", ".join(loop.ACTIONS)))
     p.add_argument("--unit", metavar="CODE", help=t("workflow.cli.unit"))
     p.add_argument("--co-unit", dest="co_units", metavar="CODE", action="append", default=[],
                    help=t("workflow.cli.co_unit"))
@@ -61,6 +64,8 @@ def _eprint(text: str) -> None:
 
 def _usage(action: str, args: argparse.Namespace, tz: ZoneInfo) -> tuple[workflow.Params | None, str | None]:
     """The action's parameters from the options, or the usage error to print."""
+    from griddesk.store import workflow
+
     until = None
     if args.until is not None:
         try:
@@ -84,6 +89,8 @@ def _error(args: argparse.Namespace, kind: str, key: str, message: str, code: in
 
 
 async def handle(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import views, workflow
+
     action = args.action
     params, problem = _usage(action, args, ZoneInfo(ctx.settings.timezone))
     if params is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from griddesk.console.cli.tickets import (
     Usage,
@@ -26,9 +26,13 @@ from griddesk.console.cli.tickets import (
     print_table,
     stdout,
 )
-from griddesk.store import audit, privacy, timefmt
+from griddesk.store import timefmt
+from griddesk.store.enums import AUDIT_FORMATS
 from griddesk.store.errors import Invalid, NotAllowed, StoreError
 from griddesk.store.i18n import t
+
+if TYPE_CHECKING:  # the audit log's SQL loads when an audit command runs
+    from griddesk.store import audit
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.set_defaults(handler=audit_list)
     ex = area.add_parser("export", help=t("audit.cli.export_help"), description=t("audit.cli.export_help"))
     ex.add_argument("file", metavar="FILE", help=t("audit.cli.opt_file"))
-    ex.add_argument("--format", choices=audit.FORMATS, help=t("audit.cli.opt_export_format"))
+    ex.add_argument("--format", choices=AUDIT_FORMATS, help=t("audit.cli.opt_export_format"))
     _filters(ex)
     global_options(ex)
     ex.set_defaults(handler=audit_export)
@@ -65,6 +69,8 @@ def _filters(p: argparse.ArgumentParser) -> None:
 
 
 def _filter(args: argparse.Namespace, tz: Any, limit: int) -> audit.AuditFilter:
+    from griddesk.store import audit
+
     return audit.AuditFilter(since=_moment("--since", args.since, tz, end=False), actor=args.actor,
                              action=args.action, limit=limit)
 
@@ -76,6 +82,8 @@ def _refused(e: StoreError) -> int:
 
 
 async def audit_verify(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import audit
+
     store = await ctx.store()
     actor = await ctx.actor()
     try:
@@ -91,6 +99,8 @@ async def audit_verify(ctx: Any, args: argparse.Namespace) -> int:
 
 
 async def audit_list(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import audit
+
     store = await ctx.store()
     try:
         f = _filter(args, store.calendar.tz, _limit(args.limit))
@@ -115,6 +125,8 @@ async def audit_list(ctx: Any, args: argparse.Namespace) -> int:
 
 
 async def audit_export(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import audit
+
     store = await ctx.store()
     try:
         f = _filter(args, store.calendar.tz, 0)
@@ -134,6 +146,8 @@ async def audit_export(ctx: Any, args: argparse.Namespace) -> int:
 
 
 async def ticket_reveal(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import privacy
+
     try:
         reason = privacy.check_reason(args.reason)
     except Invalid as e:

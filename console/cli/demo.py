@@ -21,8 +21,7 @@ from typing import Any
 from griddesk.console import logs
 from griddesk.console.cli import output
 from griddesk.console.cli.tickets import global_options
-from griddesk.store import config, demo, jobs, paths
-from griddesk.store.demo.feed import FeedBusy, feeding
+from griddesk.store import config, paths
 from griddesk.store.errors import Invalid, NotFound
 from griddesk.store.i18n import t
 
@@ -30,6 +29,8 @@ DEFAULT_RATE = 0.3
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from griddesk.store import demo
+
     p = sub.add_parser("demo", help=t("demo.cli.help"), description=t("demo.cli.description"))
     p.add_argument("--fresh", action="store_true", help=t("demo.cli.opt_fresh"))
     p.add_argument("--rate", metavar="R", default=str(DEFAULT_RATE), help=t("demo.cli.opt_rate"))
@@ -89,6 +90,8 @@ def _rate(value: str) -> float:
 
 def _target(ctx: Any) -> tuple[str, bool]:
     """The demo's database URL, and whether it is the demo's own file (not one named by the user)."""
+    from griddesk.store import demo
+
     named = ctx.args.db or os.environ.get(config.DB_ENV)
     if named:
         return demo.database_url(named), False
@@ -101,6 +104,8 @@ def _use(ctx: Any, url: str) -> None:
 
 async def _fresh(ctx: Any, url: str, own: bool) -> int:
     """Remove what the demo built before, so it can be built again. Refuses a real database."""
+    from griddesk.store import demo
+
     path = demo.database_file(url)
     if path is not None and own:
         _remove_sqlite(path)
@@ -134,6 +139,8 @@ def _remove_sqlite(path: Path) -> None:
 
 
 def _label(url: str) -> str:
+    from griddesk.store import demo
+
     return demo.database_label(url)
 
 
@@ -164,6 +171,8 @@ class Progress:
 
 
 async def _build(ctx: Any, url: str, **options: Any) -> int:
+    from griddesk.store import demo
+
     store = await ctx.store()
     if not await demo.is_empty(store):
         eprint(t("cli.error", message=t("demo.not_empty")))
@@ -180,6 +189,8 @@ async def _build(ctx: Any, url: str, **options: Any) -> int:
 
 
 async def run_init(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import demo
+
     try:
         tickets = _int("--tickets", args.tickets, 0, demo.MAX_TICKETS)
         days = _int("--days", args.days, 1, demo.MAX_DAYS)
@@ -202,6 +213,9 @@ async def run_init(ctx: Any, args: argparse.Namespace) -> int:
 
 
 async def run_demo(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import demo
+    from griddesk.store.demo.feed import feeding
+
     try:
         rate = _rate(args.rate)
     except Usage as e:
@@ -274,6 +288,9 @@ def _stop_child(child: subprocess.Popen[bytes]) -> None:
 
 
 async def run_feed(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import demo, jobs
+    from griddesk.store.demo.feed import FeedBusy
+
     try:
         rate = _rate(args.rate)
         count = _int("--count", args.count, 1) if args.count is not None else None

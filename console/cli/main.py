@@ -4,6 +4,12 @@ Each module in `AREAS` exposes `register(subparsers)`; a subcommand's handler is
 `async def handler(ctx: Ctx, args) -> int` (the exit code). Handlers never touch SQL: they call
 store functions with `ctx.store` and `await ctx.actor()`.
 
+A call imports only what its command needs (issue 13): `COMMANDS` names the areas each command
+comes from, and only those register; every other command is a one-line entry for `--help`. An
+area module imports at the top only what its parser needs (argparse, the catalogue, constants
+from light modules such as `store.enums`); its handlers import the store modules they use. A
+new command goes into `COMMANDS` too (tests/cli/test_lazy_imports.py says when it is missing).
+
 Start-up order: config, language, parser; then shell completion (argcomplete answers and exits
 when the shell's Tab asked, `_ARGCOMPLETE` set); then the log file (`console/logs.py`), so that
 nothing a command or the console logs reaches the terminal; then the command. Around all of it,
@@ -15,25 +21,70 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.metadata
 import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from griddesk.console import logs, loop_end
+from griddesk.console import logs
 from griddesk.console.cli import argparse_text, output
-from griddesk.store import config, i18n, identity
-from griddesk.store.actor import Actor
-from griddesk.store.context import Store
+from griddesk.store import config, i18n
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import t
+
+if TYPE_CHECKING:  # the store (SQLAlchemy, the models) loads when a command first opens it
+    from griddesk.store.actor import Actor
+    from griddesk.store.context import Store
 
 AREAS = [f"griddesk.console.cli.{name}" for name in
          ("demo", "tickets", "act", "roster", "supervise", "report", "wall", "info", "worker", "audit",
           "init", "backup", "user", "login", "ssh", "serve", "completion")]
+
+# Every command, in the order `griddesk --help` lists them: its one-line help and the areas that
+# add to it. A call imports only its command's areas; the others appear as these one-liners
+# (tests/cli/test_lazy_imports.py checks this table against the areas' own registrations).
+COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "demo": ("demo.cli.help", ("demo",)),
+    "ticket": ("cli_tickets.ticket_help", ("tickets", "act", "audit")),
+    "tickets": ("cli_tickets.tickets_help", ("tickets",)),
+    "units": ("cli_tickets.units_help", ("tickets",)),
+    "matters": ("cli_tickets.matters_help", ("tickets",)),
+    "import": ("roster.cli.import_help", ("roster",)),
+    "export": ("roster.cli.export_help", ("roster",)),
+    "findings": ("roster.cli.findings_help", ("roster",)),
+    "notice-card": ("roster.cli.card_help", ("roster",)),
+    "grids": ("roster.cli.grids_help", ("roster",)),
+    "search": ("roster.cli.search_help", ("roster",)),
+    "overdue": ("supervise.cli.overdue_help", ("supervise",)),
+    "supervise": ("supervise.cli.supervise_help", ("supervise",)),
+    "ladder": ("supervise.cli.ladder_help", ("supervise",)),
+    "notice": ("supervise.cli.notice_help", ("supervise",)),
+    "warnings": ("supervise.cli.warnings_help", ("supervise",)),
+    "warn": ("supervise.cli.warn_help", ("supervise",)),
+    "escalate": ("supervise.cli.escalate_help", ("supervise",)),
+    "escalations": ("supervise.cli.escalations_help", ("supervise",)),
+    "criticism": ("supervise.cli.criticism_help", ("supervise",)),
+    "report": ("analytics.cli.report_help", ("report",)),
+    "focus": ("analytics.cli.focus_help", ("report",)),
+    "wall": ("console_supervise.cli.wall_help", ("wall",)),
+    "info": ("cli.info.help", ("info",)),
+    "worker": ("worker.help", ("worker",)),
+    "audit": ("audit.cli.help", ("audit",)),
+    "init": ("validation.init_help", ("init",)),
+    "backup": ("backup.cli.help", ("backup",)),
+    "restore": ("backup.cli.restore_help", ("backup",)),
+    "user": ("accounts.cli.help", ("user",)),
+    "login": ("accounts.cli.login_help", ("login",)),
+    "logout": ("accounts.cli.logout_help", ("login",)),
+    "ssh-config": ("accounts.ssh.help", ("ssh",)),
+    "ssh-session": ("accounts.ssh.session_help", ("ssh",)),
+    "serve": ("accounts.serve.help", ("serve",)),
+    "serve-session": ("accounts.serve.session_help", ("serve",)),
+    "completion": ("cli.completion.help", ("completion",)),
+}
+GLOBAL_VALUES = ("--db", "--lang", "--as")  # the global options that take a value
 
 Handler = Callable[["Ctx", argparse.Namespace], Awaitable[int]]
 
@@ -53,6 +104,8 @@ class Ctx:
 
     async def store(self) -> Store:
         if self._store is None:
+            from griddesk.store.context import Store
+
             self._check_exists()
             self._store = await Store.open(self.args.db, self.settings)
             if self._store.read_only:  # said once, on stderr: scripts' output stays clean
@@ -70,6 +123,8 @@ class Ctx:
 
     async def actor(self) -> Actor:
         if self._actor is None:
+            from griddesk.store import identity
+
             self._actor = await identity.cli_actor(await self.store(), self.args.as_operator)
         return self._actor
 
@@ -90,6 +145,8 @@ log = logging.getLogger(__name__)
 
 def version() -> str:
     """The installed distribution's version (`importlib.metadata`)."""
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("griddesk")
     except importlib.metadata.PackageNotFoundError:  # run from a source tree that was never installed
@@ -108,7 +165,43 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_of(argv: list[str]) -> str | None:
+    """The command word of a command line (`griddesk --db x ticket act …` → "ticket"), found
+    before argparse runs; None when there is none (the console, or `--help`)."""
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            return argv[i + 1] if i + 1 < len(argv) else None
+        if a.startswith("--") and len(a) > 2 and any(o.startswith(a) for o in GLOBAL_VALUES):
+            i += 2  # `--db URL`, or argparse's abbreviation of it (`--la en`)
+            continue
+        if not a.startswith("-"):
+            return a
+        i += 1
+    return None
+
+
+def areas_for(argv: list[str] | None) -> list[str]:
+    """The area modules a command line needs: none without a command (the console, `--help`),
+    its command's, and every one when `argv` is None (the whole parser: shell completion, tests)
+    or names a command not in `COMMANDS` (a typo, which argparse then refuses, or a command an
+    area added and the table lacks: slower, still right)."""
+    if argv is None:
+        return AREAS
+    command = command_of(argv)
+    if command is None:
+        return []
+    entry = COMMANDS.get(command)
+    if entry is None:
+        return AREAS
+    return [name for name in AREAS if name.rsplit(".", 1)[1] in entry[1]]
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: the areas its command needs register their sub-commands (and
+    import what they need); every other command is a one-line entry that is never run.
+    `argv=None` builds every area's sub-commands."""
     argparse_text.install()  # argparse's own words ("usage:", its errors) in the chosen language
     p = argparse_text.GriddeskParser(prog="griddesk", description=t("cli.description"))
     p.add_argument("--version", action=_VersionAction, help=t("cli.opt_version"))
@@ -116,9 +209,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=i18n.LANGS, help=t("cli.opt_lang"))
     p.add_argument("--as", dest="as_operator", metavar="OPERATOR", help=t("cli.opt_as"))
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    for name in AREAS:
+    for name in areas_for(argv):
         importlib.import_module(name).register(sub)
+    for command, (help_key, _areas) in COMMANDS.items():
+        if command not in sub.choices:
+            stub = sub.add_parser(command, help=t(help_key), add_help=False)
+            stub.add_argument("rest", nargs=argparse.REMAINDER)  # never run: see `parse`
+            stub.set_defaults(unloaded_command=True)
+    order = list(COMMANDS)  # `--help` lists them in one order, whichever areas were loaded
+    sub._choices_actions.sort(key=lambda a: order.index(a.dest) if a.dest in order else len(order))
     return p
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """`argv` parsed; should argparse have found a command whose areas `command_of` did not
+    foresee, the whole parser parses it again (slower, never wrong)."""
+    args = parser.parse_args(argv)
+    if getattr(args, "unloaded_command", False):
+        args = build_parser(None).parse_args(argv)
+    return args
 
 
 def _pre_lang(argv: list[str], settings: config.Settings) -> str:
@@ -129,6 +238,13 @@ def _pre_lang(argv: list[str], settings: config.Settings) -> str:
         if a.startswith("--lang=") and a.split("=", 1)[1] in i18n.LANGS:
             return a.split("=", 1)[1]
     return i18n.detect(None, settings.lang)
+
+
+def _usage_error(e: StoreError) -> bool:
+    if isinstance(e, Invalid):
+        return True
+    identity = sys.modules.get("griddesk.store.identity")  # its errors exist once it is loaded
+    return identity is not None and isinstance(e, (identity.AsRefused, identity.LoginRequired))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,8 +273,9 @@ def _main(argv: list[str]) -> int:
     if _not_utf8(argv):
         eprint(t("cli.error", message=t("validation.not_utf8_argument")))
         return 2
-    parser = build_parser()
-    if "_ARGCOMPLETE" in os.environ:  # the shell's Tab: print the candidates and exit
+    completing = "_ARGCOMPLETE" in os.environ  # the shell's Tab: print the candidates and exit
+    parser = build_parser(None if completing else argv)
+    if completing:
         import argcomplete
 
         argcomplete.autocomplete(parser)
@@ -168,13 +285,14 @@ def _main(argv: list[str]) -> int:
         eprint(t("cli.error", message=t("cli.log.bad_level", env=logs.LEVEL_ENV, value=str(e),
                                         levels=", ".join(logs.LEVELS))))
         return 2
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         from griddesk.console.cli.demo import open_console  # bare `griddesk` opens the console
 
         handler = open_console
     ctx = Ctx(args, settings, lang)
+    from griddesk.console import loop_end  # asyncio: only a command that runs needs it
 
     async def run() -> int:
         try:
@@ -184,12 +302,9 @@ def _main(argv: list[str]) -> int:
 
     try:
         return loop_end.run(run(), lambda task: log.warning("left behind at exit: %r", task))
-    except (Invalid, identity.AsRefused, identity.LoginRequired) as e:  # bad input or who is acting: usage
+    except StoreError as e:  # bad input or who is acting: usage (2); refused (1)
         eprint(t("cli.error", message=e.message()))
-        return 2
-    except StoreError as e:
-        eprint(t("cli.error", message=e.message()))
-        return 1
+        return 2 if _usage_error(e) else 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `griddesk tickets list | head`: the reader has gone, that is fine

@@ -15,18 +15,20 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 
 from griddesk.console.cli import output
-from griddesk.store import callers, catalog, decisions, queue, tickets, timefmt, validation, views
+from griddesk.store import timefmt, validation
 from griddesk.store.checks import PHONE
-from griddesk.store.enums import Status, Urgency
+from griddesk.store.enums import STATUS_GROUPS, Status, Urgency
 from griddesk.store.errors import Invalid, StoreError
 from griddesk.store.i18n import code_name, t
-from griddesk.store.io.tabular import neutral
-from griddesk.store.workflow import action_name
+from griddesk.store.loop import action_name
+
+if TYPE_CHECKING:  # the store's query modules load in the handlers that use them (start-up time)
+    from griddesk.store import queue
 
 FORMATS_TABLE = ("table", "json", "csv")
 PAGE = 20_000  # rows per read when listing everything (each read sorts the matches again)
@@ -103,7 +105,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing = command_group(sub, "tickets", t("cli_tickets.tickets_help"))
     ls = listing.add_parser("list", help=t("cli_tickets.list_help"), description=t("cli_tickets.list_help"))
     ls.add_argument("--status", nargs="+", action="extend", metavar="GROUP|CODE",
-                    help=t("cli_tickets.opt_status", groups=", ".join(queue.STATUS_GROUPS),
+                    help=t("cli_tickets.opt_status", groups=", ".join(STATUS_GROUPS),
                            codes=", ".join(s.value for s in Status)))
     ls.add_argument("--grid", metavar="CODE", help=t("cli_tickets.opt_grid"))
     ls.add_argument("--matter", metavar="CODE", help=t("cli_tickets.opt_matter"))
@@ -178,6 +180,8 @@ def _read_source(name: str) -> str:
 
 
 async def ticket_add(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import tickets
+
     try:
         text = _read_source(args.file)
     except OSError as e:
@@ -228,20 +232,22 @@ class Usage(Exception):
 
 
 def _statuses(values: list[str] | None) -> queue.QueueFilter:
+    from griddesk.store import queue
+
     if not values:
         return queue.QueueFilter(group="open")
-    if len(values) == 1 and values[0] in queue.STATUS_GROUPS:
+    if len(values) == 1 and values[0] in STATUS_GROUPS:
         return queue.QueueFilter(group=values[0])
     codes: list[str] = []
     known = [s.value for s in Status]
     for v in values:
-        if v in queue.STATUS_GROUPS:
-            codes.extend(queue.STATUS_GROUPS[v])
+        if v in STATUS_GROUPS:
+            codes.extend(STATUS_GROUPS[v])
         elif v in known:
             codes.append(v)
         else:
             raise Usage(t("cli_tickets.bad_choice", option="--status", value=v,
-                          choices=" | ".join(dict.fromkeys([*queue.STATUS_GROUPS, *known]))))
+                          choices=" | ".join(dict.fromkeys([*STATUS_GROUPS, *known]))))
     return queue.QueueFilter(statuses=tuple(dict.fromkeys(codes)))
 
 
@@ -273,6 +279,8 @@ def _limit(value: str) -> int:
 
 
 def _filter(args: argparse.Namespace, tz: Any) -> tuple[queue.QueueFilter, int]:
+    from griddesk.store import queue
+
     f = _statuses(args.status)
     urgency = args.urgency
     if urgency is not None and urgency not in {u.value for u in Urgency}:
@@ -291,6 +299,8 @@ def _filter(args: argparse.Namespace, tz: Any) -> tuple[queue.QueueFilter, int]:
 
 async def _rows(store: Any, actor: Any, f: queue.QueueFilter, limit: int) -> Any:
     """Queue rows, a page at a time when all are asked for (0 = no limit)."""
+    from griddesk.store import queue
+
     if limit:
         for r in await queue.page(store, actor, f, limit=limit):
             yield r
@@ -306,6 +316,9 @@ async def _rows(store: Any, actor: Any, f: queue.QueueFilter, limit: int) -> Any
 
 
 async def tickets_list(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import views
+    from griddesk.store.io.tabular import neutral
+
     store = await ctx.store()
     try:
         f, limit = _filter(args, store.calendar.tz)
@@ -394,6 +407,8 @@ def _limit_text(value: int, unit: str) -> str:
 
 
 async def ticket_show(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import decisions, views
+
     store = await ctx.store()
     actor = await ctx.actor()
     try:
@@ -460,6 +475,8 @@ async def ticket_show(ctx: Any, args: argparse.Namespace) -> int:
 
 async def ticket_merge(ctx: Any, args: argparse.Namespace) -> int:
     """工单合并: link a duplicate to the ticket it repeats (store.callers.merge)."""
+    from griddesk.store import callers
+
     store = await ctx.store()
     actor = await ctx.actor()
     try:
@@ -480,6 +497,8 @@ async def ticket_merge(ctx: Any, args: argparse.Namespace) -> int:
 
 
 async def units_list(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import catalog
+
     store = await ctx.store()
     actor = await ctx.actor()
     rows = await catalog.units(store, actor)
@@ -494,6 +513,8 @@ async def units_list(ctx: Any, args: argparse.Namespace) -> int:
 
 
 async def matters_list(ctx: Any, args: argparse.Namespace) -> int:
+    from griddesk.store import catalog
+
     store = await ctx.store()
     actor = await ctx.actor()
     rows = await catalog.matters(store, actor, include_withdrawn=args.all)

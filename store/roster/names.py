@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from functools import cache, lru_cache
 
-from pypinyin import Style, lazy_pinyin, pinyin
-
 # surnames read differently from the character's common reading (覃 is Qin, not Tan)
 SURNAME_READINGS = {"覃": "qin", "单": "shan", "曾": "zeng", "区": "ou", "仇": "qiu", "解": "xie",
                     "查": "zha", "朴": "piao", "翟": "zhai", "盖": "ge", "缪": "miao", "乐": "yue",
@@ -17,6 +15,8 @@ def _reading(ch: str) -> str | None:
     """The one toneless reading of a Chinese character; None when it has several (or is not one)."""
     if not ("\u3400" <= ch <= "\u9fff"):
         return None
+    from pypinyin import Style, pinyin  # 0.5 s of dictionaries: loaded by the first name read, not by every command
+
     readings = set(pinyin(ch, style=Style.NORMAL, heteronym=True)[0])
     return readings.pop() if len(readings) == 1 else None
 
@@ -34,6 +34,8 @@ def name_keys(name: str, person: bool = False) -> tuple[str, str]:
     if chars and all(chars):
         syllables = [str(c) for c in chars]
     else:
+        from pypinyin import lazy_pinyin
+
         syllables = [p.lower() for p in lazy_pinyin(name) if p.strip()]
     if person and name[:1] in SURNAME_READINGS and syllables:
         syllables[0] = SURNAME_READINGS[name[0]]
