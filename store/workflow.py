@@ -260,7 +260,7 @@ class _Plan:
 async def _plan(s: AsyncSession, store: Store, actor: Actor, number: str, action: str, p: Params,
                 expected_version: int | None, now: datetime) -> _Plan:
     """Everything `act` checks and computes, read in an ordinary (reading) transaction."""
-    tk, _ = await load_ticket(s, store, actor, number, lock=False)
+    tk = await visibility.load(s, store, actor, number)  # not its grid: nothing here needs it
     seen = await versions.check(s, store, tk, expected_version)
     try:
         permit(actor, tk, action)

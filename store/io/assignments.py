@@ -178,7 +178,7 @@ class Assignments(Kind):
         await bulk_insert(job.s, GridAssignment, new, progress)
         await bulk_update(job.s, GridAssignment, updates, progress)
         if touched:
-            grids = Grid.__table__  # Core: nothing in the session to synchronise
+            grids = Grid.metadata.tables[Grid.__tablename__]  # Core: nothing in the session to synchronise
             for part in _chunks(sorted(touched)):
                 await job.s.execute(update(grids).where(grids.c.id.in_(part)).values(roster_changed_at=job.now))
         c.created, c.updated = len(new), len(updates)

@@ -255,7 +255,7 @@ async def record(s: AsyncSession, actor: Actor, kind: str, source: str, at: date
     rows = [{"batch_id": batch_id, "entity": c.entity, "natural_key": c.key, "old": c.old, "new": c.new}
             for c in changes]
     for i in range(0, len(rows), 2000):  # Core executemany: the ORM's bulk path costs more than the insert
-        await s.execute(insert(ImportBatchRow.__table__), rows[i:i + 2000])
+        await s.execute(insert(_table(ImportBatchRow.__tablename__)), rows[i:i + 2000])
     return int(batch_id)
 
 
