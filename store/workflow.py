@@ -230,8 +230,8 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
     if action not in ACTIONS:
         raise Invalid("workflow.unknown_action", field="action", action=action, choices=" | ".join(ACTIONS))
     p = _clean(params)
-    now = store.now()
     while True:
+        now = store.now()  # decided again after a change meanwhile: at the new moment
         # read and decide without the write lock; then write in a short transaction that holds
         # it only for the statements, and only if the ticket is still the version decided on
         async with store.db.session() as s:
