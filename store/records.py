@@ -85,7 +85,7 @@ async def append_many(s: Executor, entries: list[Entry]) -> None:
         prev = digest
     for i in range(0, len(values), CHUNK):
         # executemany keeps the order of the list, so ids follow the chain
-        await s.execute(insert(AuditEntry), values[i:i + CHUNK])
+        await s.execute(insert(AuditEntry.metadata.tables[AuditEntry.__tablename__]), values[i:i + CHUNK])  # Core
 
 
 async def append_audit(s: Executor, actor_label: str, action: str, entity: str, key: str | None,

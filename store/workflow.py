@@ -67,9 +67,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import clocks, loop, records, validation, versions, visibility
@@ -229,44 +230,102 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
     if action not in ACTIONS:
         raise Invalid("workflow.unknown_action", field="action", action=action, choices=" | ".join(ACTIONS))
     p = _clean(params)
-    now = store.now()
+    while True:
+        now = store.now()  # decided again after a change meanwhile: at the new moment
+        # read and decide without the write lock; then write in a short transaction that holds
+        # it only for the statements, and only if the ticket is still the version decided on
+        async with store.db.session() as s:
+            plan = await _plan(s, store, actor, number, action, p, expected_version, now)
+        if await store.db.transact(partial(_write, actor=actor, plan=plan, now=now)):
+            return plan.outcome
+        # someone changed the ticket in between: decide again on what is there now (with
+        # `expected_version` this now raises the Conflict naming them)
 
-    async def work(s: AsyncSession) -> Outcome:  # again from the start after a PG deadlock
-        tk, _ = await load_ticket(s, store, actor, number, lock=True)
-        seen = await versions.check(s, store, tk, expected_version)
-        try:
-            permit(actor, tk, action)
-        except NotAllowed as e:
-            if e.key == "workflow.refused_state":
-                # name who put it in this state: usually the answer to "why can't I?"
-                last = await versions.last_change(s, tk)
-                if last is not None:
-                    raise NotAllowed("workflow.refused_state_by", status=e.params["status"],
-                                     action=e.params["action"], who=last.who, what=last.what,
-                                     when=last.when(store)) from None
-            raise
-        problem = param_problem(action, p)
-        if problem is not None:
-            raise problem
-        units = await _units(s, p) if action == Action.DISPATCH else None
-        state, rows = await _state(s, tk)
-        co_before = state.co_unit_ids
-        step = loop.apply(state, action, p, now, store, actor=actor, units=units, in_place=True)
-        await _save(s, tk, step, rows, co_before)
-        await versions.bump(s, store, actor, tk, seen, now)
-        await records.timeline(s, tk.id, actor, action, now, step.from_status, step.to_status, step.note,
-                               step.data or None)
-        await records.feed(s, "ticket", tk.id, action, now, tk.town_code)
+
+@dataclass
+class _Plan:
+    """An action decided on one version of a ticket: every row to write, computed beforehand."""
+
+    ticket_id: int
+    seen: int
+    ticket: dict[str, Any]  # the ticket row's new values (status, units, deadlines …)
+    clocks: list[tuple[int | None, dict[str, Any]]]  # (row id or None for a new clock, values)
+    co_units: tuple[int, ...] | None  # the new co-units, when they changed
+    timeline: tuple[Any, ...]
+    town_code: str
+    audit: dict[str, Any]
+    outcome: Outcome
+
+
+async def _plan(s: AsyncSession, store: Store, actor: Actor, number: str, action: str, p: Params,
+                expected_version: int | None, now: datetime) -> _Plan:
+    """Everything `act` checks and computes, read in an ordinary (reading) transaction."""
+    tk = await visibility.load(s, store, actor, number)  # not its grid: nothing here needs it
+    seen = await versions.check(s, store, tk, expected_version)
+    try:
+        permit(actor, tk, action)
+    except NotAllowed as e:
+        if e.key == "workflow.refused_state":
+            # name who put it in this state: usually the answer to "why can't I?"
+            last = await versions.last_change(s, tk)
+            if last is not None:
+                raise NotAllowed("workflow.refused_state_by", status=e.params["status"],
+                                 action=e.params["action"], who=last.who, what=last.what,
+                                 when=last.when(store)) from None
+        raise
+    problem = param_problem(action, p)
+    if problem is not None:
+        raise problem
+    units = await _units(s, p) if action == Action.DISPATCH else None
+    state, _rows = await _state(s, tk)
+    co_before = state.co_unit_ids
+    step = loop.apply(state, action, p, now, store, actor=actor, units=units, in_place=True)
+    new = step.ticket
+    nearest = loop.nearest(c for c in new.clocks if c.live)
+    values: dict[str, Any] = {"status": new.status, "lead_unit_id": new.lead_unit_id,
+                              "resume_status": new.resume_status, "satisfaction": new.satisfaction,
+                              "closed_at": new.closed_at, "due_at": nearest.due_at, "due_clock": nearest.due_clock,
+                              "warn_at": nearest.warn_at}
+    if nearest.handle_due_at is not None:
+        values["handle_due_at"] = nearest.handle_due_at
+    moments = [now] + [c.due_at for c in new.clocks if c.live]
+    years = tuple(sorted(store.calendar.years_unknown(*moments)))
+    return _Plan(
+        ticket_id=tk.id, seen=seen, ticket=values,
+        clocks=[(c.row_id, {k: getattr(c, k) for k in _CLOCK_COLS}) for c in step.touched],
+        co_units=new.co_unit_ids if new.co_unit_ids != co_before else None,
+        timeline=(action, step.from_status, step.to_status, step.note, step.data or None),
+        town_code=tk.town_code,
         # old and new values: the status and version before and after (what else changed is the step's data)
-        await records.audit(s, actor, f"ticket.{action}", "ticket", tk.number, now,
-                            {"from": step.from_status, "to": step.to_status, "version": seen + 1, **step.data,
-                             "old": {"status": step.from_status, "version": seen},
-                             "new": {"status": step.to_status, "version": seen + 1}})
-        moments = [now] + [c.due_at for c in step.ticket.clocks if c.live]
-        years = tuple(sorted(store.calendar.years_unknown(*moments)))
-        return Outcome(tk.number, str(action), str(step.from_status), str(step.to_status), seen + 1, now, years)
+        audit={"from": step.from_status, "to": step.to_status, "version": seen + 1, **step.data,
+               "old": {"status": step.from_status, "version": seen},
+               "new": {"status": step.to_status, "version": seen + 1}},
+        outcome=Outcome(tk.number, str(action), str(step.from_status), str(step.to_status), seen + 1, now, years))
 
-    return await store.db.transact(work)
+
+async def _write(s: AsyncSession, *, actor: Actor, plan: _Plan, now: datetime) -> bool:
+    """The plan's statements, only if the ticket is still at the version it was decided on (False
+    when not: nothing written). The version check and the ticket's new values are one UPDATE."""
+    res = await s.execute(update(Ticket).where(Ticket.id == plan.ticket_id, Ticket.version == plan.seen)
+                          .values(version=plan.seen + 1, updated_at=now, updated_by=actor.label, **plan.ticket)
+                          .execution_options(synchronize_session=False))
+    if res.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    for row_id, values in plan.clocks:
+        if row_id is None:
+            await s.execute(insert(TicketClock).values(ticket_id=plan.ticket_id, **values))
+        else:
+            await s.execute(update(TicketClock).where(TicketClock.id == row_id).values(**values)
+                            .execution_options(synchronize_session=False))
+    if plan.co_units is not None:
+        await s.execute(delete(TicketCoUnit).where(TicketCoUnit.ticket_id == plan.ticket_id))
+        if plan.co_units:
+            await s.execute(insert(TicketCoUnit), [{"ticket_id": plan.ticket_id, "unit_id": u} for u in plan.co_units])
+    action, from_status, to_status, note, data = plan.timeline
+    await records.timeline(s, plan.ticket_id, actor, action, now, from_status, to_status, note, data)
+    await records.feed(s, "ticket", plan.ticket_id, action, now, plan.town_code)
+    await records.audit(s, actor, f"ticket.{action}", "ticket", plan.outcome.number, now, plan.audit)
+    return True
 
 
 async def load_ticket(s: AsyncSession, store: Store, actor: Actor, number: str, lock: bool) -> tuple[Ticket, Grid]:
@@ -326,30 +385,6 @@ async def _state(s: AsyncSession, tk: Ticket) -> tuple[LoopTicket, dict[int, Tic
 
 _CLOCK_COLS = ("name", "limit_value", "limit_unit", "started_at", "due_at", "warn_at", "state", "paused_at",
                "remaining_s", "stopped_at")
-
-
-async def _save(s: AsyncSession, tk: Ticket, step: loop.Step, rows: dict[int, TicketClock],
-                co_before: tuple[int, ...]) -> None:
-    """Write the loop's result onto the ticket row, its clocks and co-units."""
-    new = step.ticket
-    for c in step.touched:
-        if c.row_id is None:
-            s.add(TicketClock(ticket_id=tk.id, **{k: getattr(c, k) for k in _CLOCK_COLS}))
-        else:
-            row = rows[c.row_id]
-            for k in _CLOCK_COLS:
-                setattr(row, k, getattr(c, k))
-    if new.co_unit_ids != co_before:
-        await s.execute(delete(TicketCoUnit).where(TicketCoUnit.ticket_id == tk.id))
-        if new.co_unit_ids:
-            await s.execute(insert(TicketCoUnit), [{"ticket_id": tk.id, "unit_id": u} for u in new.co_unit_ids])
-    tk.status = new.status
-    tk.lead_unit_id = new.lead_unit_id
-    tk.resume_status = new.resume_status
-    tk.satisfaction = new.satisfaction
-    tk.closed_at = new.closed_at
-    clocks.set_nearest(tk, loop.nearest(c for c in new.clocks if c.live))
-    await s.flush()
 
 
 def until_moment(store: Store, until: datetime | date) -> datetime:

@@ -88,6 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = ticket.add_parser("add", help=t("cli_tickets.add_help"), description=t("cli_tickets.add_description"))
     add.add_argument("file", nargs="?", default="-", metavar="FILE|-", help=t("cli_tickets.opt_file"))
     add.add_argument("--lenient", action="store_true", help=t("validation.lenient_help"))
+    add.add_argument("--each", action="store_true", help=t("cli_tickets.opt_each"))
     global_options(add)
     add.set_defaults(handler=ticket_add)
     show = ticket.add_parser("show", help=t("cli_tickets.show_help"), description=t("cli_tickets.show_help"))
@@ -179,7 +180,38 @@ def _read_source(name: str) -> str:
     return data.decode("utf-8")
 
 
+async def ticket_add_each(ctx: Any, args: argparse.Namespace) -> int:
+    """`ticket add --each`: every JSON line registered on its own and answered with one JSON line
+    (console/cli/json_lines.py); a refused line writes nothing and does not stop the others."""
+    from griddesk.console.cli import json_lines
+    from griddesk.store import tickets
+
+    store = actor = None
+
+    async def one(data: Any) -> dict[str, Any]:
+        nonlocal store, actor
+        new = tickets.parse(data, lenient=args.lenient)
+        if store is None:
+            store, actor = await ctx.store(), await ctx.actor()
+        result: dict[str, Any] = {"number": await tickets.create(store, actor, new)}
+        if new.ignored:
+            result["ignored"] = list(new.ignored)
+        return result
+
+    if args.file == "-":
+        return await json_lines.answer(sys.stdin.buffer, sys.stdout, one)
+    try:
+        source = open(args.file, "rb")  # noqa: SIM115, ASYNC230 - closed below; the CLI runs one task
+    except OSError as e:
+        eprint(t("cli.error", message=t("cli_tickets.cannot_read", file=args.file, reason=e.strerror or str(e))))
+        return 2
+    with source:
+        return await json_lines.answer(source, sys.stdout, one)
+
+
 async def ticket_add(ctx: Any, args: argparse.Namespace) -> int:
+    if args.each:
+        return await ticket_add_each(ctx, args)
     from griddesk.store import tickets
 
     try:

@@ -19,9 +19,25 @@ from griddesk.store.context import Store
 from griddesk.store.enums import GridStatus, PersonRole, PersonStatus
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
-from griddesk.store.io.base import Col, Counts, Job, Kind, Row, bulk_insert, bulk_update, changed_fields, dupes
+from griddesk.store.io.base import (
+    CHUNK,
+    Col,
+    Counts,
+    Job,
+    Kind,
+    Row,
+    bulk_insert,
+    bulk_update,
+    changed_fields,
+    dupes,
+    rows_of,
+)
 from griddesk.store.models import Grid, GridAssignment, Person
 from griddesk.store.roster.rules import CARD_ROLES, GRID_ROLES, check_one_leader, check_professional_unit, runs_past
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
 @dataclass
@@ -49,15 +65,15 @@ class Assignments(Kind):
 
     async def prepare(self, job: Job, rows: list[Row]) -> None:
         s = job.s
-        self.grids = {g.code: g for g in (await s.execute(select(Grid))).scalars()}
-        self.people = {p.id: p for p in (await s.execute(select(Person))).scalars()}
+        self.grids = {g.code: g for g in await rows_of(s, Grid)}
+        self.people = {p.id: p for p in await rows_of(s, Person)}
         self.by_number: dict[str, list[int]] = defaultdict(list)
         self.by_name: dict[str, list[Person]] = defaultdict(list)
         for p in self.people.values():
             if p.id_number:
                 self.by_number[p.id_number].append(p.id)
             self.by_name[p.name].append(p)
-        self.existing = {a.id: a for a in (await s.execute(select(GridAssignment))).scalars()}
+        self.existing = {a.id: a for a in await rows_of(s, GridAssignment)}
         self.open_by_key = {(a.grid_id, a.person_id, a.role): a.id for a in self.existing.values() if a.until is None}
         self.by_since = {(a.grid_id, a.person_id, a.role, a.since): a.id for a in self.existing.values()}
 
@@ -162,7 +178,9 @@ class Assignments(Kind):
         await bulk_insert(job.s, GridAssignment, new, progress)
         await bulk_update(job.s, GridAssignment, updates, progress)
         if touched:
-            await job.s.execute(update(Grid).where(Grid.id.in_(touched)).values(roster_changed_at=job.now))
+            grids = Grid.metadata.tables[Grid.__tablename__]  # Core: nothing in the session to synchronise
+            for part in _chunks(sorted(touched)):
+                await job.s.execute(update(grids).where(grids.c.id.in_(part)).values(roster_changed_at=job.now))
         c.created, c.updated = len(new), len(updates)
         return c
 

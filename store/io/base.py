@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import privacy
@@ -174,6 +174,11 @@ def parse_date(v: str) -> date | None:
     v = v.strip()
     if "T" in v or " " in v:
         v = v.replace("T", " ").split(" ")[0]
+    if len(v) == 10 and v[4] == "-" and v[7] == "-":  # ISO, as export writes: strptime is slow
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"):
         try:
             return datetime.strptime(v, fmt).date()
@@ -280,6 +285,15 @@ def dupes(job: Job, parsed: list[tuple[Row, Any]], key: Callable[[Any], Any], co
             seen[k] = row.n
 
 
+async def rows_of(s: AsyncSession, model: Any, *where: Any) -> list[Any]:
+    """Every row of a model's table as Core rows (attribute access by column name, like the ORM
+    object, without building one per row: an import reads whole tables to match keys)."""
+    q = select(*model.__table__.columns)
+    if where:
+        q = q.where(*where)
+    return list((await s.execute(q)).all())
+
+
 def changed_fields(obj: Any, values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if getattr(obj, k) != v}
 
@@ -293,12 +307,21 @@ async def bulk_insert(s: AsyncSession, model: Any, rows: list[dict[str, Any]], p
 
 
 async def bulk_update(s: AsyncSession, model: Any, rows: list[dict[str, Any]], progress: Callable[[int], None]) -> None:
-    """ORM bulk UPDATE by primary key; rows with the same columns go together."""
+    """UPDATE by primary key, a Core executemany per set of columns (rows with the same columns go
+    together): no ORM bulk path, no session synchronisation."""
+    table = model.__table__
+    pk = [c.name for c in table.primary_key.columns]
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         groups[tuple(sorted(r))].append(r)
-    for part_rows in groups.values():
+    for cols, part_rows in groups.items():
+        if not set(cols) - set(pk):
+            progress(len(part_rows))
+            continue
+        stmt = (update(table).where(*(table.c[k] == bindparam(f"pk_{k}") for k in pk))
+                .values({k: bindparam(f"v_{k}") for k in cols if k not in pk}))
         for i in range(0, len(part_rows), CHUNK):
-            part = part_rows[i:i + CHUNK]
-            await s.execute(update(model), part)
+            part = [{**{f"pk_{k}": r[k] for k in pk}, **{f"v_{k}": v for k, v in r.items() if k not in pk}}
+                    for r in part_rows[i:i + CHUNK]]
+            await s.execute(stmt, part)
             progress(len(part))

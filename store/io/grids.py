@@ -17,7 +17,7 @@ from griddesk.store.context import Store
 from griddesk.store.enums import FilingStatus, GridChangeKind, GridStatus, GridType, Level
 from griddesk.store.errors import Invalid
 from griddesk.store.i18n import t
-from griddesk.store.io.base import Col, Counts, Job, Kind, Row, bulk_insert, bulk_update, changed_fields, dupes
+from griddesk.store.io.base import Col, Counts, Job, Kind, Row, bulk_insert, bulk_update, changed_fields, dupes, rows_of
 from griddesk.store.models import Area, Grid, GridChange
 
 
@@ -40,9 +40,8 @@ class Grids(Kind):
     )
 
     async def prepare(self, job: Job, rows: list[Row]) -> None:
-        self.existing = {g.code: g for g in (await job.s.execute(select(Grid))).scalars()}
-        self.villages = {a.code: a for a in (await job.s.execute(
-            select(Area).where(Area.level == Level.VILLAGE))).scalars()}
+        self.existing = {g.code: g for g in await rows_of(job.s, Grid)}
+        self.villages = {a.code: a for a in await rows_of(job.s, Area, Area.level == Level.VILLAGE)}
 
     def check(self, job: Job, row: Row) -> GridRowIn | None:
         code = row.code("code")

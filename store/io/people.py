@@ -28,6 +28,7 @@ from griddesk.store.io.base import (
     changed_fields,
     choice_code,
     dupes,
+    rows_of,
 )
 from griddesk.store.models import Area, Person, Unit
 from griddesk.store.roster.names import name_keys
@@ -65,7 +66,7 @@ class People(Kind):
         s = job.s
         self.units = dict((await s.execute(select(Unit.code, Unit.id))).all())
         self.areas = set((await s.execute(select(Area.code))).scalars())
-        self.existing: dict[int, Person] = {p.id: p for p in (await s.execute(select(Person))).scalars()}
+        self.existing: dict[int, Any] = {p.id: p for p in await rows_of(s, Person)}
         self.by_number: dict[str, list[int]] = defaultdict(list)
         self.by_key: dict[tuple[str, str | None, str | None], list[int]] = defaultdict(list)
         self.by_name_phone: dict[tuple[str, str | None], list[int]] = defaultdict(list)
