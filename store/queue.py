@@ -95,7 +95,7 @@ def _scope(q: SelectT, store: Store, actor: Actor, f: QueueFilter | None = None)
     return visibility.where(q, store, actor, only_mine=f is not None and f.mine)
 
 
-def _filtered(q: SelectT, f: QueueFilter, now: datetime, among: Select[tuple[int]] | None = None) -> SelectT:
+def _filtered(q: SelectT, f: QueueFilter, now: datetime, among: Select[int] | None = None) -> SelectT:
     statuses = f.statuses or STATUS_GROUPS.get(f.group, STATUS_GROUPS["open"])
     q = q.where(Ticket.status.in_(statuses))
     if f.overdue_only:
@@ -118,7 +118,7 @@ def _filtered(q: SelectT, f: QueueFilter, now: datetime, among: Select[tuple[int
     return q
 
 
-def text_condition(text: str, among: Select[tuple[int]] | None = None) -> ColumnElement[bool]:
+def text_condition(text: str, among: Select[int] | None = None) -> ColumnElement[bool]:
     """The `/` filter: the text in the ticket's number, address, title or external number, or in
     its grid's or matter's name or code (a typed % or _ is itself, not a LIKE wildcard), or the
     caller's full name or number (compared whole in the store, never shown).
@@ -135,7 +135,7 @@ def text_condition(text: str, among: Select[tuple[int]] | None = None) -> Column
     return found if among is None else and_(Ticket.id.in_(among), found)
 
 
-async def _among(s: AsyncSession, f: QueueFilter) -> Select[tuple[int]] | None:
+async def _among(s: AsyncSession, f: QueueFilter) -> Select[int] | None:
     """Ticket ids that hold every match of the text filter, from indexes (search_index for the
     ticket's own text, B-trees for grid, matter and caller), or None when the plain scan is the
     better way: no text, under three characters, or more than MAX_CANDIDATES ids."""
@@ -148,11 +148,11 @@ async def _among(s: AsyncSession, f: QueueFilter) -> Select[tuple[int]] | None:
                     select(Ticket.id).where(Ticket.matter_id.in_(matters)),
                     select(Ticket.id).where(Ticket.reporter_name == text),
                     select(Ticket.id).where(Ticket.reporter_phone == text)).subquery()
-    chosen: Select[tuple[int]] = select(ids.c[0])
+    chosen: Select[int] = select(ids.c[0])
     return chosen if await search_index.bounded(s, chosen, f"queue:{text}") else None
 
 
-def _grids_matters(text: str) -> tuple[Select[tuple[int]], Select[tuple[int]]]:
+def _grids_matters(text: str) -> tuple[Select[int], Select[int]]:
     """The grids and the matters whose name or code holds the text (small tables)."""
     like, esc = search_index.contains_pattern(text), search_index.ESCAPE
     return (select(Grid.id).where(or_(Grid.name.like(like, escape=esc), Grid.code.like(like, escape=esc))),

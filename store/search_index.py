@@ -117,9 +117,9 @@ def fts_query(value: str, columns: tuple[str, ...] = COLUMNS) -> str:
     return "{" + " ".join(columns) + "} : \"" + value.replace('"', '""') + '"'
 
 
-def matching(value: str, columns: tuple[str, ...] = COLUMNS) -> Select[tuple[int]]:
+def matching(value: str, columns: tuple[str, ...] = COLUMNS) -> Select[int]:
     """The ids of tickets whose `columns` may hold `value` (SQLite, `value` of MIN_CHARS or more)."""
-    match: ColumnElement[bool] = literal_column(TABLE).op("MATCH")(fts_query(value, columns))  # type: ignore[assignment]
+    match: ColumnElement[bool] = literal_column(TABLE).op("MATCH")(fts_query(value, columns))
     return select(_fts.c.rowid).where(match)
 
 
@@ -127,7 +127,7 @@ def indexable(value: str) -> bool:
     return len(value) >= MIN_CHARS
 
 
-def own_text(dialect: str, value: str, columns: tuple[str, ...] = COLUMNS) -> Select[tuple[int]] | None:
+def own_text(dialect: str, value: str, columns: tuple[str, ...] = COLUMNS) -> Select[int] | None:
     """The ids of tickets whose `columns` may contain `value`, read from the index: a superset
     (apply the LIKE too). None below MIN_CHARS, where no index helps."""
     if not indexable(value):
@@ -139,7 +139,7 @@ def own_text(dialect: str, value: str, columns: tuple[str, ...] = COLUMNS) -> Se
     return select(tickets.c.id).where(or_(*(tickets.c[c].like(like, escape=ESCAPE) for c in columns)))
 
 
-async def bounded(s: AsyncSession, ids: Select[tuple[int]], key: str, most: int | None = None) -> bool:
+async def bounded(s: AsyncSession, ids: Select[int], key: str, most: int | None = None) -> bool:
     """`ids` gives at most `most` rows (a count that stops at most + 1). The answer only chooses
     a plan, never the result, so it is remembered for `REMEMBER_S` per database and `key` (the
     text): a console's page and count, and its next refreshes, do not count again."""
@@ -163,7 +163,7 @@ REMEMBERED = 512
 _bounded: dict[tuple[str, str, int], tuple[float, bool]] = {}
 
 
-async def narrowing(s: AsyncSession, value: str, columns: tuple[str, ...], key: str) -> Select[tuple[int]] | None:
+async def narrowing(s: AsyncSession, value: str, columns: tuple[str, ...], key: str) -> Select[int] | None:
     """For a search on tickets' `columns` alone: the FTS candidate ids on SQLite when there are
     not too many (keep the LIKE too), else None. PostgreSQL's LIKE uses pg_trgm by itself."""
     if dialect_of(s) != "sqlite":
