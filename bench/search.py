@@ -52,9 +52,9 @@ OLD_FROM = "tickets t JOIN grids g ON g.id = t.grid_id LEFT JOIN matters m ON m.
 # trigram index and the B-trees, then the old conditions on those rows only
 NEW_WHERE = """(t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH :q
    UNION ALL SELECT id FROM tickets WHERE grid_id IN
-     (SELECT id FROM grids WHERE name LIKE :p ESCAPE '/' OR code LIKE :p ESCAPE '/')
+     (SELECT id FROM grids WHERE name LIKE :p ESCAPE '/' OR code LIKE :p ESCAPE '/') AND status IN ({statuses})
    UNION ALL SELECT id FROM tickets WHERE matter_id IN
-     (SELECT id FROM matters WHERE name LIKE :p ESCAPE '/' OR code LIKE :p ESCAPE '/')
+     (SELECT id FROM matters WHERE name LIKE :p ESCAPE '/' OR code LIKE :p ESCAPE '/') AND status IN ({statuses})
    UNION ALL SELECT id FROM tickets WHERE reporter_name = :t
    UNION ALL SELECT id FROM tickets WHERE reporter_phone = :t)
  AND ((t.number LIKE :p ESCAPE '/' OR t.address LIKE :p ESCAPE '/' OR t.title LIKE :p ESCAPE '/'
@@ -69,7 +69,7 @@ def page_sql(where: str, frm: str, statuses: str) -> str:
     return f"""
 SELECT {PAGE_COLS}
 FROM tickets t
-JOIN (SELECT t.id FROM {frm} WHERE {SCOPE.format(statuses=statuses)} AND {where}
+JOIN (SELECT t.id FROM {frm} WHERE {SCOPE.format(statuses=statuses)} AND {where.format(statuses=statuses)}
       ORDER BY {ORDER} LIMIT {PAGE}) p ON p.id = t.id
 JOIN grids g ON g.id = t.grid_id
 LEFT JOIN matters m ON m.id = t.matter_id LEFT JOIN units u ON u.id = t.lead_unit_id
@@ -77,7 +77,7 @@ ORDER BY {ORDER}"""
 
 
 def count_sql(where: str, frm: str, statuses: str) -> str:
-    return f"SELECT count(*) FROM {frm} WHERE {SCOPE.format(statuses=statuses)} AND {where}"
+    return f"SELECT count(*) FROM {frm} WHERE {SCOPE.format(statuses=statuses)} AND {where.format(statuses=statuses)}"
 
 
 def texts(raw: sqlite3.Connection) -> list[tuple[str, str]]:

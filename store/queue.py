@@ -95,9 +95,12 @@ def _scope(q: SelectT, store: Store, actor: Actor, f: QueueFilter | None = None)
     return visibility.where(q, store, actor, only_mine=f is not None and f.mine)
 
 
+def _statuses(f: QueueFilter) -> tuple[str, ...]:
+    return f.statuses or STATUS_GROUPS.get(f.group, STATUS_GROUPS["open"])
+
+
 def _filtered(q: SelectT, f: QueueFilter, now: datetime, among: Select[int] | None = None) -> SelectT:
-    statuses = f.statuses or STATUS_GROUPS.get(f.group, STATUS_GROUPS["open"])
-    q = q.where(Ticket.status.in_(statuses))
+    q = q.where(Ticket.status.in_(_statuses(f)))
     if f.overdue_only:
         q = q.where(Ticket.due_at < now)
     if f.grid:
@@ -144,12 +147,16 @@ async def _among(s: AsyncSession, f: QueueFilter) -> Select[int] | None:
     if own is None:
         return None
     grids, matters = _grids_matters(text)
-    ids = union_all(own, select(Ticket.id).where(Ticket.grid_id.in_(grids)),
-                    select(Ticket.id).where(Ticket.matter_id.in_(matters)),
+    # a grid's or matter's tickets for the statuses shown only (ix_tickets_grid_status and
+    # ix_tickets_matter_status): a matter holds a tenth of a county's history
+    statuses = _statuses(f)
+    shown = Ticket.status.in_(statuses)
+    ids = union_all(own, select(Ticket.id).where(Ticket.grid_id.in_(grids), shown),
+                    select(Ticket.id).where(Ticket.matter_id.in_(matters), shown),
                     select(Ticket.id).where(Ticket.reporter_name == text),
                     select(Ticket.id).where(Ticket.reporter_phone == text)).subquery()
     chosen: Select[int] = select(ids.c[0])
-    return chosen if await search_index.bounded(s, chosen, f"queue:{text}") else None
+    return chosen if await search_index.bounded(s, chosen, f"queue:{','.join(statuses)}:{text}") else None
 
 
 def _grids_matters(text: str) -> tuple[Select[int], Select[int]]:

@@ -1,6 +1,6 @@
 """search index: FTS5 trigram table over the tickets' text (SQLite) or pg_trgm GIN indexes
 (PostgreSQL) for the queue's filter and the address search; B-tree indexes for the caller
-search (reporter phone, reporter name) and the matter part of the filter
+search (reporter phone, reporter name) and the filter's grid and matter parts
 
 Revision ID: 0009
 Revises: 0008
@@ -19,9 +19,10 @@ branch_labels = None
 depends_on = None
 
 # exact comparisons: a caller's earlier tickets by the whole phone number or name
-# (store/callers.py), and the queue filter's "whose matter's name holds the text"
+# (store/callers.py); the queue filter's "whose grid's / matter's name holds the text", read for
+# the statuses the queue shows
 BTREE = {"ix_tickets_reporter_phone": ["reporter_phone"], "ix_tickets_reporter_name": ["reporter_name"],
-         "ix_tickets_matter_id": ["matter_id"]}
+         "ix_tickets_matter_status": ["matter_id", "status"], "ix_tickets_grid_status": ["grid_id", "status"]}
 
 
 def upgrade() -> None:
