@@ -111,7 +111,7 @@ def corpus_holder() -> dict[str, list[str]]:
     return {}
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), scan=st.booleans())
 async def test_indexed_filter_finds_what_like_finds_sqlite(town: Town, corpus_holder: dict[str, list[str]],
                                                            monkeypatch: pytest.MonkeyPatch, data: st.DataObject,
@@ -123,7 +123,7 @@ async def test_indexed_filter_finds_what_like_finds_sqlite(town: Town, corpus_ho
 
 
 @pytest.mark.pg
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), scan=st.booleans())
 async def test_indexed_filter_finds_what_like_finds_postgresql(
         pg_town: Town, corpus_holder: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch,
