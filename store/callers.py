@@ -4,8 +4,8 @@ Hotline operators take the same callers and the same places again and again (BH 
 that come often). Three reads and one write live here:
 
 - `history`: a caller's earlier tickets, found by the full phone number or the full name as
-  stored (the comparison is on the real value in the store), shown masked for the account
-  (`actor.mask_*`).
+  stored (the comparison is on the real value in the store, through the B-tree indexes of
+  migration 0009), shown masked for the account (`actor.mask_*`).
 - `duplicates`: open tickets at the same address about the same matter in the last 30 days.
 - `suggest_grid`: the grid an address most likely lies in, from the grids' boundary
   descriptions and the addresses already on tickets.
@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from griddesk.store import permissions, records, views, workflow
+from griddesk.store import permissions, records, search_index, views, workflow
 from griddesk.store.actor import Actor, mask_name, mask_phone
 from griddesk.store.context import Store
 from griddesk.store.enums import GridStatus, Status
@@ -132,6 +132,9 @@ async def duplicates(store: Store, actor: Actor, address: str | None, matter: st
     if exclude:
         q = q.where(Ticket.number != exclude)
     async with store.db.session() as s:
+        among = await search_index.narrowing(s, address, ("address",), f"address:{address}")
+        if among is not None:  # the text index finds the rows with this address (and a few more)
+            q = q.where(Ticket.id.in_(among))
         return [PastTicket(*r) for r in (await s.execute(q)).all()]
 
 
@@ -145,10 +148,14 @@ async def suggest_grid(store: Store, actor: Actor, address: str | None) -> GridG
     scope = actor.jurisdiction
     async with store.db.session() as s:
         gq = select(Grid.id).where(Grid.status == GridStatus.ACTIVE, Grid.boundary.like(like))
+        prefix = search_index.contains_pattern(place)[1:]  # starts with the place, taken literally
         tq = (select(Ticket.grid_id).join(Grid, Grid.id == Ticket.grid_id)
-              .where(Ticket.address.like(f"{place}%"), Grid.status == GridStatus.ACTIVE,
+              .where(Ticket.address.like(prefix, escape=search_index.ESCAPE), Grid.status == GridStatus.ACTIVE,
                      in_town(Ticket.town_code, scope))
               .order_by(Ticket.received_at.desc()).limit(500))
+        among = await search_index.narrowing(s, place, ("address",), f"address:{place}")
+        if among is not None:
+            tq = tq.where(Ticket.id.in_(among))
         if scope:
             gq = gq.where(in_town(Grid.town_code, scope))
         votes: Counter[int] = Counter()

@@ -526,3 +526,9 @@ class FocusItem(Base):
 # action over a time range (migration 0008)
 Index("ix_tickets_town_grid_received", Ticket.town_code, Ticket.grid_id, Ticket.received_at)
 Index("ix_timeline_action_at", TimelineEntry.action, TimelineEntry.at)
+# migration 0009: a caller's earlier tickets by phone or name, the queue filter's grid and matter
+# parts (the text index itself, FTS5 / pg_trgm, is not a model: store/search_index.py)
+Index("ix_tickets_reporter_phone", Ticket.reporter_phone)
+Index("ix_tickets_reporter_name", Ticket.reporter_name)
+Index("ix_tickets_matter_status", Ticket.matter_id, Ticket.status)
+Index("ix_tickets_grid_status", Ticket.grid_id, Ticket.status)

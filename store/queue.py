@@ -10,9 +10,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import visibility
+from griddesk.store import search_index, visibility
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import OPEN_STATUSES, STATUS_GROUPS, Escalation, Status, Urgency
@@ -83,9 +84,12 @@ def _scope(q: SelectT, store: Store, actor: Actor, f: QueueFilter | None = None)
     return visibility.where(q, store, actor, only_mine=f is not None and f.mine)
 
 
-def _filtered(q: SelectT, f: QueueFilter, now: datetime) -> SelectT:
-    statuses = f.statuses or STATUS_GROUPS.get(f.group, STATUS_GROUPS["open"])
-    q = q.where(Ticket.status.in_(statuses))
+def _statuses(f: QueueFilter) -> tuple[str, ...]:
+    return f.statuses or STATUS_GROUPS.get(f.group, STATUS_GROUPS["open"])
+
+
+def _filtered(q: SelectT, f: QueueFilter, now: datetime, among: Select[int] | None = None) -> SelectT:
+    q = q.where(Ticket.status.in_(_statuses(f)))
     if f.overdue_only:
         q = q.where(Ticket.due_at < now)
     if f.grid:
@@ -102,21 +106,62 @@ def _filtered(q: SelectT, f: QueueFilter, now: datetime) -> SelectT:
         q = q.where(Ticket.reporter_phone == f.phone.strip())
     text = f.text.strip()
     if text:
-        # autoescape: a typed % or _ is itself, not a LIKE wildcard
-        cols = (Ticket.number, Grid.name, Grid.code, Matter.name, Matter.code, Ticket.address, Ticket.title,
-                Ticket.external_id)
-        q = q.where(or_(*(c.contains(text, autoescape=True) for c in cols),
-                        # a caller by full name or number: compared whole in the store, never shown
-                        Ticket.reporter_name == text, Ticket.reporter_phone == text))
+        q = q.where(text_condition(text, among))
     return q
+
+
+def text_condition(text: str, among: Select[int] | None = None) -> ColumnElement[bool]:
+    """The `/` filter: the text in the ticket's number, address, title or external number, or in
+    its grid's or matter's name or code (a typed % or _ is itself, not a LIKE wildcard), or the
+    caller's full name or number (compared whole in the store, never shown).
+
+    `among` (`_among`) is a set of ticket ids, read from indexes, that holds every match: the
+    conditions are then checked on those rows only (on SQLite the scan of the rows in scope
+    looks each id up in that set before it reads the row)."""
+    like = search_index.contains_pattern(text)
+    own = or_(*(c.like(like, escape=search_index.ESCAPE)
+                for c in (Ticket.number, Ticket.address, Ticket.title, Ticket.external_id)))
+    grids, matters = _grids_matters(text)
+    found = or_(own, Ticket.grid_id.in_(grids), Ticket.matter_id.in_(matters),
+                Ticket.reporter_name == text, Ticket.reporter_phone == text)
+    return found if among is None else and_(Ticket.id.in_(among), found)
+
+
+async def _among(s: AsyncSession, f: QueueFilter) -> Select[int] | None:
+    """Ticket ids that hold every match of the text filter, from indexes (search_index for the
+    ticket's own text, B-trees for grid, matter and caller), or None when the plain scan is the
+    better way: no text, under three characters, or more than MAX_CANDIDATES ids."""
+    text = f.text.strip()
+    own = search_index.own_text(search_index.dialect_of(s), text) if text else None
+    if own is None:
+        return None
+    grids, matters = _grids_matters(text)
+    # a grid's or matter's tickets for the statuses shown only (ix_tickets_grid_status and
+    # ix_tickets_matter_status): a matter holds a tenth of a county's history
+    statuses = _statuses(f)
+    shown = Ticket.status.in_(statuses)
+    ids = union_all(own, select(Ticket.id).where(Ticket.grid_id.in_(grids), shown),
+                    select(Ticket.id).where(Ticket.matter_id.in_(matters), shown),
+                    select(Ticket.id).where(Ticket.reporter_name == text),
+                    select(Ticket.id).where(Ticket.reporter_phone == text)).subquery()
+    chosen: Select[int] = select(ids.c[0])
+    return chosen if await search_index.bounded(s, chosen, f"queue:{','.join(statuses)}:{text}") else None
+
+
+def _grids_matters(text: str) -> tuple[Select[int], Select[int]]:
+    """The grids and the matters whose name or code holds the text (small tables)."""
+    like, esc = search_index.contains_pattern(text), search_index.ESCAPE
+    return (select(Grid.id).where(or_(Grid.name.like(like, escape=esc), Grid.code.like(like, escape=esc))),
+            select(Matter.id).where(or_(Matter.name.like(like, escape=esc), Matter.code.like(like, escape=esc))))
 
 
 def _joins(q: SelectT, f: QueueFilter) -> SelectT:
     """Join grids and matters only when a filter reads them: on 200,000 tickets the joins
-    multiply the cost of sorting and counting the open ones (bench/README.md)."""
-    if f.text.strip() or f.grid:
+    multiply the cost of sorting and counting the open ones (bench/README.md). The text filter
+    reads them by subquery (`text_condition`)."""
+    if f.grid:
         q = q.join(Grid, Grid.id == Ticket.grid_id)
-    if f.text.strip() or f.matter:
+    if f.matter:
         q = q.outerjoin(Matter, Matter.id == Ticket.matter_id)
     return q
 
@@ -134,19 +179,21 @@ async def page(store: Store, actor: Actor, f: QueueFilter = QueueFilter(), limit
     The page's ids are chosen on the tickets table alone; only those rows are then joined to
     their grid, matter and unit names.
     """
-    chosen = _filtered(_scope(_joins(select(Ticket.id).select_from(Ticket), f), store, actor, f), f, store.now())
-    ids = _ordered(chosen, f).limit(limit).offset(offset).subquery()
-    q: Select[*_PageColumns] = (
-        select(Ticket.id, Ticket.number, Ticket.received_at, Matter.name, Matter.code, Grid.name,
-               Grid.code, Ticket.status, Unit.name, Ticket.due_at, Ticket.due_clock, Ticket.warn_at,
-               Ticket.urgency, Ticket.title, Ticket.address, Ticket.version, Ticket.out_of_list,
-               Ticket.reporter_name, Ticket.reporter_phone)
-        .join(ids, ids.c.id == Ticket.id)
-        .join(Grid, Grid.id == Ticket.grid_id)
-        .outerjoin(Matter, Matter.id == Ticket.matter_id)
-        .outerjoin(Unit, Unit.id == Ticket.lead_unit_id)
-    )
     async with store.db.session() as s:
+        among = await _among(s, f)
+        chosen = _filtered(_scope(_joins(select(Ticket.id).select_from(Ticket), f), store, actor, f), f,
+                           store.now(), among)
+        ids = _ordered(chosen, f).limit(limit).offset(offset).subquery()
+        q: Select[*_PageColumns] = (
+            select(Ticket.id, Ticket.number, Ticket.received_at, Matter.name, Matter.code, Grid.name,
+                   Grid.code, Ticket.status, Unit.name, Ticket.due_at, Ticket.due_clock, Ticket.warn_at,
+                   Ticket.urgency, Ticket.title, Ticket.address, Ticket.version, Ticket.out_of_list,
+                   Ticket.reporter_name, Ticket.reporter_phone)
+            .join(ids, ids.c.id == Ticket.id)
+            .join(Grid, Grid.id == Ticket.grid_id)
+            .outerjoin(Matter, Matter.id == Ticket.matter_id)
+            .outerjoin(Unit, Unit.id == Ticket.lead_unit_id)
+        )
         rows = (await s.execute(_ordered(q, f))).all()
     return [_masked(r) for r in rows]
 
@@ -161,8 +208,9 @@ def _masked(r: tuple[Any, ...]) -> QueueRow:
 
 
 async def count(store: Store, actor: Actor, f: QueueFilter = QueueFilter()) -> int:
-    q = _filtered(_scope(_joins(select(func.count()).select_from(Ticket), f), store, actor, f), f, store.now())
     async with store.db.session() as s:
+        q = _filtered(_scope(_joins(select(func.count()).select_from(Ticket), f), store, actor, f), f, store.now(),
+                      await _among(s, f))
         return int((await s.execute(q)).scalar_one())
 
 

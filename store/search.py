@@ -17,6 +17,7 @@ from functools import lru_cache
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from griddesk.store import search_index
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import GridStatus, PersonStatus, Status
@@ -209,10 +210,15 @@ async def _people(s: AsyncSession, actor: Actor, mode: str, q: str, include_inac
 
 
 async def _addresses(s: AsyncSession, actor: Actor, q: str) -> list[Hit]:
-    """Tickets whose address holds the text (a road, an estate), newest first."""
+    """Tickets whose address holds the text (a road, an estate), newest first. A typed % or _ is
+    itself; the text index (store/search_index.py) narrows the rows read."""
     tq = (select(Ticket.number, Ticket.address, Ticket.title, Ticket.status)
-          .where(Ticket.address.like(f"%{q}%"), in_town(Ticket.town_code, actor.jurisdiction))
+          .where(Ticket.address.like(search_index.contains_pattern(q), escape=search_index.ESCAPE),
+                 in_town(Ticket.town_code, actor.jurisdiction))
           .order_by(Ticket.received_at.desc()).limit(TICKET_HITS))
+    among = await search_index.narrowing(s, q, ("address",), f"address:{q}")
+    if among is not None:
+        tq = tq.where(Ticket.id.in_(among))
     return [Hit("ticket", number, address or "", title, "address", 45 if (address or "").startswith(q) else 50,
                 status != Status.CLOSED)
             for number, address, title, status in (await s.execute(tq)).all()]

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
-from griddesk.store import records
+from griddesk.store import records, search_index
 from griddesk.store.context import Store
 from griddesk.store.db import normalize_url, sqlite_path
 from griddesk.store.demo.bulk import CHUNK, fix_sequences, write
@@ -172,6 +172,8 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, tickets: int = 5000, 
     # a chunk is written while the next is made: SQLite works in its own thread meanwhile
     writing: asyncio.Task[None] | None = None
     written = in_flight = 0
+    async with store.db.connect(write=True) as conn:  # the text index is rebuilt once at the end
+        await search_index.pause(conn)
     with _bulk_gc():  # the history's millions of small objects, few of them kept
         try:
             for begin, span, count, day, daystr in plan:
@@ -198,6 +200,9 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, tickets: int = 5000, 
             if writing is not None and not writing.done():
                 writing.cancel()
             raise
+        finally:
+            async with store.db.connect(write=True) as conn:
+                await search_index.rebuild(conn)
 
     cal = store.calendar
     cal.unknown_years.intersection_update(unknown_before)
