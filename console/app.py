@@ -116,7 +116,8 @@ class GridDeskApp(App[None]):
         self.header_state = HeaderState(operator=actor.name, role=t(f"role.{actor.role}") if actor.login else "",
                                         centre=actor.jurisdiction)
         self.feed = ChangeFeed(self.store, actor)
-        self.poller = Poller(self, self.feed, self.poll_interval, self._on_news, self._on_feed_error)
+        self.poller = Poller(self, self.feed, self.poll_interval, self._on_news, self._on_feed_error,
+                             self._on_feed_back)
         self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
         self.header_state.extra["escalations_key"] = escalations_label_key(actor)
 
@@ -215,9 +216,16 @@ class GridDeskApp(App[None]):
         self.run_worker(self.poller.poll_now(), group="live-now", exit_on_error=False)
 
     def _on_feed_error(self, error: Exception) -> None:
-        if not self.header_state.offline:
+        if not self.header_state.offline:  # said once; forms stay open, the poller retries
             self.header_state.offline = True
             self.sync_headers()
+            self.notify(t("console.live.lost"), severity="error", timeout=30)
+
+    def _on_feed_back(self) -> None:
+        if self.header_state.offline:
+            self.header_state.offline = False
+            self.sync_headers()
+            self.notify(t("console.live.back"), timeout=10)
 
     async def refresh_counts(self) -> None:
         """Re-read the header counts; reads never overlap (one more after, if asked meanwhile)."""
