@@ -23,7 +23,6 @@ from griddesk.store.context import Store
 
 if TYPE_CHECKING:
     from textual.app import App
-    from textual.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +82,15 @@ class ChangeFeed:
 class Poller:
     """Reads the change feed whenever the store's wake-ups say so (`store.notify.watch`: on
     PostgreSQL a LISTEN woken by each commit, with a slow fallback poll; on SQLite every
-    `interval` seconds), in one long-running worker. Reads never overlap.
+    `interval` seconds): a task waits for the wake-ups and runs each read as a worker. Reads
+    never overlap; wake-ups that come during one fold into the next.
 
     `on_news` is called on the app's thread with each `FeedNews`; `on_error` with the exception
     when a read fails or the listening connection is lost (the database was locked for longer
-    than the busy timeout, the server went away); `on_back` once a read succeeds again after
-    that. Meanwhile the wake-ups retry with backoff; after a reconnect the feed is read from the
-    last id seen, so nothing written during the outage is missed.
+    than the busy timeout, the server went away); `on_back` after every read that succeeds (so
+    a console that said "lost", even at start-up, says "back"). Meanwhile the wake-ups retry
+    with backoff; after a reconnect the feed is read from the last id seen, so nothing written
+    during the outage is missed.
     """
 
     def __init__(self, app: App[Any], feed: ChangeFeed, interval: float,
@@ -105,32 +106,43 @@ class Poller:
         self.polls = 0
         self.wakes: notify.Wakeups | None = None
         self._lock = asyncio.Lock()
-        self._worker: Worker[None] | None = None
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def busy(self) -> bool:
         return self._lock.locked()
 
     def start(self) -> None:
-        if self._worker is not None:
+        if self._task is not None:
             return
         self.wakes = notify.watch(self.feed.store, self.interval)
-        self._worker = self.app.run_worker(self._run(self.wakes), group="live", name="change-feed",
-                                           exit_on_error=False)
+        # a plain task, not a worker: it waits for ever, and the app (and tests) wait for workers;
+        # each read it starts is a worker, as before
+        self._task = asyncio.create_task(self._run(self.wakes), name="griddesk-live")
 
     def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker = None
+        if self._task is not None:
+            self._task.cancel()  # leaving `async with wakes` closes the listening connection
+            self._task = None
 
     async def _run(self, wakes: notify.Wakeups) -> None:
-        async with wakes:
-            async for wake in wakes:
-                if wake.online:
-                    await self._poll()
-                else:
-                    assert wake.error is not None
-                    self._failed(wake.error)
+        try:
+            async with wakes:
+                async for wake in wakes:
+                    if not wake.online:
+                        assert wake.error is not None
+                        self._failed(wake.error)
+                        continue
+                    worker = self.app.run_worker(self._poll(), group="live", name="change-feed",
+                                                 exit_on_error=False)
+                    try:
+                        await worker.wait()
+                    except Exception:  # cancelled as the app closes; a read reports its own errors
+                        pass
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the change-feed loop ended")
 
     async def poll_now(self) -> None:
         """One read right away (tests, and after this console wrote something itself)."""
@@ -149,8 +161,8 @@ class Poller:
                 self.feed.failures = 0
                 if self.wakes is not None:
                     self.wakes.succeeded()
-                if self.on_back is not None:
-                    self.on_back()
+            if self.on_back is not None:
+                self.on_back()  # the app acts only if it had said the database was lost
             if news is not None:
                 self.on_news(news)
 
