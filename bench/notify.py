@@ -57,9 +57,11 @@ def _writer(url: str, actions: int, seed: int, ready: Any, go: Any, out: Any) ->
             await asyncio.to_thread(go.wait, 120)
             for i in range(actions):
                 await asyncio.sleep(r.uniform(0.1, 0.4))
+                while made and "dispatch" not in await workflow.available(store, actor, made[-1]):
+                    made.pop()  # closed at intake (resolved on the spot): nothing to dispatch
                 if i % 2 == 0 or not made:
                     await intake(store, actor, rate=1000.0, count=1, seed=r.randrange(1 << 30),
-                                    on_ticket=made.append)
+                                 on_ticket=made.append)
                 else:
                     number = made.pop()
                     proposals = await workflow.propose_units(store, actor, number)
