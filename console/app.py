@@ -1,8 +1,10 @@
 """`GridDeskApp`: the console's shell — screens, the live feed, the clock, language and themes.
 
 The app is the one place that talks to time and to the change feed:
-- `console.live.Poller` reads the store's change feed every `poll_interval` seconds (in a
-  worker) and the app broadcasts `TicketsChanged` to every screen on the stack;
+- `console.live.Poller` reads the store's change feed when the store wakes it (PostgreSQL:
+  LISTEN/NOTIFY; SQLite: every `poll_interval` seconds) and the app broadcasts `TicketsChanged`
+  to every screen on the stack; when the database is lost and back the header and the notice
+  line say so;
 - once a minute (on the minute) it re-reads the header counts and broadcasts `MinuteTick`, so
   screens re-word "3小时后超期" without a database read.
 Screens are reached through the registry in `console.screens` (keys, `:` commands, palette).
