@@ -6,7 +6,7 @@
 - `pg_store` / `pg_town`: the same on a fresh PostgreSQL database on 127.0.0.1:5432, created
   from a per-session template database; skipped when the server is unreachable (.ci/run makes
   sure it is up). `pg_url`: an empty PostgreSQL database.
-- `any_store` / `any_town`: parametrized over both backends.
+- `any_store` / `any_town`: parametrized over both backends (PostgreSQL: as under `backends`).
 - `@pytest.mark.backends` on a test or module: its `store` / `town` run on both backends (the
   `backend` fixture; PostgreSQL through tests/pg_backend.py's per-worker databases, restored
   before each test rather than created). A test parametrized over many cases (a status ×
