@@ -1,8 +1,10 @@
 """`GridDeskApp`: the console's shell — screens, the live feed, the clock, language and themes.
 
 The app is the one place that talks to time and to the change feed:
-- `console.live.Poller` reads the store's change feed every `poll_interval` seconds (in a
-  worker) and the app broadcasts `TicketsChanged` to every screen on the stack;
+- `console.live.Poller` reads the store's change feed when the store wakes it (PostgreSQL:
+  LISTEN/NOTIFY; SQLite: every `poll_interval` seconds) and the app broadcasts `TicketsChanged`
+  to every screen on the stack; when the database is lost and back the header and the notice
+  line say so;
 - once a minute (on the minute) it re-reads the header counts and broadcasts `MinuteTick`, so
   screens re-word "3小时后超期" without a database read.
 Screens are reached through the registry in `console.screens` (keys, `:` commands, palette).
@@ -116,7 +118,8 @@ class GridDeskApp(App[None]):
         self.header_state = HeaderState(operator=actor.name, role=t(f"role.{actor.role}") if actor.login else "",
                                         centre=actor.jurisdiction)
         self.feed = ChangeFeed(self.store, actor)
-        self.poller = Poller(self, self.feed, self.poll_interval, self._on_news, self._on_feed_error)
+        self.poller = Poller(self, self.feed, self.poll_interval, self._on_news, self._on_feed_error,
+                             self._on_feed_back)
         self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
         self.header_state.extra["escalations_key"] = escalations_label_key(actor)
 
@@ -215,9 +218,16 @@ class GridDeskApp(App[None]):
         self.run_worker(self.poller.poll_now(), group="live-now", exit_on_error=False)
 
     def _on_feed_error(self, error: Exception) -> None:
-        if not self.header_state.offline:
+        if not self.header_state.offline:  # said once; forms stay open, the poller retries
             self.header_state.offline = True
             self.sync_headers()
+            self.notify(t("console.live.lost"), severity="error", timeout=30)
+
+    def _on_feed_back(self) -> None:
+        if self.header_state.offline:
+            self.header_state.offline = False
+            self.sync_headers()
+            self.notify(t("console.live.back"), timeout=10)
 
     async def refresh_counts(self) -> None:
         """Re-read the header counts; reads never overlap (one more after, if asked meanwhile)."""

@@ -1,26 +1,28 @@
-"""The change-feed poller: how a console learns of everyone else's writes within a second.
+"""The change-feed reader: how a console learns of everyone else's writes.
 
-Every `interval` seconds it asks the store for the newest change-feed id (one indexed MAX, no
-rows read). Only when that moved does it read the entries since the last one seen, keep those
-in the operator's jurisdiction, and tell the app which tickets changed. The app re-reads only
-what it shows. One poll runs at a time; a tick that finds the previous poll still running is
-skipped, so a slow database never piles up queries.
+Woken by the store (`store.notify`: LISTEN/NOTIFY on PostgreSQL, every `interval` seconds on
+SQLite), it asks for the newest change-feed id (one indexed MAX, no rows read). Only when that
+moved does it read the entries since the last one seen, keep those in the operator's
+jurisdiction, and tell the app which tickets changed. The app re-reads only what it shows. One
+read runs at a time; wake-ups that come meanwhile fold into one, so a slow database never piles
+up queries. The console never touches the database driver: `store.notify` holds the listening
+connection.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from griddesk.store import queue
+from griddesk.store import notify, queue
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 
 if TYPE_CHECKING:
     from textual.app import App
-    from textual.timer import Timer
 
 log = logging.getLogger(__name__)
 
@@ -78,58 +80,96 @@ class ChangeFeed:
 
 
 class Poller:
-    """Runs `ChangeFeed.poll` on a Textual timer, in a worker, one at a time.
+    """Reads the change feed whenever the store's wake-ups say so (`store.notify.watch`: on
+    PostgreSQL a LISTEN woken by each commit, with a slow fallback poll; on SQLite every
+    `interval` seconds): a task waits for the wake-ups and runs each read as a worker. Reads
+    never overlap; wake-ups that come during one fold into the next.
 
     `on_news` is called on the app's thread with each `FeedNews`; `on_error` with the exception
-    when a poll fails (the database was locked for longer than the busy timeout, the server went
-    away); polling carries on either way.
+    when a read fails or the listening connection is lost (the database was locked for longer
+    than the busy timeout, the server went away); `on_back` after every read that succeeds (so
+    a console that said "lost", even at start-up, says "back"). Meanwhile the wake-ups retry
+    with backoff; after a reconnect the feed is read from the last id seen, so nothing written
+    during the outage is missed.
     """
 
     def __init__(self, app: App[Any], feed: ChangeFeed, interval: float,
                  on_news: Callable[[FeedNews], None],
-                 on_error: Callable[[Exception], None] | None = None) -> None:
+                 on_error: Callable[[Exception], None] | None = None,
+                 on_back: Callable[[], None] | None = None) -> None:
         self.app = app
         self.feed = feed
         self.interval = interval
         self.on_news = on_news
         self.on_error = on_error
-        self.busy = False
+        self.on_back = on_back
         self.polls = 0
-        self._timer: Timer | None = None
+        self.wakes: notify.Wakeups | None = None
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
 
     def start(self) -> None:
-        self._timer = self.app.set_interval(self.interval, self._tick, name="griddesk-live")
+        if self._task is not None:
+            return
+        self.wakes = notify.watch(self.feed.store, self.interval)
+        # a plain task, not a worker: it waits for ever, and the app (and tests) wait for workers;
+        # each read it starts is a worker, as before
+        self._task = asyncio.create_task(self._run(self.wakes), name="griddesk-live")
 
     def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        if self._task is not None:
+            self._task.cancel()  # leaving `async with wakes` closes the listening connection
+            self._task = None
 
-    def _tick(self) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        self.app.run_worker(self._poll(), group="live", name="change-feed", exit_on_error=False)
+    async def _run(self, wakes: notify.Wakeups) -> None:
+        try:
+            async with wakes:
+                async for wake in wakes:
+                    if not wake.online:
+                        assert wake.error is not None
+                        self._failed(wake.error)
+                        continue
+                    worker = self.app.run_worker(self._poll(), group="live", name="change-feed",
+                                                 exit_on_error=False)
+                    try:
+                        await worker.wait()
+                    except Exception:  # cancelled as the app closes; a read reports its own errors
+                        pass
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the change-feed loop ended")
 
     async def poll_now(self) -> None:
-        """One poll right away (tests, and after this console wrote something itself)."""
-        if not self.busy:
-            self.busy = True
-            await self._poll()
+        """One read right away (tests, and after this console wrote something itself)."""
+        await self._poll()
 
     async def _poll(self) -> None:
-        try:
-            news = await self.feed.poll()
-        except Exception as e:  # keep polling: the next tick may well succeed
-            self.feed.failures += 1
-            log.warning("change feed poll failed: %s", e)
-            if self.on_error is not None:
-                self.on_error(e)
-            return
-        finally:
-            self.busy = False
+        async with self._lock:
+            try:
+                news = await self.feed.poll()
+            except Exception as e:  # keep going: the wake-ups retry with backoff
+                self.polls += 1
+                self._failed(e)
+                return
             self.polls += 1
-        if self.feed.failures:
-            self.feed.failures = 0
-        if news is not None:
-            self.on_news(news)
+            if self.feed.failures:
+                self.feed.failures = 0
+                if self.wakes is not None:
+                    self.wakes.succeeded()
+            if self.on_back is not None:
+                self.on_back()  # the app acts only if it had said the database was lost
+            if news is not None:
+                self.on_news(news)
+
+    def _failed(self, e: Exception) -> None:
+        self.feed.failures += 1
+        if self.wakes is not None:
+            self.wakes.failed()
+        log.warning("change feed read failed: %s", e)
+        if self.on_error is not None:
+            self.on_error(e)

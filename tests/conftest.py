@@ -6,7 +6,12 @@
 - `pg_store` / `pg_town`: the same on a fresh PostgreSQL database on 127.0.0.1:5432, created
   from a per-session template database; skipped when the server is unreachable (.ci/run makes
   sure it is up). `pg_url`: an empty PostgreSQL database.
-- `any_store` / `any_town`: parametrized over both backends.
+- `any_store` / `any_town`: parametrized over both backends (PostgreSQL: as under `backends`).
+- `@pytest.mark.backends` on a test or module: its `store` / `town` run on both backends (the
+  `backend` fixture; PostgreSQL through tests/pg_backend.py's per-worker databases, restored
+  before each test rather than created). A test parametrized over many cases (a status ×
+  action matrix) runs every case on SQLite and its first PG_CASES on PostgreSQL: the rules are
+  the same Python on both, the SQL is what differs (`backends(pg_cases=N)` changes the number).
 - `fixed_now(dt)`: a clock for Store(now=...), for SLA arithmetic on known dates.
 
 GRIDDESK_HOME points at a temp dir for every test, so nothing touches the user's files.
@@ -186,7 +191,11 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def store(request: pytest.FixtureRequest, db_path: Path) -> AsyncIterator[Store]:
+async def store(request: pytest.FixtureRequest, db_path: Path, backend: str) -> AsyncIterator[Store]:
+    if backend == "postgresql":
+        async for s in _pg_backend_store(request, "_town_template" in request.fixturenames):
+            yield s
+        return
     if not _fresh(request):
         templates = request.getfixturevalue("_sqlite_templates")
         # `town` (below) wants the seeded copy under the same Store; a test file may define its
@@ -207,7 +216,8 @@ def _town_template() -> None:
 async def town(request: pytest.FixtureRequest, _town_template: None, store: Store) -> Town:
     if _fresh(request):
         return await seed(store)
-    return request.getfixturevalue("_sqlite_templates")["seeded"].town_for(store)
+    templates = "_sqlite_templates" if store.db.backend == "sqlite" else "_pg_templates"
+    return request.getfixturevalue(templates)["seeded"].town_for(store)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -307,10 +317,8 @@ async def any_store(request: pytest.FixtureRequest, db_path: Path) -> AsyncItera
         yield s
         await s.close()
     else:
-        s, name = await _pg_open(request, seeded)
-        yield s
-        await s.close()
-        await _pg_drop(name)
+        async for s in _pg_backend_store(request, seeded):
+            yield s
 
 
 @pytest.fixture
@@ -319,6 +327,83 @@ async def any_town(request: pytest.FixtureRequest, any_store: Store) -> Town:
         return await seed(any_store)
     templates = request.getfixturevalue("_sqlite_templates" if any_store.db.backend == "sqlite" else "_pg_templates")
     return templates["seeded"].town_for(any_store)
+
+
+# --- both backends: `@pytest.mark.backends` ---------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backends: `store` and `town` run on SQLite and on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("backends") and "store" in metafunc.fixturenames:
+        metafunc.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)],
+                             indirect=True)
+
+
+PG_CASES = 3
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep the first PG_CASES PostgreSQL cases of each parametrized `backends` test."""
+    seen: dict[str, int] = {}
+    keep, drop = [], []
+    for item in items:
+        mark = item.get_closest_marker("backends")
+        callspec = getattr(item, "callspec", None)
+        if mark is None or callspec is None or callspec.params.get("backend") != "postgresql":
+            keep.append(item)
+            continue
+        key = f"{item.path}::{item.originalname}"  # type: ignore[attr-defined]
+        seen[key] = seen.get(key, 0) + 1
+        (keep if seen[key] <= mark.kwargs.get("pg_cases", PG_CASES) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend `store` is on: SQLite unless `@pytest.mark.backends` asks for both."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture(scope="session")
+def _pg_working(_pg_templates: dict[str, _Template]) -> Iterator[dict[str, tuple[str, str]]]:
+    """Per worker: a working copy of each PostgreSQL template and the SQL that restores it."""
+    from tests import pg_backend
+
+    out: dict[str, tuple[str, str]] = {}
+    try:
+        for kind, template in _pg_templates.items():
+            name = run_apart(_pg_create(template.location))
+            out[kind] = (name, "")
+            out[kind] = (name, run_apart(pg_backend.snapshot(name)))
+        yield out
+    finally:
+        for name, _ in out.values():
+            run_apart(_pg_drop(name))
+
+
+async def _pg_backend_store(request: pytest.FixtureRequest, seeded: bool) -> AsyncIterator[Store]:
+    """A store on this worker's working copy of the (seeded) template, restored first; under
+    @pytest.mark.fresh_db a new empty database, dropped after."""
+    from tests import pg_backend
+
+    if _fresh(request):
+        s, name = await _pg_open(request, False)
+    else:
+        _need_pg()
+        name, sql = request.getfixturevalue("_pg_working")["seeded" if seeded else "migrated"]
+        await pg_backend.restore(name, sql)
+        s = await open_store(_pg_url(name))
+    try:
+        yield s
+    finally:
+        await s.close()
+        if _fresh(request):
+            await _pg_drop(name)
 
 
 def run(coro):  # type: ignore[no-untyped-def]

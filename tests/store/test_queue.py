@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from griddesk.store import queue, tickets
 from griddesk.store.context import Store
 from tests.conftest import fixed_now
 from tests.fixtures_town import Town
+
+pytestmark = pytest.mark.backends  # store and town on SQLite and PostgreSQL (tests/conftest.py)
 
 
 async def add(town: Town, **over) -> str:  # type: ignore[no-untyped-def]

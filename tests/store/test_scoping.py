@@ -33,6 +33,8 @@ from griddesk.store.queue import QueueFilter
 from tests.fixtures_scoping import GRID_B, TOWN_B, World, build, facts, may_see, person_grids
 from tests.fixtures_town import CITY, COUNTY, TOWN, Town
 
+pytestmark = pytest.mark.backends  # store and town on SQLite and PostgreSQL (tests/conftest.py)
+
 ALL = QueueFilter(group="all")
 TOWN_A = ("police_lead", "civil_lead", "pending_comp2", "gw01_report", "feedback_port")
 
@@ -258,6 +260,7 @@ def actors(draw: st.DrawFn) -> Actor:
     return Actor(login, "某", role, jur, op, unit_id)
 
 
+@pytest.mark.backends(pg_cases=0)  # 150 examples: 4× the time on PostgreSQL; the rule's SQL is the next test's
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 async def test_visible_is_the_rule_computed_from_the_rows(world: World, data: st.DataObject) -> None:

@@ -22,6 +22,8 @@ from griddesk.store.errors import Invalid
 from tests.conftest import open_store
 from tests.fixtures_town import Town, seed
 
+pytestmark = pytest.mark.backends  # store and town on SQLite and PostgreSQL (tests/conftest.py)
+
 SH = ZoneInfo("Asia/Shanghai")
 H = 3600
 

@@ -21,6 +21,8 @@ from griddesk.store.errors import Conflict, Invalid, NotAllowed, NotFound
 from griddesk.store.models import AuditEntry, Change, Ticket, TicketCoUnit, TimelineEntry, UnitArea
 from tests.fixtures_town import COMMUNITY, Town
 
+pytestmark = pytest.mark.backends  # store and town on SQLite and PostgreSQL (tests/conftest.py)
+
 S = Status
 ALL_ROLES = frozenset(Role)
 # who the regulations give each step to

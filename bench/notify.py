@@ -1,0 +1,232 @@
+"""Another process's write, seen by a console: how long from its commit to the console's read.
+
+    python bench/notify.py                        # PostgreSQL LISTEN, PostgreSQL 0.5 s polling, SQLite polling
+    python bench/notify.py --actions 40 --tickets 500 --timeout 300
+
+Each side builds a fresh demo town (`store.demo.build`, `--tickets` of history) and opens its
+store twice, as two processes do: a **writer** process takes the town's tickets through
+workflow actions (a new ticket through intake, then its dispatch to the first unit the store
+proposes), one every 0.1-0.4 s (random, so writes fall anywhere in a poll interval), and after
+each commit sends the change-feed id it wrote and the moment it committed (time.monotonic,
+which is one clock for every process on Linux). The **console side**, in this process, is what
+the console runs: `store.notify.watch` wake-ups and `console.live.ChangeFeed.poll` on each,
+recording when the poll first returns the writer's entry. Latency = that moment minus the
+commit.
+
+Sides (each figure is printed as a ratio against the polling baseline of the same run):
+
+- PostgreSQL, LISTEN/NOTIFY (migration 0010's trigger, a dedicated asyncpg connection);
+- PostgreSQL, the old polling every `--interval` (0.5 s) — the baseline;
+- SQLite, polling every `--interval` (SQLite has no NOTIFY).
+
+`--timeout` bounds the whole run (a watchdog ends the process, and the writer is killed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+PG_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+def _writer(url: str, actions: int, seed: int, ready: Any, go: Any, out: Any) -> None:
+    """The other process: `actions` workflow writes, reporting (feed id, commit moment) each."""
+    from griddesk.store import config, queue, workflow
+    from griddesk.store.context import Store
+    from griddesk.store.demo.feed import feed as intake
+
+    async def run() -> None:
+        store = await Store.open(url, config.Settings())
+        try:
+            actor = await store.actor("op01")
+            r = random.Random(seed)
+            made: list[str] = []
+            await queue.last_change(store)  # connected, as a running console is
+            ready.set()
+            await asyncio.to_thread(go.wait, 120)
+            for i in range(actions):
+                await asyncio.sleep(r.uniform(0.1, 0.4))
+                while made and "dispatch" not in await workflow.available(store, actor, made[-1]):
+                    made.pop()  # closed at intake (resolved on the spot): nothing to dispatch
+                if i % 2 == 0 or not made:
+                    await intake(store, actor, rate=1000.0, count=1, seed=r.randrange(1 << 30),
+                                 on_ticket=made.append)
+                else:
+                    number = made.pop()
+                    proposals = await workflow.propose_units(store, actor, number)
+                    await workflow.dispatch(store, actor, number, proposals[0].code)
+                at = time.monotonic()
+                out.send((await queue.last_change(store), at))
+        finally:
+            out.send(None)
+            await store.close()
+
+    asyncio.run(run())
+
+
+async def _build(url: str, tickets: int) -> None:
+    from griddesk.store import config, demo
+    from griddesk.store.context import Store
+
+    s = await Store.open(url, config.Settings())
+    try:
+        await demo.build(s, tickets=tickets, days=30)
+    finally:
+        await s.close()
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host="127.0.0.1", port=5432, user="postgres", database="postgres")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def measure(url: str, listen: bool, interval: float, actions: int, seed: int) -> list[float]:
+    """Latencies (s) of `actions` writes from another process, as this console side saw them."""
+    from griddesk.console.live import ChangeFeed
+    from griddesk.store import config, notify
+    from griddesk.store.context import Store
+
+    store = await Store.open(url, config.Settings())
+    ctx = mp.get_context("spawn")
+    ready, go = ctx.Event(), ctx.Event()
+    theirs, ours = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_writer, args=(url, actions, seed, ready, go, ours), daemon=True)
+    proc.start()
+    latencies: list[float] = []
+    try:
+        feed = ChangeFeed(store, await store.actor("op01"))
+        await feed.start()
+        sent: dict[int, float] = {}  # feed id → the writer's commit moment
+        reads: list[tuple[int, float]] = []  # (newest feed id a read returned, when)
+        done = asyncio.Event()
+
+        async def reports() -> None:
+            while True:
+                if not await asyncio.to_thread(theirs.poll, 0.2):
+                    continue
+                msg = theirs.recv()
+                if msg is None:
+                    done.set()
+                    wakes.poke()  # only now: an earlier poke would read sooner than a wake-up does
+                    return
+                sent[msg[0]] = msg[1]
+
+        def match() -> None:
+            for fid, at in list(sent.items()):
+                first = next((when for newest, when in reads if newest >= fid), None)
+                if first is not None:
+                    latencies.append(first - at)
+                    del sent[fid]
+
+        async with notify.watch(store, interval=interval, listen=listen) as wakes:
+            if wakes.listening:
+                await anext(wakes)  # connected
+            await asyncio.to_thread(ready.wait, 120)
+            listener = asyncio.create_task(reports())
+            go.set()
+            async for _wake in wakes:
+                news = await feed.poll()
+                if news is not None:
+                    reads.append((news.last_change, time.monotonic()))
+                match()
+                if done.is_set() and not sent:
+                    break
+            listener.cancel()
+    finally:
+        proc.join(30)
+        if proc.is_alive():
+            proc.kill()
+        await store.close()
+    return latencies
+
+
+def summary(xs: list[float]) -> tuple[float, float, float]:
+    xs = sorted(xs)
+    p95 = xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
+    return statistics.median(xs), p95, xs[-1]
+
+
+async def main(args: argparse.Namespace) -> int:
+    results: dict[str, list[float]] = {}
+    sides = args.sides.split(",")
+    if {"pg-listen", "pg-poll"} & set(sides):
+        name = f"gd_bench_notify_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        await _pg_admin(f'CREATE DATABASE "{name}"')
+        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+        try:
+            await _build(url, args.tickets)
+            for side, listen in (("pg-listen", True), ("pg-poll", False)):
+                if side in sides:
+                    results[side] = await measure(url, listen, args.interval, args.actions, args.seed)
+        finally:
+            await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if "sqlite-poll" in sides:
+        with tempfile.TemporaryDirectory() as d:
+            url = str(Path(d) / "notify.db")
+            await _build(url, args.tickets)
+            results["sqlite-poll"] = await measure(url, False, args.interval, args.actions, args.seed)
+    print(f"Change seen by a console after another process's commit; {args.actions} workflow actions per side, "
+          f"demo town with {args.tickets:,} tickets, poll interval {args.interval} s")
+    base = summary(results["pg-poll"])[1] if "pg-poll" in results else None
+    labels = {"pg-listen": "PostgreSQL LISTEN/NOTIFY", "pg-poll": f"PostgreSQL polling {args.interval} s",
+              "sqlite-poll": f"SQLite polling {args.interval} s"}
+    if any(len(xs) < args.actions for xs in results.values()):
+        print("a side lost some writes (the writer failed?): " + ", ".join(f"{k} {len(v)}" for k, v in results.items()),
+              file=sys.stderr)
+        return 1
+    for side, xs in results.items():
+        p50, p95, worst = summary(xs)
+        ratio = f"   p95 vs PostgreSQL polling {p95 / base:5.2f}×" if base else ""
+        print(f"  {labels[side]:<28} n={len(xs):<4} p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  "
+              f"max {worst * 1000:7.1f} ms{ratio}")
+    return 0
+
+
+def _watchdog(seconds: float) -> None:
+    import threading
+
+    def bite() -> None:
+        print(f"timed out after {seconds:.0f} s", file=sys.stderr, flush=True)
+        for child in mp.active_children():
+            child.kill()
+        os._exit(3)
+
+    t = threading.Timer(seconds, bite)
+    t.daemon = True
+    t.start()
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--actions", type=int, default=60, help="workflow actions per side (default 60)")
+    p.add_argument("--tickets", type=int, default=2000, help="tickets of demo history (default 2000)")
+    p.add_argument("--interval", type=float, default=0.5, help="the polling interval (default 0.5 s)")
+    p.add_argument("--sides", default="pg-listen,pg-poll,sqlite-poll")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--timeout", type=float, default=900, help="end the whole run after this many seconds")
+    a = p.parse_args()
+    for name in ("actions", "tickets"):
+        if getattr(a, name) <= 0:
+            print(f"--{name} must be positive", file=sys.stderr)
+            sys.exit(2)
+    if a.interval <= 0 or a.timeout <= 0:
+        print("--interval and --timeout must be positive", file=sys.stderr)
+        sys.exit(2)
+    _watchdog(a.timeout)
+    sys.exit(asyncio.run(main(a)))
