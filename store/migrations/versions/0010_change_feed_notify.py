@@ -1,7 +1,7 @@
 """change feed: NOTIFY on PostgreSQL when entries are appended (live updates by LISTEN)
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-28
 
 The feed stays the source of truth: the notification carries nothing, it only wakes the
