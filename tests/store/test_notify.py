@@ -83,7 +83,8 @@ async def test_sqlite_polls_and_has_no_trigger(town: Town) -> None:
         wakes.succeeded()
         assert wakes._period() == 0.01
     async with town.store.db.connect() as c:
-        triggers = (await c.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"))).scalar()
+        triggers = (await c.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                            "AND tbl_name = 'change_feed'"))).scalar()
     assert triggers == 0
     assert [w async for w in wakes] == []  # closed: the iteration ends
 
