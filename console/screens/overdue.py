@@ -10,8 +10,8 @@ header line carries its counts. `enter` opens the ticket; `S` supervises it, `E`
 The list is a `LineList` (console.widgets.line_list): it holds the rows as data and paints only
 the lines on screen, so a county's 25,000 clocks open as fast as a town's 25. A group header is a
 line the cursor passes over. A refresh hands it the new rows: the cursor stays on its ticket, and
-only what is on screen is painted again. It re-reads when the change feed reports a ticket change and when the minute turns
-(clocks cross into due-soon and overdue as time passes).
+only what is on screen is painted again. It re-reads when the change feed reports a ticket
+change and when the minute turns (clocks cross into due-soon and overdue as time passes).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from griddesk.store.context import Store
 from griddesk.store.enums import Urgency
 from griddesk.store.i18n import code_name, t
 from griddesk.store.numbers import short_number
+from griddesk.store.overdue import OverdueGroup
 
 BY = overdue.BY  # unit, grid, stage: the order `g` cycles through
 TITLE_WANT, TITLE_LEAST, OTHER_LEAST = 16, 10, 10  # cells: narrow screens give up the other name first
@@ -103,7 +104,7 @@ class GroupHead:
     worst: float
 
     @classmethod
-    def of(cls, g: overdue.OverdueGroup) -> GroupHead:
+    def of(cls, g: OverdueGroup) -> GroupHead:
         return cls(g.key, g.label, g.overdue, g.due_soon, g.worst)
 
 
@@ -205,7 +206,7 @@ class OverdueScreen(GridScreen):
     def relabel(self) -> None:
         self._measure()
         self.render_view()
-        self.listing.refresh_lines()
+        self.listing.redraw_rows()
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -231,7 +232,7 @@ class OverdueScreen(GridScreen):
         self._palette = None
         if self.is_mounted:
             self.render_view()
-            self.listing.refresh_lines()
+            self.listing.redraw_rows()
 
     # --- rendering -------------------------------------------------------------------------
 

@@ -197,7 +197,7 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def set_columns(self, columns: Sequence[Column] | Callable[[int], Sequence[Column]]) -> None:
         self._columns = columns
-        self.refresh_lines()
+        self.redraw_rows()
 
     def set_rows(self, rows: Sequence[LineRow]) -> None:
         """Show `rows` in this order; the cursor keeps its key when the key is still there."""
@@ -205,12 +205,13 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         ids = [r.key for r in rows]
         old = self.rows
         if ids == self.ids:
-            changed = sum(1 for a, b in zip(old, rows, strict=True) if a.value != b.value or a.selectable != b.selectable)
+            changed = sum(1 for a, b in zip(old, rows, strict=True)
+                          if a.value != b.value or a.selectable != b.selectable)
             if not changed:
                 return
             self.stats.replaced += changed
             self.rows = list(rows)
-            self.refresh_lines()
+            self.redraw_rows()
             return
         self.stats.rebuilds += 1
         keep = self.cursor_key
@@ -227,10 +228,10 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         if target is not None and on_screen is not None:
             self.scroll_to(y=max(target - on_screen, 0), animate=False, immediate=True)
         self._show_cursor()
-        self.refresh_lines()
+        self.redraw_rows()
         self._announce()
 
-    def refresh_lines(self) -> None:
+    def redraw_rows(self) -> None:
         """Paint again (data, columns, theme or language changed): only visible rows re-render."""
         self._strips.clear()
         self._layout = None
@@ -376,14 +377,14 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
 
     @property
     def heading_lines(self) -> int:
-        cols, _ = self.layout()
+        cols, _ = self.column_layout()
         return 1 if any(c.label for c in cols) else 0
 
     def _column_list(self, width: int) -> list[Column]:
         cols = self._columns
         return list(cols(width) if callable(cols) else cols)
 
-    def layout(self) -> tuple[list[Column], list[int]]:
+    def column_layout(self) -> tuple[list[Column], list[int]]:
         """The columns for the current width and each one's width in cells."""
         width = max(self.scrollable_content_region.width, 1)
         if self._layout is None or self._layout[0] != width:
@@ -396,7 +397,7 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def on_resize(self, event: events.Resize) -> None:
         self._update_virtual_size()
-        self.refresh_lines()
+        self.redraw_rows()
         self._show_cursor()
 
     def _drop(self, index: int) -> None:
@@ -409,7 +410,7 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         base = self.rich_style
         heading = self.heading_lines
         if heading and y == 0:
-            cols, sizes = self.layout()
+            cols, sizes = self.column_layout()
             style = base + self.get_component_rich_style("line-list--heading")
             text = "".join(t for t, _ in line_of([c.label for c in cols], cols, sizes))
             return Strip([Segment(text, style)]).crop_extend(0, width, style)
@@ -435,7 +436,7 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
             segments = list(text.render(self.app.console))
             segments = [Segment(s.text, base + s.style if s.style else base) for s in segments]
         else:
-            cols, sizes = self.layout()
+            cols, sizes = self.column_layout()
             segments = [Segment(t, base + Style.parse(s) if s else base) for t, s in line_of(described, cols, sizes)]
         if over is not None:
             segments = [Segment(s.text, (s.style or base) + over) for s in segments]
@@ -449,7 +450,7 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         described = self.describe(self.rows[index].value)
         if isinstance(described, Text):
             return described.plain
-        cols, sizes = self.layout()
+        cols, sizes = self.column_layout()
         return "".join(t for t, _ in line_of(described, cols, sizes)).rstrip()
 
     def get_row_at(self, index: int) -> list[Text]:
@@ -458,7 +459,7 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         if isinstance(described, Text):
             return [described]
         if isinstance(described, Mapping):
-            cols, _ = self.layout()
+            cols, _ = self.column_layout()
             described = [described.get(c.key, "") for c in cols]
         return [Text(c) if isinstance(c, str) else Text(c[0], style=c[1]) for c in described]
 
