@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, and_, select
+from sqlalchemy import and_, select
 
 from griddesk.store.actor import Actor
 from griddesk.store.config import Settings
@@ -100,10 +100,10 @@ def cite(article: str, lang: str | None = None, short: bool = False) -> str:
 # not ORM objects: a county has 6,000 grids, 30,000 people and as many assignments, and building
 # an ORM object for each was most of `griddesk findings`' 3.6 s.
 
-GridRow = Row[Any]  # Grid's columns below
-AreaRow = Row[Any]
-PersonRow = Row[Any]
-AssignmentRow = Row[Any]
+GridRow = Any  # a Row of _GRID's columns
+AreaRow = Any  # of _AREA's
+PersonRow = Any  # of _PERSON's
+AssignmentRow = Any  # of _ASSIGNMENT's
 
 _GRID = (Grid.id, Grid.code, Grid.name, Grid.area_code, Grid.town_code, Grid.type, Grid.households,
          Grid.population, Grid.notice_updated_at, Grid.roster_changed_at)
@@ -188,7 +188,7 @@ class _Person:
     failed_reviews: int
 
 
-def _split(r: Row[Any], width: int) -> tuple[Any, Any]:
+def _split(r: Any, width: int) -> tuple[Any, Any]:
     """One joined row (assignment columns, then the person's) as an assignment and a person."""
     return _Assignment(*r[:width]), _Person(*r[width:])
 
