@@ -15,7 +15,8 @@ clocks cost a list of 25,000 references; a screenful costs 24 rows.
 - Keys: up/down, pgup/pgdn, home/end move the cursor over the rows it may stop on; Enter posts
   `Selected`. Every move of the cursor to another row posts `Highlighted`.
 - `set_rows(rows)` replaces the data live: the cursor stays on its key (and at the same place on
-  the screen); if that row left, it stays at about the same index. `stats` counts what changed.
+  the screen); if that row left, it goes to the row that followed it, else to about the same
+  index. `stats` counts what changed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ Cell = str | tuple[str, str]  # text, or (text, style)
 Cells = Sequence[Cell] | Mapping[str, Cell]  # by position, or by column key
 Described = Cells | Text
 GAP = 1  # cells between columns
+FOLLOW = 100  # rows after a row that left searched for the cursor's next place
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,9 +222,16 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         self.rows, self.ids = list(rows), ids
         self._index = {k: i for i, k in enumerate(ids)}
         self._update_virtual_size()
+        target: int | None = None
         if keep is not None and keep in self._index:
-            target: int | None = self._index[keep]
-        else:
+            target = self._index[keep]
+        elif at is not None:
+            # its row left: the row that followed it, if still here (within a screen or two)
+            for row in old[at + 1:at + 1 + FOLLOW]:
+                if row.selectable and row.key in self._index:
+                    target = self._index[row.key]
+                    break
+        if target is None:
             target = self._nearest(at or 0)
         self._cursor = target
         if target is not None and on_screen is not None:
@@ -283,8 +292,11 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         if not rows:
             return None
         index = max(0, min(index, len(rows) - 1))
-        order = (range(index, len(rows)), range(index - 1, -1, -1))
-        for span in (order if down else order[::-1]):
+        if down:
+            spans = (range(index, len(rows)), range(index - 1, -1, -1))
+        else:
+            spans = (range(index, -1, -1), range(index + 1, len(rows)))
+        for span in spans:
             for i in span:
                 if rows[i].selectable:
                     return i
