@@ -144,7 +144,8 @@ def _many_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Town, l
 
 
 @pytest.fixture
-async def many(_many_built: tuple[Path, Town, list[str]], tmp_path: Path) -> AsyncIterator[tuple[Store, Town, list[str]]]:
+async def many(_many_built: tuple[Path, Town, list[str]],
+               tmp_path: Path) -> AsyncIterator[tuple[Store, Town, list[str]]]:
     built, town, numbers = _many_built
     shutil.copyfile(built, tmp_path / "m.db")
     s = await Store.open(str(tmp_path / "m.db"), now=lambda: MON + timedelta(hours=8, minutes=10))
