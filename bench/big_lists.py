@@ -1,0 +1,240 @@
+"""Big lists (issue 13, point 6): the overdue view (f4) and `griddesk overdue` / `findings` at scale,
+as ratios against baselines measured in the same run.
+
+    python bench/big_lists.py [--tickets 200000] [--db PATH] [--as LOGIN] [--runs 3] [--timeout 300]
+
+1. f4: a headless console (120x40) is started and idle; the clock starts at the key and stops
+   when the overdue list has painted its first screen. Baseline: a bare Textual app pushing a
+   screen with a DataTable of 25 rows, timed the same way (key to painted).
+2. `griddesk overdue` and `griddesk findings`, each a fresh process (imports, open, read, print),
+   against a fresh python process running the same SELECTs (captured from the store's own run,
+   same parameters) in raw sqlite3 and fetching every row.
+
+Every child process runs under `--timeout`; a run that hangs is killed and reported, never
+waited for. The database is a demo built by `griddesk demo init --tickets N` (bench/demo_db.py),
+or any database given with --db (the county demo: /work/bench-data/county.db). Results and the
+commands that made them are in bench/README.md ("Big lists").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from demo_db import ensure_db  # bench/demo_db.py: the scripts run from this folder
+
+HERE = Path(__file__).resolve().parent
+SIZE = (120, 40)
+BARE_ROWS = 25
+
+
+# --- child processes ----------------------------------------------------------------------------
+
+
+async def probe_f4(db: str, login: str | None) -> dict[str, Any]:
+    from griddesk.console.app import GridDeskApp
+    from griddesk.console.screens.overdue import OverdueScreen
+    from griddesk.store.context import Store
+
+    store = await Store.open(db)
+    actor = await store.actor(login)
+    app = GridDeskApp(store=store, actor=actor, lang="zh")
+    out: dict[str, Any] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(60_000):  # the console is up: the header has its counts
+            if app.header_state.counts is not None:
+                break
+            await pilot.pause(0.005)
+        await pilot.pause()
+        t0 = time.perf_counter()
+        await pilot.press("f4")
+        for _ in range(60_000):
+            screen = app.screen
+            if isinstance(screen, OverdueScreen) and screen.view is not None and screen.listing.stats.rendered:
+                break
+            await pilot.pause(0.002)
+        else:
+            raise SystemExit("the overdue view never painted")
+        out["seconds"] = time.perf_counter() - t0
+        assert isinstance(screen, OverdueScreen) and screen.view is not None
+        out["rows"] = len(screen.view.rows)
+        out["painted"] = screen.listing.stats.rendered
+        # a page down: what scrolling costs
+        t1 = time.perf_counter()
+        before = screen.listing.stats.rendered
+        await pilot.press("pagedown")
+        await pilot.pause()
+        out["page_seconds"] = time.perf_counter() - t1
+        out["page_painted"] = screen.listing.stats.rendered - before
+    await store.close()
+    return out
+
+
+async def probe_bare() -> dict[str, Any]:
+    from textual.app import App, ComposeResult
+    from textual.screen import Screen
+    from textual.widgets import DataTable, Footer, Header
+
+    class Rows(Screen[None]):
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield DataTable()
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns("编号", "环节", "网格", "超时", "倍数", "标题")
+            for i in range(BARE_ROWS):
+                table.add_row(f"0{i:03d}", "办理", "地角社区第一网格", "超 2小时10分钟", "×1.08", "路灯不亮")
+
+    class Bare(App[None]):
+        BINDINGS = [("f4", "rows", "rows")]
+
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield Footer()
+
+        def action_rows(self) -> None:
+            self.push_screen(Rows())
+
+    app = Bare()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        t0 = time.perf_counter()
+        await pilot.press("f4")
+        for _ in range(60_000):
+            if isinstance(app.screen, Rows) and app.screen.query_one(DataTable).row_count == BARE_ROWS:
+                break
+            await pilot.pause(0.002)
+        await pilot.pause()  # painted once
+        return {"seconds": time.perf_counter() - t0}
+
+
+async def capture(db: str, login: str | None, out: str) -> None:
+    """Run the store's overdue and findings reads once; write the SELECTs they sent (with their
+    parameters) for the raw baseline."""
+    from sqlalchemy import event
+
+    from griddesk.store import compliance, overdue
+    from griddesk.store.context import Store
+
+    store = await Store.open(db)
+    actor = await store.actor(login)
+    found: dict[str, list[tuple[str, list[Any]]]] = {"overdue": [], "findings": []}
+    which = ["overdue"]
+
+    def grab(conn, cursor, statement, params, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and "alembic_version" not in statement:
+            found[which[0]].append((statement, list(params or ())))
+
+    event.listen(store.db.engine.sync_engine, "before_cursor_execute", grab)
+    await overdue.view(store, actor, "unit")
+    which[0] = "findings"
+    await compliance.findings(store, actor)
+    event.remove(store.db.engine.sync_engine, "before_cursor_execute", grab)
+    await store.close()
+    Path(out).write_text(json.dumps(found, default=str, ensure_ascii=False), encoding="utf-8")
+
+
+def raw(path: str, selects: str, kind: str) -> None:
+    import sqlite3
+
+    statements = json.loads(Path(selects).read_text(encoding="utf-8"))[kind]
+    con = sqlite3.connect(path)
+    n = 0
+    for sql, params in statements:
+        n += len(con.execute(sql, params).fetchall())
+    con.close()
+    print(n)
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def child(args: list[str], timeout: float) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    try:
+        r = subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=HERE)
+    except subprocess.TimeoutExpired:
+        raise SystemExit(f"timed out after {timeout:.0f} s: {' '.join(args)}") from None
+    took = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit(f"failed ({r.returncode}): {' '.join(args)}\n{r.stderr[-2000:]}")
+    return took, r.stdout
+
+
+def me(*args: str) -> list[str]:
+    return [sys.executable, str(HERE / "big_lists.py"), *args]
+
+
+def probe(args: list[str], timeout: float) -> dict[str, Any]:
+    _, out = child(args, timeout)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--tickets", type=int, default=200_000)
+    p.add_argument("--db", type=Path, default=None, help="a database to measure (default: a demo of --tickets)")
+    p.add_argument("--as", dest="login", default=None, help="the account (default: the first operator)")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--timeout", type=float, default=300, help="seconds any one child process may take")
+    p.add_argument("child", nargs="*", help=argparse.SUPPRESS)
+    a = p.parse_args()
+
+    if a.child:  # a child process of this benchmark
+        kind, *rest = a.child
+        if kind == "f4":
+            print(json.dumps(asyncio.run(probe_f4(rest[0], a.login))))
+        elif kind == "bare":
+            print(json.dumps(asyncio.run(probe_bare())))
+        elif kind == "capture":
+            asyncio.run(capture(rest[0], a.login, rest[1]))
+        elif kind == "raw":
+            raw(rest[0], rest[1], rest[2])
+        return
+
+    path = a.db or HERE / "results" / "bench-200k.db"
+    if a.db is None:
+        ensure_db(path, a.tickets)
+    url = f"sqlite+aiosqlite:///{path.resolve()}"
+    who = ["--as", a.login] if a.login else []
+    print(f"database: {path} ({path.stat().st_size / 1e6:.0f} MB)")
+
+    # 1. f4 against a bare app's DataTable of 25 rows
+    probe(me(*who, "f4", url), a.timeout)  # warm the page cache and the byte-code once
+    f4 = [probe(me(*who, "f4", url), a.timeout) for _ in range(a.runs)]
+    bare = [probe(me("bare"), a.timeout) for _ in range(a.runs)]
+    f4_s, bare_s = median([r["seconds"] for r in f4]), median([r["seconds"] for r in bare])
+    last = f4[-1]
+    print(f"f4 → painted: {f4_s:.3f} s ({last['rows']:,} rows, {last['painted']} painted); "
+          f"bare DataTable of {BARE_ROWS}: {bare_s:.3f} s; ratio {f4_s / bare_s:.1f}×")
+    print(f"  page down: {median([r['page_seconds'] for r in f4]) * 1000:.0f} ms, "
+          f"{last['page_painted']} rows painted")
+
+    # 2. the commands against the same SELECTs in raw sqlite3
+    selects = HERE / "results" / "big_lists_selects.json"
+    child(me(*who, "capture", url, str(selects)), a.timeout)
+    base = [sys.executable, "-m", "griddesk.console.cli", "--db", url, *who]
+    for name in ("overdue", "findings"):
+        child([*base, name], a.timeout)  # warm
+        cmd = [child([*base, name], a.timeout)[0] for _ in range(a.runs)]
+        rawt = [child(me("raw", str(path.resolve()), str(selects), name), a.timeout)[0] for _ in range(a.runs)]
+        c, r = median(cmd), median(rawt)
+        print(f"griddesk {name}: {c:.2f} s; raw sqlite3 (same SELECTs, fresh python): {r:.2f} s; "
+              f"ratio {c / r:.1f}×; goal ≤ 2 s: {'met' if c <= 2 else 'miss'}")
+
+
+if __name__ == "__main__":
+    main()
