@@ -95,7 +95,7 @@ class FindingsScreen(GridScreen):
         return [self._rule_title(f.rule), f.subject_name, (f.citation(short=True), "dim")]
 
     def relabel(self) -> None:
-        self.table.redraw_rows()
+        self.table.relabel()
         self._fill()
 
     def set_arg(self, arg: str) -> None:

@@ -206,7 +206,7 @@ class OverdueScreen(GridScreen):
     def relabel(self) -> None:
         self._measure()
         self.render_view()
-        self.listing.redraw_rows()
+        self.listing.relabel()
 
     # --- loading ---------------------------------------------------------------------------
 

@@ -341,7 +341,7 @@ class PeopleScreen(GridScreen):
 
     def relabel(self) -> None:
         self.filter_box.placeholder = t("console_roster.people.filter_placeholder")
-        self.table.redraw_rows()
+        self.table.relabel()
         self._fill()
 
     def on_resize(self) -> None:

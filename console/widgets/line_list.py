@@ -246,6 +246,15 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout = None
         self.refresh()
 
+    def relabel(self) -> None:
+        """After a language switch: the keys' descriptions and every line in the new words."""
+        localize_bindings(self)
+        self.redraw_rows()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()  # a theme or CSS change: the cached strips hold old colours
+        self._strips.clear()
+
     # --- the cursor ------------------------------------------------------------------------
 
     @property

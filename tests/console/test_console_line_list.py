@@ -26,7 +26,7 @@ from tests.console.pilot import until
 from tests.fixtures_town import Town, seed
 
 MON = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Beihai
-LATE = 60  # tickets late at 17:10: more than two screens of rows at 80x24
+LATE = 45  # tickets late at 17:10: more than two screens of rows at 80x24
 
 
 # --- the widget alone ----------------------------------------------------------------------------
