@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -55,8 +55,9 @@ class Column:
     right: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class LineRow:
+class LineRow(NamedTuple):
+    """One row: a tuple, the cheapest value Python builds (a county's list makes 25,000 a refresh)."""
+
     key: str
     value: Any
     selectable: bool = True  # False: a header the cursor passes over
