@@ -74,6 +74,25 @@ async def probe_f4(db: str, login: str | None) -> dict[str, Any]:
         await pilot.pause()
         out["page_seconds"] = time.perf_counter() - t1
         out["page_painted"] = screen.listing.stats.rendered - before
+        # the list's own cost at ten times the rows (the same rows under other numbers): group,
+        # hand the rows to the list, paint; then the same rows again (a minute tick)
+        import dataclasses
+
+        from griddesk.store import overdue
+
+        v = screen.view
+        rows = [dataclasses.replace(r, number=f"{r.number}{k}") for k in range(10) for r in v.rows]
+        rows.sort(key=overdue.OverdueRow.sort_key)
+        t2 = time.perf_counter()
+        screen.view = overdue.OverdueView(v.at, v.by, overdue.group(rows, v.by), rows)
+        screen._measure()
+        screen.render_view()
+        await pilot.pause()
+        out["x10_rows"] = len(rows)
+        out["x10_seconds"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        screen.render_view()
+        out["x10_again_seconds"] = time.perf_counter() - t3
     await store.close()
     return out
 
@@ -251,6 +270,9 @@ def main() -> None:
     last = f4[-1]
     print(f"f4 → painted: {f4_s:.3f} s ({last['rows']:,} rows, {last['painted']} painted); "
           f"bare DataTable of {BARE_ROWS}: {bare_s:.3f} s; ratio {f4_s / bare_s:.1f}×")
+    print(f"  the list alone at {last['x10_rows']:,} rows (×10, in-process): group, hand over, paint "
+          f"{median([r['x10_seconds'] for r in f4]):.3f} s; the same rows again (a minute tick) "
+          f"{median([r['x10_again_seconds'] for r in f4]):.3f} s")
     page, bare_page = median([r["page_seconds"] for r in f4]), median([r["page_seconds"] for r in bare])
     print(f"  page down: {page * 1000:.0f} ms ({last['page_painted']} rows painted); "
           f"bare DataTable: {bare_page * 1000:.0f} ms; ratio {page / bare_page:.1f}×")

@@ -110,6 +110,7 @@ _GRID = (Grid.id, Grid.code, Grid.name, Grid.area_code, Grid.town_code, Grid.typ
 _AREA = (Area.code, Area.name, Area.level, Area.kind, Area.population, Area.urban, Area.centre_phone)
 _PERSON = (Person.id, Person.name, Person.role, Person.area_code, Person.trained_on, Person.failed_reviews)
 _ASSIGNMENT = (GridAssignment.id, GridAssignment.grid_id, GridAssignment.person_id, GridAssignment.role)
+CHUNK = 500  # ids per IN list
 
 
 @dataclass
@@ -136,6 +137,7 @@ class Facts:
     # (person, grid) for every current assignment on an active grid in scope
     assignments: list[tuple[AssignmentRow, PersonRow, GridRow]]
     centres: list[tuple[AreaRow, int, int]]  # (area, population, seat operators)
+    load: dict[int, tuple[list[GridRow], float]] | None = None  # _full_time_load's, once
 
 
 async def _facts(store: Store, actor: Actor) -> Facts:
@@ -147,50 +149,31 @@ async def _facts(store: Store, actor: Actor) -> Facts:
         areas = {a.code: a for a in (await s.execute(select(*_AREA).where(under(Area.code, scope)))).all()}
         # the grids by a join, not a list of their ids (a city's grids would pass SQLite's limit
         # of bound parameters)
-        rows = (await s.execute(
-            select(*_ASSIGNMENT, *_PERSON).join(Person, Person.id == GridAssignment.person_id)
+        assigned = (await s.execute(
+            select(*_ASSIGNMENT).join(Person, Person.id == GridAssignment.person_id)
             .join(Grid, Grid.id == GridAssignment.grid_id)
             .where(active_grid, current_clause(on), Person.status == PersonStatus.ACTIVE)
             .order_by(GridAssignment.id))).all()
         pq = select(*_PERSON).where(Person.status == PersonStatus.ACTIVE, under(Person.area_code, scope))
         people = {p.id: p for p in (await s.execute(pq)).all()}
+        # people on a grid in scope whose own area lies outside it (few): read them by id
+        outside = sorted({a.person_id for a in assigned} - people.keys())
+        for i in range(0, len(outside), CHUNK):
+            q = select(*_PERSON).where(Person.id.in_(outside[i:i + CHUNK]))
+            people.update((p.id, p) for p in (await s.execute(q)).all())
     by_id = {g.id: GridFacts(g, areas.get(g.area_code)) for g in grids}
-    width = len(_ASSIGNMENT)
     assignments = []
-    for r in rows:
-        a, p = _split(r, width)
-        p = people.setdefault(p.id, p)
-        by_id[a.grid_id].members.append((a, p))
-        assignments.append((a, p, by_id[a.grid_id].grid))
+    for a in assigned:
+        p = people[a.person_id]
+        facts = by_id[a.grid_id]
+        facts.members.append((a, p))
+        assignments.append((a, p, facts.grid))
     seats: dict[str, int] = defaultdict(int)
     for p in people.values():
         if p.role == PersonRole.SEAT_OPERATOR and p.area_code:
             seats[p.area_code] += 1
     return Facts(store.settings, on, list(by_id.values()), people, assignments,
                  _centres(areas, grids, seats))
-
-
-@dataclass(frozen=True, slots=True)
-class _Assignment:
-    id: int
-    grid_id: int
-    person_id: int
-    role: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Person:
-    id: int
-    name: str
-    role: str
-    area_code: str | None
-    trained_on: date | None
-    failed_reviews: int
-
-
-def _split(r: Any, width: int) -> tuple[Any, Any]:
-    """One joined row (assignment columns, then the person's) as an assignment and a person."""
-    return _Assignment(*r[:width]), _Person(*r[width:])
 
 
 def _centres(areas: dict[str, AreaRow], grids: list[GridRow], seats: dict[str, int]) -> list[tuple[AreaRow, int, int]]:
@@ -254,19 +237,25 @@ def untrained_full_time(f: Facts, rule: Rule) -> Iterable[Finding]:
 
 def _full_time_load(f: Facts) -> dict[int, tuple[list[GridRow], float]]:
     """Per full-time worker: their grids, and their share of those grids' households (a grid's
-    households split evenly between its full-time workers)."""
+    households split evenly between its full-time workers). Worked out once per read: two rules
+    ask for it."""
+    if f.load is not None:
+        return f.load
     workers_on: dict[int, int] = defaultdict(int)
     for a, _p, g in f.assignments:
         if a.role == PersonRole.FULL_TIME:
             workers_on[g.id] += 1
     load: dict[int, tuple[list[GridRow], float]] = {}
+    seen: set[tuple[int, int]] = set()
     for a, p, g in f.assignments:
         if a.role == PersonRole.FULL_TIME:
             grids, hh = load.get(p.id, ([], 0.0))
-            if g not in grids:
+            if (p.id, g.id) not in seen:
+                seen.add((p.id, g.id))
                 grids.append(g)
                 hh += g.households / workers_on[g.id]
             load[p.id] = (grids, hh)
+    f.load = load
     return load
 
 
