@@ -169,6 +169,55 @@ async def capture(db: str, login: str | None) -> dict[str, list[tuple[str, list[
     return found
 
 
+def roster_db(path: Path, timeout: float) -> Path:
+    """A county-sized roster (6,000 grids, 30,000 people, 36,000 assignments) added with raw
+    inserts to a small demo town: what `findings` reads, without building 2M tickets."""
+    import random
+    import sqlite3
+
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "griddesk.console.cli", "--db", str(path), "demo", "init",
+                    "--tickets", "500"], check=True, stdout=subprocess.DEVNULL, timeout=timeout)
+    con = sqlite3.connect(path)
+    villages = [r[0] for r in con.execute("SELECT code FROM areas WHERE level = 'village'")]
+    gid, pid, aid = (con.execute(f"SELECT max(id) FROM {t}").fetchone()[0] for t in
+                     ("grids", "people", "grid_assignments"))
+    rnd = random.Random(13)
+    grids = [(gid + i + 1, f"{villages[i % len(villages)]}{i:06d}", f"网格{i}", villages[i % len(villages)],
+              villages[i % len(villages)][:9], "comprehensive", 300, 900, "active", "2026-01-01 00:00:00.000000")
+             for i in range(6000)]
+    people = [(pid + i + 1, f"人员{i}", rnd.choice(["full_time", "part_time", "leader", "professional"]),
+               villages[i % len(villages)], "active", rnd.choice([0, 0, 0, 2]), None if i % 7 == 0 else "2025-01-01")
+              for i in range(30000)]
+    assigned = [(aid + i + 1, grids[i % 6000][0], people[rnd.randrange(30000)][0],
+                 rnd.choice(["full_time", "leader", "part_time"])) for i in range(36000)]
+    con.executemany("INSERT INTO grids (id, code, name, area_code, town_code, type, households, population, "
+                    "status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)", grids)
+    con.executemany("INSERT INTO people (id, name, role, area_code, status, failed_reviews, trained_on) "
+                    "VALUES (?,?,?,?,?,?,?)", people)
+    con.executemany("INSERT INTO grid_assignments (id, grid_id, person_id, role) VALUES (?,?,?,?)", assigned)
+    con.commit()
+    con.close()
+    return path
+
+
+async def time_findings(db: str) -> dict[str, Any]:
+    from griddesk.store import compliance
+    from griddesk.store.context import Store
+
+    store = await Store.open(db)
+    actor = await store.actor()
+    took, n = [], 0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        n = len(await compliance.findings(store, actor))
+        took.append(time.perf_counter() - t0)
+    await store.close()
+    return {"seconds": min(took), "findings": n}
+
+
 def raw(path: str, selects: str, kind: str) -> None:
     import sqlite3
 
@@ -237,6 +286,8 @@ def main() -> None:
     p.add_argument("--copy", action="store_true",
                    help="measure a copy in bench/results/ (opening a database migrates it: "
                         "leave a shared one as it is)")
+    p.add_argument("--roster", action="store_true",
+                   help="only: findings on a county-sized roster added to a small demo (in-process)")
     p.add_argument("child", nargs="*", help=argparse.SUPPRESS)
     a = p.parse_args()
 
@@ -249,10 +300,24 @@ def main() -> None:
         elif kind == "capture":
             found = asyncio.run(capture(rest[0], a.login))
             Path(rest[1]).write_text(json.dumps(found, default=str, ensure_ascii=False), encoding="utf-8")
+        elif kind == "findings":
+            print(json.dumps(asyncio.run(time_findings(rest[0]))))
         elif kind == "raw":
             raw(rest[0], rest[1], rest[2])
         return
 
+    if a.roster:  # findings on a county-sized roster, in-process, against the raw SELECTs
+        rpath = roster_db(HERE / "results" / "roster-county.db", a.timeout)
+        rurl = f"sqlite+aiosqlite:///{rpath.resolve()}"
+        found = [probe(me("findings", rurl), a.timeout) for _ in range(a.runs)]
+        rsel = HERE / "results" / "roster_selects.json"
+        child(me("capture", rurl, str(rsel)), a.timeout)
+        rawt = [child(me("raw", str(rpath.resolve()), str(rsel), "findings"), a.timeout)[0] for _ in range(a.runs)]
+        helps = [child([sys.executable, "-c", "pass"], a.timeout)[0] for _ in range(a.runs)]
+        f, r = median([x["seconds"] for x in found]), median(rawt) - median(helps)
+        print(f"compliance.findings on 6,000 grids, 30,000 people, 36,000 assignments "
+              f"({found[-1]['findings']:,} findings): {f:.2f} s; raw sqlite3 SELECTs {r:.2f} s; ratio {f / r:.1f}×")
+        return
     path = a.db or HERE / "results" / "bench-200k.db"
     if a.db is None:
         ensure_db(path, a.tickets)
