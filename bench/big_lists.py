@@ -3,9 +3,10 @@ as ratios against baselines measured in the same run.
 
     python bench/big_lists.py [--tickets 200000] [--db PATH [--copy]] [--as LOGIN] [--runs 3] [--timeout 300]
 
-1. f4: a headless console (120x40) is started and idle; the clock starts at the key and stops
-   when the overdue list has painted its first screen. Baseline: a bare Textual app pushing a
-   screen with a DataTable of 25 rows, timed the same way (key to painted).
+1. f4: a headless console (120x40) is started and idle (its first supervision-ladder run over);
+   the clock starts at the key and stops when the overdue list has painted its first screen.
+   Baseline: a bare Textual app pushing a screen with a DataTable of 25 rows, timed the same way
+   (key to painted).
 2. `griddesk overdue` and `griddesk findings`, each a fresh process (imports, open, read, print),
    against a fresh python process running the same SELECTs (captured from the store's own run,
    same parameters) in raw sqlite3 and fetching every row. `griddesk NAME --help` (the same
@@ -53,6 +54,15 @@ async def probe_f4(db: str, login: str | None) -> dict[str, Any]:
             if app.header_state.counts is not None:
                 break
             await pilot.pause(0.005)
+        # and its first run of the periodic jobs (the supervision ladder, LADDER_DELAY_S after
+        # start) is over: on a county that run is issue 13's point 2, not the list's cost
+        from griddesk.console.alerts import LADDER_DELAY_S
+
+        await pilot.pause(LADDER_DELAY_S + 0.5)
+        for _ in range(600_000):
+            if not app.alerts._laddering:
+                break
+            await pilot.pause(0.01)
         await pilot.pause()
         t0 = time.perf_counter()
         await pilot.press("f4")
