@@ -349,6 +349,7 @@ class TicketClock(Base):
     __table_args__ = (
         Index("ix_clocks_running", "state", "due_at"),
         Index("ix_clocks_ladder", "name", "state", "warn_at"),  # migration 0007: the ladder's read
+        Index("ix_clocks_warned", "state", "warn_at"),  # migration 0011: the overdue view's read
     )
 
 

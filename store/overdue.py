@@ -213,7 +213,9 @@ async def rows(store: Store, actor: Actor, *, only_overdue: bool = False) -> lis
     if only_overdue:
         q = q.where(TicketClock.due_at < now)
     async with store.db.session() as s:
-        found = (await s.execute(q)).all()
+        # on the session's connection: plain rows, without the ORM's per-row loading (a county
+        # has ~25,000 of them)
+        found = (await (await s.connection()).execute(q)).all()
     out = [make_row(store, r, now) for r in found]
     out.sort(key=OverdueRow.sort_key)
     return out

@@ -39,6 +39,9 @@ _LANDLINE = re.compile(r"(?<![\d-])(?=(0[1-9]\d{1,2}-[2-9]\d{6,7}(?!\d)))")
 _ID = re.compile(r"(?=(\d{17}[\dXx]))")
 # which of a match's digits are starred: (keep in front, keep at the end)
 _KEEP = ((_ID, 4, 4), (_MOBILE, 3, 4), (_MOBILE_GROUPED, 3, 4), (_LANDLINE, 4, 4))
+# every pattern above needs seven digits in a row or in groups: text with fewer digits than that
+# holds no number to mask (the overdue view masks 25,000 titles at county scale)
+_SEVEN_DIGITS = re.compile(r"\d(?:\D*\d){6}")
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -69,6 +72,8 @@ def mask_text(text: str | None, names: tuple[str | None, ...] = (), phones: tupl
     for phone in phones:
         if phone and len(phone) >= 7:
             text = text.replace(phone, mask_phone(phone) or "")
+    if not names and _SEVEN_DIGITS.search(text) is None:
+        return text
     chars = list(text)
     for pattern, front, back in _KEEP:
         for m in pattern.finditer(text):

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from griddesk.console.messages import RecordsChanged
 from griddesk.console.screens.base import GridScreen
+from griddesk.console.widgets.line_list import Cell, Column, LineList, LineRow
 from griddesk.store import compliance
 from griddesk.store.enums import PersonRole
 from griddesk.store.i18n import t
@@ -52,16 +54,17 @@ class FindingsScreen(GridScreen):
         self.wide = False
 
     def compose_body(self) -> ComposeResult:
-        yield DataTable(id="findings-table", cursor_type="row")
+        # a LineList: a county's thousands of findings cost a list of references, and only the
+        # rows on screen are painted
+        yield LineList(self._describe, self._columns, id="findings-table")
         yield Static(id="findings-detail")
         yield Static(id="findings-status", classes="roster-status")
 
     @property
-    def table(self) -> DataTable[str | Text]:
-        return self.query_one("#findings-table", DataTable)
+    def table(self) -> LineList:
+        return self.query_one("#findings-table", LineList)
 
     def on_mount(self) -> None:
-        self._columns()
         self.table.focus()
         self.reload()
 
@@ -71,13 +74,28 @@ class FindingsScreen(GridScreen):
             parts.append(t(f"roster.rule.{self.rule}"))
         return " › ".join(parts)
 
-    def _columns(self) -> None:
-        self.table.clear(columns=True)
-        for key in ("rule", "subject", "article"):
-            self.table.add_column(t(f"console_roster.findings.col_{key}"), key=key)
+    def _columns(self, width: int) -> list[Column]:
+        """Rule and article as wide as their longest text among the rules (a handful: no row is
+        measured); the subject takes the rest."""
+        def label(key: str) -> str:
+            return t(f"console_roster.findings.col_{key}")
+
+        rules = [self._rule_title(r.code) for r in compliance.RULES]
+        articles = [compliance.cite(r.article, short=True) for r in compliance.RULES]
+        articles.append(compliance.cite("HH 11", short=True))  # no_full_time outside towns
+        rule_w = max(cell_len(x) for x in [*rules, label("rule")])
+        article_w = max(cell_len(x) for x in [*articles, label("article")])
+        return [Column("rule", label("rule"), rule_w), Column("subject", label("subject")),
+                Column("article", label("article"), article_w)]
+
+    def _rule_title(self, rule: str) -> str:
+        return t(f"roster.rule.{rule}") if self.wide else t(f"console_roster.rule_short.{rule}")
+
+    def _describe(self, f: compliance.Finding) -> list[Cell]:
+        return [self._rule_title(f.rule), f.subject_name, (f.citation(short=True), "dim")]
 
     def relabel(self) -> None:
-        self._columns()
+        self.table.relabel()
         self._fill()
 
     def set_arg(self, arg: str) -> None:
@@ -103,30 +121,22 @@ class FindingsScreen(GridScreen):
 
     def _fill(self) -> None:
         """Rows for `self.found`; the cursor stays on its finding, or where it was when fixed."""
-        table = self.table
-        before = self.current()
-        row = table.cursor_row
-        table.clear()
-        self.wide = self.app.size.width >= WIDE
-        for f in self.found:
-            title = f.title() if self.wide else t(f"console_roster.rule_short.{f.rule}")
-            table.add_row(Text(title), Text(f.subject_name), Text(f.citation(short=True), style="dim"),
-                          key=finding_key(f))
-        if self.found:
-            keys = [finding_key(f) for f in self.found]
-            at = keys.index(finding_key(before)) if before is not None and finding_key(before) in keys else row
-            table.move_cursor(row=max(0, min(at, len(self.found) - 1)))
+        wide = self.app.size.width >= WIDE
+        if wide != self.wide:
+            self.wide = wide
+            self.table.redraw_rows()
+        self.table.set_rows([LineRow(finding_key(f), f) for f in self.found])
+        if self.table.cursor is None and self.found:
+            self.table.move_to(0)
         self.show_detail()
         self._status()
 
     def current(self) -> compliance.Finding | None:
-        if not self.found or self.table.row_count == 0:
-            return None
-        i = self.table.cursor_row
-        return self.found[i] if 0 <= i < len(self.found) else None
+        value = self.table.cursor_value
+        return value if isinstance(value, compliance.Finding) else None
 
-    @on(DataTable.RowHighlighted, "#findings-table")
-    def _moved(self, event: DataTable.RowHighlighted) -> None:
+    @on(LineList.Highlighted, "#findings-table")
+    def _moved(self, event: LineList.Highlighted) -> None:
         self.show_detail()
 
     def show_detail(self) -> None:
@@ -156,8 +166,8 @@ class FindingsScreen(GridScreen):
 
     # --- keys -------------------------------------------------------------------------------
 
-    @on(DataTable.RowSelected, "#findings-table")
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(LineList.Selected, "#findings-table")
+    def _selected(self, event: LineList.Selected) -> None:
         self.action_open()
 
     def action_open(self) -> None:

@@ -7,11 +7,11 @@ share of the limit left. `g` cycles the grouping: by lead unit, by grid, by stag
 header line carries its counts. `enter` opens the ticket; `S` supervises it, `E` escalates,
 `X` exports its formal notice, `w` lists the units with overdue work.
 
-The list is an `OptionList` (a group header is a disabled option spanning the full width, so the
-cursor moves over tickets only) and it is reconciled by key: the same rows in the same order only
-get the prompts whose text changed replaced; the options are set again only when rows came, went
-or moved. It re-reads when the change feed reports a ticket change and when the minute turns
-(clocks cross into due-soon and overdue as time passes).
+The list is a `LineList` (console.widgets.line_list): it holds the rows as data and paints only
+the lines on screen, so a county's 25,000 clocks open as fast as a town's 25. A group header is a
+line the cursor passes over. A refresh hands it the new rows: the cursor stays on its ticket, and
+only what is on screen is painted again. It re-reads when the change feed reports a ticket
+change and when the minute turns (clocks cross into due-soon and overdue as time passes).
 """
 
 from __future__ import annotations
@@ -24,21 +24,23 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
 from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
 from griddesk.console.screens.base import GridScreen
+from griddesk.console.widgets.line_list import Cell, Column, LineList, LineRow
 from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
 from griddesk.store import overdue, supervision
 from griddesk.store.context import Store
 from griddesk.store.enums import Urgency
 from griddesk.store.i18n import code_name, t
 from griddesk.store.numbers import short_number
+from griddesk.store.overdue import OverdueGroup
 
 BY = overdue.BY  # unit, grid, stage: the order `g` cycles through
 TITLE_WANT, TITLE_LEAST, OTHER_LEAST = 16, 10, 10  # cells: narrow screens give up the other name first
 GROUP_PREFIX, ROW_PREFIX = "g:", "r:"
+SAMPLE = 500  # rows at each end of the list measured for the column widths
 
 
 # --- wording shared with the wall display ------------------------------------------------------
@@ -67,7 +69,7 @@ def multiple_text(r: overdue.OverdueRow) -> str:
 
 
 
-def group_line(g: overdue.OverdueGroup) -> str:
+def group_line(g: overdue.OverdueGroup | GroupHead) -> str:
     parts = [t("console_supervise.group.overdue", count=g.overdue)]
     if g.due_soon:
         parts.append(t("console_supervise.group.due_soon", count=g.due_soon))
@@ -91,83 +93,51 @@ def number_of(option_id: str | None) -> str | None:
     return option_id[len(ROW_PREFIX):].rsplit(":", 1)[0]
 
 
-def fit(text: str, width: int, style: str = "", right: bool = False) -> Text:
-    """`text` cut or padded to exactly `width` terminal cells (CJK counts two)."""
-    out = Text(text, style=style, no_wrap=True, end="")
-    if cell_len(text) > width:
-        out.truncate(width, overflow="ellipsis")
-    pad = width - out.cell_len
-    if pad > 0:
-        if right:
-            out = Text(" " * pad, end="") + out
-        else:
-            out.append(" " * pad)
-    return out
+@dataclass(frozen=True, slots=True)
+class GroupHead:
+    """What a group's header line shows (compared on a refresh, so a same header is not redrawn)."""
+
+    key: str
+    label: str
+    overdue: int
+    due_soon: int
+    worst: float
+
+    @classmethod
+    def of(cls, g: OverdueGroup) -> GroupHead:
+        return cls(g.key, g.label, g.overdue, g.due_soon, g.worst)
 
 
-@dataclass
-class ListStats:
-    """What the list did (tests and the benchmark: a rebuild on an unchanged tick is a bug)."""
-
-    rebuilds: int = 0  # the options set again (rows came, went or moved; or the layout changed)
-    replaced: int = 0  # single prompts replaced in place
-    reconciles: int = 0
+@dataclass(frozen=True, slots=True)
+class Empty:
+    text: str
 
 
-class OverdueList(OptionList):
-    """Group header lines and clock rows, keyed by id, reconciled rather than rebuilt."""
+class OverdueList(LineList):
+    """Group header lines and clock rows, keyed by id, painted a screenful at a time
+    (`LineList`): a refresh replaces the data and the cursor keeps its row."""
 
     BINDINGS = [
         Binding("right_square_bracket", "next_group", "console_supervise.key.next_group", show=False),
         Binding("left_square_bracket", "prev_group", "console_supervise.key.prev_group", show=False),
     ]
 
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.stats = ListStats()
-        self.ids: list[str] = []
-        self.signatures: dict[str, tuple] = {}  # option id → signature of the shown prompt
-
-    def reconcile(self, items: list[tuple[str, Text, bool]]) -> None:
-        """Show `items` ((id, prompt, is a header), in order), touching only what changed."""
-        self.stats.reconciles += 1
-        ids = [i for i, _, _ in items]
-        sigs = {i: _sig(p) for i, p, _ in items}
-        if ids != self.ids:
-            keep = self.highlighted_id()
-            at = self.highlighted
-            self.set_options([Option(p, id=i, disabled=header) for i, p, header in items])
-            self.ids, self.signatures = ids, sigs
-            self.stats.rebuilds += 1
-            self._restore(keep, at)
-            return
-        for i, prompt, _ in items:
-            if self.signatures.get(i) != sigs[i]:
-                self.replace_option_prompt(i, prompt)
-                self.signatures[i] = sigs[i]
-                self.stats.replaced += 1
-
     def highlighted_id(self) -> str | None:
-        opt = self.highlighted_option
-        return opt.id if opt is not None else None
+        return self.cursor_key
 
-    def _restore(self, keep: str | None, at: int | None) -> None:
-        if keep is not None and keep in self.ids:
-            self.highlighted = self.ids.index(keep)
-            return
-        rows = [n for n, i in enumerate(self.ids) if i.startswith(ROW_PREFIX)]
-        if not rows:
-            self.highlighted = None
-            return
-        # the row that was highlighted left: stay at about the same place
-        at = at or 0
-        self.highlighted = next((n for n in rows if n >= at), rows[-1])
+    @property
+    def highlighted(self) -> int | None:
+        return self.cursor
+
+    @highlighted.setter
+    def highlighted(self, index: int | None) -> None:
+        self.move_to(index)
 
     def _jump(self, step: int) -> None:
-        headers = [n for n, i in enumerate(self.ids) if i.startswith(GROUP_PREFIX)]
+        headers = [n for n, r in enumerate(self.rows) if not r.selectable]
         if not headers:
             return
-        cur = self.highlighted if self.highlighted is not None else -1
+        cur = self.cursor if self.cursor is not None else -1
         if step > 0:
             target = next((h for h in headers if h > cur), None)
         else:
@@ -179,19 +149,15 @@ class OverdueList(OptionList):
         if target is None:
             return
         first = target + 1
-        if first < len(self.ids) and self.ids[first].startswith(ROW_PREFIX):
-            self.highlighted = first
-            self.scroll_to(y=max(target, 0), animate=False)
+        if first < len(self.rows) and self.rows[first].selectable:
+            self.scroll_to(y=max(target, 0), animate=False, immediate=True)
+            self.move_to(first)
 
     def action_next_group(self) -> None:
         self._jump(1)
 
     def action_prev_group(self) -> None:
         self._jump(-1)
-
-
-def _sig(p: Text) -> tuple:
-    return (p.plain, str(p.style), tuple(p.spans))
 
 
 class OverdueScreen(GridScreen):
@@ -214,14 +180,14 @@ class OverdueScreen(GridScreen):
         self.by = by if by in BY else "unit"
         self.only_overdue = False
         self.view: overdue.OverdueView | None = None
-        self._width = 0
+        self._need: dict[str, int] = {}
+        self._palette: Palette | None = None
 
     # --- layout ----------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="overdue-summary")
-        yield Static(id="overdue-columns")
-        yield OverdueList(id="overdue-list")
+        yield OverdueList(self._describe, self.columns, id="overdue-list")
 
     @property
     def listing(self) -> OverdueList:
@@ -238,12 +204,9 @@ class OverdueScreen(GridScreen):
         return " › ".join(parts)
 
     def relabel(self) -> None:
+        self._measure()
         self.render_view()
-
-    def on_resize(self) -> None:
-        width = self.listing.size.width
-        if width and width != self._width:
-            self.render_view()
+        self.listing.relabel()
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -253,6 +216,7 @@ class OverdueScreen(GridScreen):
         if (by, only) != (self.by, self.only_overdue):
             return False  # the operator switched meanwhile: read that instead
         self.view = v
+        self._measure()
         return None
 
     def show(self) -> None:
@@ -265,29 +229,47 @@ class OverdueScreen(GridScreen):
         self.reload()  # clocks cross into due-soon and overdue as time passes
 
     def on_theme_changed(self, message: ThemeChanged) -> None:
-        self.render_view()
+        self._palette = None
+        if self.is_mounted:
+            self.render_view()
+            self.listing.redraw_rows()
 
     # --- rendering -------------------------------------------------------------------------
 
-    def columns(self, width: int) -> dict[str, int]:
-        """Column widths for `width` cells; the title takes what is left."""
+    def _measure(self) -> None:
+        """The widths the data asks of the number, lateness and multiple columns, measured on a
+        bounded sample: the first rows (the latest, with the longest texts) and the last ones
+        (due soon). Measuring all 25,000 rows of a county was most of f4's opening time."""
         v = self.view
         rows = v.rows if v else []
-        jur = self.gd.actor.jurisdiction
+        sample = rows if len(rows) <= SAMPLE * 2 else rows[:SAMPLE] + rows[-SAMPLE:]
+        jur, store = self.gd.actor.jurisdiction, self.gd.store
+
         def col(name: str) -> int:
             return cell_len(t(f"console_supervise.col.{name}"))
 
+        self._need = {
+            "number": max([cell_len(short_number(r.number, jur)) for r in sample] + [col("number")]),
+            "late": min(max([cell_len(late_text(store, r)) for r in sample] + [col("late")]), 18),
+            "multiple": max([len(multiple_text(r)) for r in sample] + [col("multiple")]),
+        }
+
+    def column_widths(self, width: int) -> dict[str, int]:
+        """Column widths for `width` cells; the title takes what is left."""
+        def col(name: str) -> int:
+            return cell_len(t(f"console_supervise.col.{name}"))
+
+        need = self._need or {"number": col("number"), "late": col("late"), "multiple": col("multiple")}
         stages = ("sign", "handle", "extension", "verify", "visit", "escalate")
         w = {
             "mark": 1,
-            "number": max([cell_len(short_number(r.number, jur)) for r in rows] + [col("number")]),
+            "number": need["number"],
             "stage": max([cell_len(stage_name(c)) for c in stages] + [col("stage")]),
             "other": 14,
-            "late": max([cell_len(late_text(self.gd.store, r)) for r in rows] + [col("late")]),
-            "multiple": max([len(multiple_text(r)) for r in rows] + [col("multiple")]),
+            "late": need["late"],
+            "multiple": need["multiple"],
             "level": max([cell_len(level_mark(x)) for x in supervision.LEVELS] + [col("level")]),
         }
-        w["late"] = min(w["late"], 18)
         gaps = len(w)  # one space after each column but the title
         rest = width - sum(w.values()) - gaps
         if rest < TITLE_WANT:  # the title matters more than the other grouping's name
@@ -299,16 +281,28 @@ class OverdueScreen(GridScreen):
         w["title"] = max(rest, 4)
         return w
 
+    def columns(self, width: int) -> list[Column]:
+        width = max(width, 40) - 1  # a cell before the scrollbar
+        out = []
+        for key, w in self.column_widths(width).items():
+            label = "" if key == "mark" else t(f"console_supervise.col.{self.other_key() if key == 'other' else key}")
+            out.append(Column(key, label or " " if key != "mark" else "", w, right=key == "multiple"))
+        return out
+
     def other_key(self) -> str:
         return "grid" if self.by == "unit" else "unit"
+
+    @property
+    def palette(self) -> Palette:
+        if self._palette is None:
+            self._palette = Palette(self.app.current_theme)
+        return self._palette
 
     def render_view(self) -> None:
         if not self.is_mounted:
             return
         listing = self.listing
-        width = max(listing.scrollable_content_region.width, 40) - 2  # a cell before the scrollbar
-        self._width = listing.size.width
-        p = Palette(self.app.current_theme)
+        p = self.palette
         summary = self.query_one("#overdue-summary", Static)
         if self.error:
             summary.update(Text(self.error, style=f"bold {p('overdue')}"))
@@ -318,15 +312,13 @@ class OverdueScreen(GridScreen):
             summary.update(Text(t("console.loading"), style="dim"))
             return
         summary.update(self._summary(v, p))
-        cols = self.columns(width)
-        self.query_one("#overdue-columns", Static).update(self._heading(cols))
-        items: list[tuple[str, Text, bool]] = []
+        items: list[LineRow] = []
         for g in v.groups:
-            items.append((f"{GROUP_PREFIX}{g.key}", self._group_prompt(g, width, p), True))
-            items += [(row_id(r), self._row_prompt(r, cols, p), False) for r in g.rows]
+            items.append(LineRow(f"{GROUP_PREFIX}{g.key}", GroupHead.of(g), False))
+            items += [LineRow(row_id(r), r) for r in g.rows]
         if not items:
-            items.append((f"{GROUP_PREFIX}-", Text(t("console_supervise.overdue.empty"), style="dim"), True))
-        listing.reconcile(items)
+            items.append(LineRow(f"{GROUP_PREFIX}-", Empty(t("console_supervise.overdue.empty")), False))
+        listing.set_rows(items)
 
     def _summary(self, v: overdue.OverdueView, p: Palette) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
@@ -340,16 +332,15 @@ class OverdueScreen(GridScreen):
                      count=len(v.groups)), style="dim")
         return out
 
-    def _heading(self, cols: dict[str, int]) -> Text:
-        out = Text(no_wrap=True, style="bold")
-        for key, w in cols.items():
-            label = "" if key == "mark" else t(f"console_supervise.col.{self.other_key() if key == 'other' else key}")
-            out.append_text(fit(label, w, right=key == "multiple"))
-            if key != "title":
-                out.append(" ")
-        return out
+    def _describe(self, value: Any) -> Text | dict[str, Cell]:
+        """One line of the list, asked for only when it is on screen."""
+        if isinstance(value, GroupHead):
+            return self._group_prompt(value, self.palette)
+        if isinstance(value, Empty):
+            return Text(value.text, style="dim")
+        return self._row_cells(value, self.palette)
 
-    def _group_prompt(self, g: overdue.OverdueGroup, width: int, p: Palette) -> Text:
+    def _group_prompt(self, g: GroupHead, p: Palette) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append("■ ", style=p("overdue") if g.overdue else p("due-soon"))
         # a unit's code helps (it is what `griddesk warn` takes); a grid's 15 digits do not
@@ -359,28 +350,21 @@ class OverdueScreen(GridScreen):
         out.append(group_line(g), style="bold" if g.overdue else "")
         return out
 
-    def _row_prompt(self, r: overdue.OverdueRow, cols: dict[str, int], p: Palette) -> Text:
+    def _row_cells(self, r: overdue.OverdueRow, p: Palette) -> dict[str, Cell]:
         store, jur = self.gd.store, self.gd.actor.jurisdiction
         late_style = f"bold {p('overdue')}" if r.overdue else p("due-soon")
         other = r.grid if self.other_key() == "grid" else (r.unit or t("overdue.unassigned"))
-        title = r.title
-        cells = {
-            "mark": fit(URGENCY_LOOK.get(r.urgency, " ") if r.urgency != Urgency.NORMAL else " ", 1,
-                        f"bold {p(f'urgency-{r.urgency}')}"),
-            "number": fit(short_number(r.number, jur), cols["number"]),
-            "stage": fit(stage_name(r.clock), cols["stage"]),
-            "other": fit(other, cols.get("other", 0), "dim"),
-            "late": fit(late_text(store, r), cols["late"], late_style),
-            "multiple": fit(multiple_text(r), cols["multiple"], late_style, right=True),
-            "level": fit(level_mark(r.supervise_level), cols["level"], f"bold {p('due-soon')}"),
-            "title": fit(title, cols["title"]),
+        mark = URGENCY_LOOK.get(r.urgency, " ") if r.urgency != Urgency.NORMAL else " "
+        return {
+            "mark": (mark, f"bold {p(f'urgency-{r.urgency}')}"),
+            "number": short_number(r.number, jur),
+            "stage": stage_name(r.clock),
+            "other": (other, "dim"),
+            "late": (late_text(store, r), late_style),
+            "multiple": (multiple_text(r), late_style),
+            "level": (level_mark(r.supervise_level), f"bold {p('due-soon')}"),
+            "title": r.title,
         }
-        out = Text(no_wrap=True, end="")
-        for key in cols:
-            out.append_text(cells[key])
-            if key != "title":
-                out.append(" ")
-        return out
 
     # --- what is shown (tests, and anyone reading the view as text) ------------------------
 
@@ -395,10 +379,12 @@ class OverdueScreen(GridScreen):
         return out
 
     def plain_lines(self) -> list[str]:
-        return [str(self.listing.get_option_at_index(n).prompt) for n in range(self.listing.option_count)]
+        """Every line as painted (the list paints only what is on screen; this renders them all)."""
+        listing = self.listing
+        return [listing.line_text(n) for n in range(listing.row_count)]
 
     def selected_number(self) -> str | None:
-        return number_of(self.listing.highlighted_id())
+        return number_of(self.listing.cursor_key)
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -415,17 +401,15 @@ class OverdueScreen(GridScreen):
     def action_reload(self) -> None:
         self.reload()
 
-    @on(OptionList.OptionSelected, "#overdue-list")
-    def _open_ticket(self, event: OptionList.OptionSelected) -> None:
-        number = number_of(event.option.id)
+    @on(LineList.Selected, "#overdue-list")
+    def _open_ticket(self, event: LineList.Selected) -> None:
+        number = number_of(event.key)
         if number:
             self.gd.open_ticket(number)
 
     def selected_row(self) -> overdue.OverdueRow | None:
-        oid = self.listing.highlighted_id()
-        if self.view is None or oid is None:
-            return None
-        return next((r for r in self.view.rows if row_id(r) == oid), None)
+        value = self.listing.cursor_value
+        return value if isinstance(value, overdue.OverdueRow) else None
 
     def _open(self, which: str) -> None:
         from griddesk.console.screens import supervise

@@ -1,10 +1,10 @@
 """People (F8): grid leaders, full-time, part-time and professional workers, instructors, seat
 operators — and the forms that change them.
 
-The list shows name, role, phone, the grids each holds (with the role held there), training
-date and status; under it, everything about the highlighted person. `/` filters (name, pinyin,
-initials, phone tail — `store.search`'s rules), `o` cycles the role shown, `l` shows those who
-left too.
+The list (a `LineList`: only the rows on screen are painted) shows name, role, phone, the
+grids each holds (with the role held there), training date and status; under it, everything
+about the highlighted person. `/` filters (name, pinyin, initials, phone tail —
+`store.search`'s rules), `o` cycles the role shown, `l` shows those who left too.
 
 Writer keys: `n` new person, `e` / Enter edit (role, contact, sending unit for a professional,
 training and certificate dates), `a` put on a grid with a role, `u` release from a grid, `v`
@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -26,7 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from griddesk.console.coalesce import Coalesced
 from griddesk.console.messages import RecordsChanged
@@ -34,7 +35,7 @@ from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.dialogs import STAY, ChoiceDialog, Field, ask, confirm, wrote
 from griddesk.console.widgets.form import Pick, RosterForm, Row, field_label, parse_date
 from griddesk.console.widgets.hit_picker import HitPicker
-from griddesk.console.widgets.plain import plain
+from griddesk.console.widgets.line_list import Cell, Column, LineList, LineRow
 from griddesk.store import permissions, roster, search
 from griddesk.store.compliance import cite
 from griddesk.store.enums import MANDATORY_EXIT, LeaveReason, PersonRole, PersonStatus
@@ -46,8 +47,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WIDE = 100  # below this many columns the grids column is cut short
-GRIDS_CELLS = 22
+WIDE = 100  # below this many columns roles are named in short
+SAMPLE = 500  # rows measured for the name and phone columns (never every person of a county)
+NAME_MOST, PHONE_MOST = 12, 15
 ROLE_CYCLE: tuple[str | None, ...] = (None, *(r.value for r in PersonRole))
 
 
@@ -274,14 +276,15 @@ class PeopleScreen(GridScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder=t("console_roster.people.filter_placeholder"), id="people-filter")
-        yield DataTable(id="people-table", cursor_type="row")
+        # a LineList: a county's 30,000 people are data; only the rows on screen are painted
+        yield LineList(self._describe, self._columns, id="people-table")
         with VerticalScroll(id="people-detail"):
             yield Static(id="people-info")
         yield Static(id="people-status", classes="roster-status")
 
     @property
-    def table(self) -> DataTable[str | Text]:
-        return self.query_one("#people-table", DataTable)
+    def table(self) -> LineList:
+        return self.query_one("#people-table", LineList)
 
     @property
     def filter_box(self) -> Input:
@@ -289,7 +292,6 @@ class PeopleScreen(GridScreen):
 
     def on_mount(self) -> None:
         self.filter_box.display = False
-        self._columns()
         self.table.focus()
         self.reload()
 
@@ -303,15 +305,48 @@ class PeopleScreen(GridScreen):
             parts.append(f"/{self.text}")
         return " › ".join(parts)
 
-    def _columns(self) -> None:
-        self.table.clear(columns=True)
-        for key in ("name", "role", "phone", "grids", "trained", "status"):
-            self.table.add_column(t(f"console_roster.people.col_{key}"), key=key)
+    def _short(self) -> bool:
+        return self.app.size.width < WIDE  # keep the training and status columns in sight
+
+    def _role_name(self, role: str) -> str:
+        return t(f"console_roster.role_short.{role}") if self._short() else code_name("person_role", role)
+
+    def _columns(self, width: int) -> list[Column]:
+        """Fixed widths from the role and status names and a sample of names and phones; the
+        grids column takes the rest."""
+        def label(key: str) -> str:
+            return t(f"console_roster.people.col_{key}")
+
+        sample = self.rows[:SAMPLE]
+        name = min(max([cell_len(p.name) for p in sample] + [cell_len(label("name"))]), NAME_MOST)
+        phone = min(max([cell_len(p.phone or "") for p in sample] + [cell_len(label("phone"))]), PHONE_MOST)
+        role = max(cell_len(x) for x in [label("role"), *(self._role_name(r) for r in PersonRole)])
+        trained = max(cell_len(x) for x in (label("trained"), "2000-01-01", t("console_roster.people.untrained")))
+        status = max(cell_len(x) for x in [label("status"),
+                                           *(code_name("roster.person_status", s) for s in PersonStatus)])
+        return [Column("name", label("name"), name), Column("role", label("role"), role),
+                Column("phone", label("phone"), phone), Column("grids", label("grids")),
+                Column("trained", label("trained"), trained), Column("status", label("status"), status)]
+
+    def _describe(self, p: roster.PersonRow) -> list[Cell]:
+        style = "dim" if p.status != PersonStatus.ACTIVE else ""
+        grids = p.grids[0][1] if p.grids else "—"
+        if len(p.grids) > 1:
+            grids = t("console_roster.people.more_grids", first=grids, more=len(p.grids) - 1)
+        trained = p.trained_on.isoformat() if p.trained_on else ""
+        trained_cell = (trained or t("console_roster.people.untrained"),
+                        "yellow" if not trained and p.role == PersonRole.FULL_TIME else "dim")
+        return [(p.name, style), (self._role_name(p.role), style), (p.phone or "", style), (grids, style),
+                trained_cell, (code_name("roster.person_status", p.status), style)]
 
     def relabel(self) -> None:
         self.filter_box.placeholder = t("console_roster.people.filter_placeholder")
-        self._columns()
+        self.table.relabel()
         self._fill()
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self.table.redraw_rows()  # short or full role names
 
     def set_arg(self, arg: str) -> None:
         self.text = arg.strip()
@@ -344,44 +379,27 @@ class PeopleScreen(GridScreen):
         self.loads += 1
 
     def _fill(self) -> None:
+        """Hand the rows to the list: the cursor stays on its person (by id), or goes to the
+        person a flow asked for."""
         table = self.table
-        cur = self.current()
-        keep = self.focus_id if self.focus_id is not None else (cur.id if cur is not None else None)
+        keep = self.focus_id
         self.focus_id = None
-        table.clear()
-        for p in self.rows:
-            left = p.status != PersonStatus.ACTIVE
-            style = "dim" if left else ""
-            grids = p.grids[0][1] if p.grids else "—"
-            if len(p.grids) > 1:
-                grids = t("console_roster.people.more_grids", first=grids, more=len(p.grids) - 1)
-            trained = p.trained_on.isoformat() if p.trained_on else ""
-            trained_cell = Text(trained or t("console_roster.people.untrained"),
-                                style="yellow" if not trained and p.role == PersonRole.FULL_TIME else "dim")
-            grid_cell = Text(grids, style=style)
-            role = code_name("person_role", p.role)
-            if self.app.size.width < WIDE:  # keep the training and status columns in sight
-                grid_cell.truncate(GRIDS_CELLS, overflow="ellipsis")
-                role = t(f"console_roster.role_short.{p.role}")
-            table.add_row(plain(p.name, style=style), Text(role, style=style),
-                          plain(p.phone or "", style=style), grid_cell,
-                          trained_cell, Text(code_name("roster.person_status", p.status), style=style),
-                          key=str(p.id))
-        at = next((i for i, p in enumerate(self.rows) if p.id == keep), 0) if keep is not None else 0
-        if self.rows:
-            table.move_cursor(row=at)
+        table.set_rows([LineRow(str(p.id), p) for p in self.rows])
+        table.redraw_rows()  # the name and phone widths follow the rows
+        if keep is not None:
+            table.move_to_key(str(keep))
+        if table.cursor is None and self.rows:
+            table.move_to(0)
         self.show_detail()
         self.query_one("#people-status", Static).update(
             Text(t("console_roster.people.count", n=len(self.rows)), style="dim"))
 
     def current(self) -> roster.PersonRow | None:
-        if not self.rows or self.table.row_count == 0:
-            return None
-        i = self.table.cursor_row
-        return self.rows[i] if 0 <= i < len(self.rows) else None
+        value = self.table.cursor_value
+        return value if isinstance(value, roster.PersonRow) else None
 
-    @on(DataTable.RowHighlighted, "#people-table")
-    def _moved(self, event: DataTable.RowHighlighted) -> None:
+    @on(LineList.Highlighted, "#people-table")
+    def _moved(self, event: LineList.Highlighted) -> None:
         self.show_detail()
 
     def show_detail(self) -> None:
@@ -507,8 +525,8 @@ class PeopleScreen(GridScreen):
     def action_reload(self) -> None:
         self.reload()
 
-    @on(DataTable.RowSelected, "#people-table")
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(LineList.Selected, "#people-table")
+    def _selected(self, event: LineList.Selected) -> None:
         if self.check_action("edit", ()):
             self.action_edit()
 
