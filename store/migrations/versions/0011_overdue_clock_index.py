@@ -5,7 +5,7 @@ warn_at <= now`. The indexes before served `(state, due_at)` and `(name, state, 
 it walked every running clock of the database (a county's ~120,000) to keep the ~25,000 warned.
 
 Revision ID: 0011
-Revises: 0010 (the integrator re-chains it after 0009 / 0010)
+Revises: 0010
 Create Date: 2026-11-28
 """
 
