@@ -5,7 +5,9 @@
   remembers them in the database, so a restart or a second console does not repeat them), rings
   the terminal bell once per batch when the operator's bell is on, and shows each as a toast.
   The app calls it when the change feed moves (an emergency arrives from another process within
-  the poll interval) and every `interval` seconds (a deadline passes without anyone writing).
+  the poll interval). Every `interval` seconds `tick()` asks one index seek whether a deadline
+  of this operator's tickets passed since the last check (`store.counts.crossed`) and checks
+  only then: an idle console no longer reads its notices every 10 s.
 - `Alerts.run_ladder()` runs the centre's periodic jobs (the supervision ladder) once a minute,
   but only while this console holds their lease (`store.jobs`): the first console of a centre
   takes it when nobody (no other console, no `griddesk worker`) holds it; the others read the
@@ -18,12 +20,13 @@ once more after it).
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 
 from griddesk.console.coalesce import Coalesced
-from griddesk.store import jobs, notices, permissions
+from griddesk.store import counts, jobs, notices, permissions
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import Role, Urgency
@@ -59,6 +62,8 @@ class Alerts:
         self.rung = 0  # bells rung (tests, and the `?` of a curious operator)
         self.shown: list[str] = []  # texts of notices shown, newest last
         self.checks = 0  # checks completed (tests wait on it)
+        self.ticks = 0  # interval ticks that asked whether a deadline passed (tests wait on it)
+        self.checked_at: datetime | None = None  # store time at the start of the last completed check
         self._checks = Coalesced(self._check_once)
         self._timer: Timer | None = None
         self._ladder_timer: Timer | None = None
@@ -79,7 +84,7 @@ class Alerts:
 
     def start(self) -> None:
         if self.active:
-            self._timer = self.app.set_interval(self.interval, self.check_soon, name="griddesk-alerts")
+            self._timer = self.app.set_interval(self.interval, self.tick, name="griddesk-alerts")
             self.check_soon()
         # the ladder walks every running clock on the working calendar: let the queue paint
         # first (on 200,000 tickets it doubled the time to the first painted queue)
@@ -99,6 +104,25 @@ class Alerts:
         if self.active:
             self.app.run_worker(self.check(), group="alerts", exit_on_error=False)
 
+    def tick(self) -> None:
+        """The interval's turn: check only if a deadline passed since the last check (a write
+        reaches `check_soon` through the change feed)."""
+        if self.active:
+            self.app.run_worker(self._tick(), group="alerts", exit_on_error=False)
+
+    async def _tick(self) -> None:
+        try:
+            since = self.checked_at
+            due = since is None or await counts.crossed(
+                self.store, self.actor, since, self.store.now(), warn=False)
+        except Exception as e:  # the database is busy or gone: the next tick asks again
+            log.warning("deadline check failed: %s", e)
+            return
+        finally:
+            self.ticks += 1
+        if due:
+            await self.check()
+
     async def check(self) -> None:
         """Claim and show what this operator has not been told yet (never two at once)."""
         if not self.active:
@@ -111,7 +135,9 @@ class Alerts:
     async def _check_once(self) -> None:
         if self.bell is None:
             self.bell = await notices.bell_on(self.store, self.actor)
+        started = self.store.now()
         fresh = await notices.claim(self.store, self.actor)
+        self.checked_at = started
         self.checks += 1
         if fresh:
             self.show(fresh)

@@ -3,8 +3,11 @@
 The app is the one place that talks to time and to the change feed:
 - `console.live.Poller` reads the store's change feed every `poll_interval` seconds (in a
   worker) and the app broadcasts `TicketsChanged` to every screen on the stack;
-- once a minute (on the minute) it re-reads the header counts and broadcasts `MinuteTick`, so
-  screens re-word "3小时后超期" without a database read.
+- once a minute (on the minute) it broadcasts `MinuteTick`, so screens re-word "3小时后超期"
+  without a database read, and re-reads the header counts only if a clock turned due soon or
+  overdue since the last read (`store.counts.crossed`, one index seek; a write re-reads them
+  through the change feed). An idle console asks the database nothing else each minute but
+  the ladder's lease (console/alerts.py).
 Screens are reached through the registry in `console.screens` (keys, `:` commands, palette).
 No SQL here: everything goes through `store` functions, awaited in workers.
 """
@@ -54,7 +57,7 @@ from griddesk.console.widgets.plain import guard_strips
 from griddesk.store import i18n, permissions, places, timefmt, user_state
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.counts import header_counts
+from griddesk.store.counts import crossed, header_counts
 from griddesk.store.enums import Role
 from griddesk.store.i18n import t
 
@@ -118,6 +121,7 @@ class GridDeskApp(App[None]):
         self.feed = ChangeFeed(self.store, actor)
         self.poller = Poller(self, self.feed, self.poll_interval, self._on_news, self._on_feed_error)
         self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
+        self.counts_at: datetime | None = None  # store time at the start of the last counts read
         self.header_state.extra["escalations_key"] = escalations_label_key(actor)
 
     def sign_in(self, actor: Actor | None) -> None:
@@ -227,7 +231,9 @@ class GridDeskApp(App[None]):
             log.warning("header counts failed: %s", e)
 
     async def _read_counts(self) -> None:
+        started = self.store.now()
         counts = await header_counts(self.store, self.actor)
+        self.counts_at = started
         if counts != self.header_state.counts:
             self.header_state.counts = counts
             self.sync_headers()
@@ -244,9 +250,20 @@ class GridDeskApp(App[None]):
         now = self.store.now()
         self.broadcast(lambda: MinuteTick(now))
         if self.signed_in:
-            self.run_worker(self.refresh_counts(), group="counts", exit_on_error=False)
+            self.run_worker(self._minute_counts(now), group="counts", exit_on_error=False)
             self.alerts.ladder_soon()
         self._schedule_minute()
+
+    async def _minute_counts(self, now: datetime) -> None:
+        """The minute's counts: re-read only if a clock crossed since the last read."""
+        since = self.counts_at
+        try:
+            stale = since is None or await crossed(self.store, self.actor, since, now)
+        except Exception as e:
+            log.warning("header counts check failed: %s", e)
+            return
+        if stale:
+            await self.refresh_counts()
 
     def _tick_clock(self) -> None:
         text = timefmt.local(self.store.now(), self.tz, "%m-%d %H:%M")
