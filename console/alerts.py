@@ -12,6 +12,10 @@
   but only while this console holds their lease (`store.jobs`): the first console of a centre
   takes it when nobody (no other console, no `griddesk worker`) holds it; the others read the
   ladder's steps through the change feed. The lease is released when the console quits.
+  Holding the lease, it renews it each minute but plans the ladder (a read of every warned
+  clock: most of an idle console's CPU on a big town) only when it may find something: the
+  change feed moved since the last plan (`feed_moved`), or time reached the next moment a step
+  can fall due (`supervision.plan_ahead`), or `LADDER_MAX_WAIT` passed.
 
 Reads and writes run in workers; one check at a time (a check asked for while one runs is run
 once more after it).
@@ -20,13 +24,13 @@ once more after it).
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 
 from griddesk.console.coalesce import Coalesced
-from griddesk.store import counts, jobs, notices, permissions
+from griddesk.store import counts, jobs, notices, permissions, supervision
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import Role, Urgency
@@ -53,6 +57,7 @@ def told(actor: Actor) -> bool:
 
 
 LADDER_DELAY_S = 5.0  # first automatic ladder run after start-up
+LADDER_MAX_WAIT = timedelta(minutes=15)  # plan at least this often, whatever the wake says
 
 class Alerts:
     def __init__(self, app: GridDeskApp, interval: float = 10.0) -> None:
@@ -69,6 +74,10 @@ class Alerts:
         self._ladder_timer: Timer | None = None
         self._laddering = False
         self._jobs: jobs.Runner | None = None  # made on the first run: the actor is known by then
+        self.plans = 0  # ladder plans read (tests)
+        self.ladder_wake: datetime | None = None  # when time alone may bring a step (None: plan)
+        self._planned_at: datetime | None = None
+        self._feed_moved = True
 
     @property
     def store(self) -> Store:
@@ -192,11 +201,30 @@ class Alerts:
             self._laddering = True
             self.app.run_worker(self.run_ladder(), group="ladder", exit_on_error=False)
 
+    def feed_moved(self) -> None:
+        """The change feed brought tickets' changes: the ladder plans again on its next minute."""
+        self._feed_moved = True
+
+    async def _ladder(self, store: Store, jurisdiction: str) -> int:
+        """The ladder job as this console runs it: plans only when a step may be due."""
+        now = store.now()
+        if not self._feed_moved and self.ladder_wake is not None and now < self.ladder_wake \
+                and self._planned_at is not None and now - self._planned_at < LADDER_MAX_WAIT:
+            return 0
+        self._feed_moved = False  # a write from here on marks it again
+        todo, wake = await supervision.plan_ahead(store, now, jurisdiction)
+        self.plans += 1
+        wrote = await supervision.run_ladder(store, now, jurisdiction, todo=todo) if todo else []
+        self.ladder_wake, self._planned_at = wake, now
+        return len(wrote)
+
     async def run_ladder(self) -> dict[str, int]:
         """Run the periodic jobs if this console holds (or can take) their lease: rows written per job."""
         try:
             if self._jobs is None:
-                self._jobs = jobs.Runner(self.store, self.actor.jurisdiction)
+                ladder = jobs.Job(jobs.LADDER, 60.0, self._ladder)
+                self._jobs = jobs.Runner(self.store, self.actor.jurisdiction,
+                                         jobs=tuple(ladder if j.name == jobs.LADDER else j for j in jobs.JOBS))
             return await self._jobs.tick(force=True)  # the app's minute timer sets the pace
         except Exception as e:
             log.warning("periodic jobs failed: %s", e)

@@ -209,6 +209,7 @@ class GridDeskApp(App[None]):
             self.broadcast(lambda: TicketsChanged(news.tickets, news.everything, news.last_change))
             self.run_worker(self.refresh_counts(), group="counts", exit_on_error=False)
             self.alerts.check_soon()  # an emergency from another process rings within the poll
+            self.alerts.feed_moved()  # the ladder plans again on its next minute
         others = {k: v for k, v in news.entities.items() if k != "ticket"}
         if others:
             self.broadcast(lambda: RecordsChanged(others))

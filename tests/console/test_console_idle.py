@@ -50,6 +50,16 @@ async def test_an_idle_console_reads_only_when_a_clock_crosses(tmp_path: Path) -
             await until(pilot, lambda: queue.band.now == at(9, 1))
             assert (app.alerts.checks, app.counts_at, queue.band.reads) == (checks, counts_at, 0)
 
+            # the ladder: this console holds its lease; it plans once, then not again in a quiet
+            # minute, but again when the change feed moved or time reaches the next step's moment
+            await app.alerts.run_ladder()
+            plans, wake = app.alerts.plans, app.alerts.ladder_wake
+            assert plans >= 1 and wake is not None and at(9, 1) < wake <= at(15)
+            assert await app.alerts.run_ladder() == {"ladder": 0} and app.alerts.plans == plans
+            app.alerts.feed_moved()
+            await app.alerts.run_ladder()
+            assert app.alerts.plans == plans + 1
+
             # 14:31: the deadline is within 30 minutes (the band reads it), the warning passed
             # (the counts read: due soon); no deadline passed, so no notices are read
             now[0] = at(14, 31)
@@ -60,6 +70,9 @@ async def test_an_idle_console_reads_only_when_a_clock_crosses(tmp_path: Path) -
             assert app.header_state.counts.due_soon == 1
             await until(pilot, lambda: queue.band.wake is not None)
             assert queue.band.wake == at(15)  # the deadline: then it leaves the band
+            assert now[0] >= wake
+            assert await app.alerts.run_ladder() == {"ladder": 1}  # the reminder, at its moment
+            assert app.alerts.plans == plans + 2
 
             # 15:01: the deadline passed: the notice is read and shown, the count moves, the band empties
             now[0] = at(15, 1)

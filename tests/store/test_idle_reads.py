@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from griddesk.store import counts, queue, tickets, urgent
+from griddesk.store import counts, queue, supervision, tickets, urgent
 from griddesk.store.context import Store
 from griddesk.store.models import Ticket
 from tests.fixtures_town import Town, seed
@@ -63,6 +63,28 @@ async def test_a_clock_crossing_is_what_makes_the_counts_and_alerts_stale(tmp_pa
         await store.close()
 
 
+async def test_a_runner_that_plans_only_at_the_wake_misses_no_step(tmp_path: Path) -> None:
+    """Run the ladder only at `plan_ahead`'s wake, from 09:01 on: every step is written, and
+    nothing was due a second before any wake (the wake is never later than the next step)."""
+    now = [MON]
+    store = await Store.open(str(tmp_path / "l.db"), now=lambda: now[0])
+    try:
+        town = await seed(store)
+        number = await tickets.create(store, town.operator, tickets.parse(town.ticket()))
+        at, wrote, wakes = MON + timedelta(minutes=1), [], []
+        while at < MON + timedelta(days=14):
+            todo, wake = await supervision.plan_ahead(store, at, town.operator.jurisdiction)
+            assert wake > at
+            wrote += [s.level for s in await supervision.run_ladder(store, at, todo=todo) if s.number == number]
+            assert await supervision.plan(store, wake - timedelta(seconds=1)) == [], (at, wake)
+            wakes.append(wake)
+            at = wake
+        assert wrote == ["reminder", "notice", "criticism"]
+        assert len(wakes) < 20  # openings and the ticket's own moments, not every minute
+    finally:
+        await store.close()
+
+
 async def test_an_unreported_emergency_sorts_by_its_report_clock_and_is_not_listed_twice(town: Town) -> None:
     store, op = town.store, town.operator
     emergency = await tickets.create(store, op, tickets.parse(town.ticket(urgency="emergency")))
@@ -101,6 +123,9 @@ async def _check_plans(town: Town) -> None:
         _no_full_scan(probe)
         _uses(probe, "ix_clocks_running")  # deadlines: state, due_at
         _uses(probe, "ix_clocks_ladder")  # warnings: name, state, warn_at
+    ahead = await _plans(store, await _selects(store, lambda: supervision.plan_ahead(store, now, op.jurisdiction)))
+    _no_full_scan(ahead, ("ticket_clocks",))
+    _uses([p for p in ahead if "LIMIT" in p[0]], "ix_clocks_ladder")  # the next warning: one seek
     header = await _plans(store, await _selects(store, lambda: counts.header_counts(store, county)))
     _no_full_scan(header)
     _uses(header, "ix_tickets_open_due")  # a county's counts: open tickets only, from the index alone
