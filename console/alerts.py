@@ -5,11 +5,17 @@
   remembers them in the database, so a restart or a second console does not repeat them), rings
   the terminal bell once per batch when the operator's bell is on, and shows each as a toast.
   The app calls it when the change feed moves (an emergency arrives from another process within
-  the poll interval) and every `interval` seconds (a deadline passes without anyone writing).
+  the poll interval). Every `interval` seconds `tick()` asks one index seek whether a deadline
+  of this operator's tickets passed since the last check (`store.counts.crossed`) and checks
+  only then: an idle console no longer reads its notices every 10 s.
 - `Alerts.run_ladder()` runs the centre's periodic jobs (the supervision ladder) once a minute,
   but only while this console holds their lease (`store.jobs`): the first console of a centre
   takes it when nobody (no other console, no `griddesk worker`) holds it; the others read the
   ladder's steps through the change feed. The lease is released when the console quits.
+  Holding the lease, it renews it each minute but plans the ladder (a read of every warned
+  clock: most of an idle console's CPU on a big town) only when it may find something: the
+  change feed moved since the last plan (`feed_moved`), or time reached the next moment a step
+  can fall due (`supervision.plan_ahead`), or `LADDER_MAX_WAIT` passed.
 
 Reads and writes run in workers; one check at a time (a check asked for while one runs is run
 once more after it).
@@ -18,12 +24,13 @@ once more after it).
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 
 from griddesk.console.coalesce import Coalesced
-from griddesk.store import jobs, notices, permissions
+from griddesk.store import counts, jobs, notices, permissions, supervision
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import Role, Urgency
@@ -50,6 +57,7 @@ def told(actor: Actor) -> bool:
 
 
 LADDER_DELAY_S = 5.0  # first automatic ladder run after start-up
+LADDER_MAX_WAIT = timedelta(minutes=15)  # plan at least this often, whatever the wake says
 
 class Alerts:
     def __init__(self, app: GridDeskApp, interval: float = 10.0) -> None:
@@ -59,11 +67,17 @@ class Alerts:
         self.rung = 0  # bells rung (tests, and the `?` of a curious operator)
         self.shown: list[str] = []  # texts of notices shown, newest last
         self.checks = 0  # checks completed (tests wait on it)
+        self.ticks = 0  # interval ticks that asked whether a deadline passed (tests wait on it)
+        self.checked_at: datetime | None = None  # store time at the start of the last completed check
         self._checks = Coalesced(self._check_once)
         self._timer: Timer | None = None
         self._ladder_timer: Timer | None = None
         self._laddering = False
         self._jobs: jobs.Runner | None = None  # made on the first run: the actor is known by then
+        self.plans = 0  # ladder plans read (tests)
+        self.ladder_wake: datetime | None = None  # when time alone may bring a step (None: plan)
+        self._planned_at: datetime | None = None
+        self._feed_moved = True
 
     @property
     def store(self) -> Store:
@@ -79,7 +93,7 @@ class Alerts:
 
     def start(self) -> None:
         if self.active:
-            self._timer = self.app.set_interval(self.interval, self.check_soon, name="griddesk-alerts")
+            self._timer = self.app.set_interval(self.interval, self.tick, name="griddesk-alerts")
             self.check_soon()
         # the ladder walks every running clock on the working calendar: let the queue paint
         # first (on 200,000 tickets it doubled the time to the first painted queue)
@@ -99,6 +113,25 @@ class Alerts:
         if self.active:
             self.app.run_worker(self.check(), group="alerts", exit_on_error=False)
 
+    def tick(self) -> None:
+        """The interval's turn: check only if a deadline passed since the last check (a write
+        reaches `check_soon` through the change feed)."""
+        if self.active:
+            self.app.run_worker(self._tick(), group="alerts", exit_on_error=False)
+
+    async def _tick(self) -> None:
+        try:
+            since = self.checked_at
+            due = since is None or await counts.crossed(
+                self.store, self.actor, since, self.store.now(), warn=False)
+        except Exception as e:  # the database is busy or gone: the next tick asks again
+            log.warning("deadline check failed: %s", e)
+            return
+        finally:
+            self.ticks += 1
+        if due:
+            await self.check()
+
     async def check(self) -> None:
         """Claim and show what this operator has not been told yet (never two at once)."""
         if not self.active:
@@ -111,7 +144,9 @@ class Alerts:
     async def _check_once(self) -> None:
         if self.bell is None:
             self.bell = await notices.bell_on(self.store, self.actor)
+        started = self.store.now()
         fresh = await notices.claim(self.store, self.actor)
+        self.checked_at = started
         self.checks += 1
         if fresh:
             self.show(fresh)
@@ -166,11 +201,30 @@ class Alerts:
             self._laddering = True
             self.app.run_worker(self.run_ladder(), group="ladder", exit_on_error=False)
 
+    def feed_moved(self) -> None:
+        """The change feed brought tickets' changes: the ladder plans again on its next minute."""
+        self._feed_moved = True
+
+    async def _ladder(self, store: Store, jurisdiction: str) -> int:
+        """The ladder job as this console runs it: plans only when a step may be due."""
+        now = store.now()
+        if not self._feed_moved and self.ladder_wake is not None and now < self.ladder_wake \
+                and self._planned_at is not None and now - self._planned_at < LADDER_MAX_WAIT:
+            return 0
+        self._feed_moved = False  # a write from here on marks it again
+        todo, wake = await supervision.plan_ahead(store, now, jurisdiction)
+        self.plans += 1
+        wrote = await supervision.run_ladder(store, now, jurisdiction, todo=todo) if todo else []
+        self.ladder_wake, self._planned_at = wake, now
+        return len(wrote)
+
     async def run_ladder(self) -> dict[str, int]:
         """Run the periodic jobs if this console holds (or can take) their lease: rows written per job."""
         try:
             if self._jobs is None:
-                self._jobs = jobs.Runner(self.store, self.actor.jurisdiction)
+                ladder = jobs.Job(jobs.LADDER, 60.0, self._ladder)
+                self._jobs = jobs.Runner(self.store, self.actor.jurisdiction,
+                                         jobs=tuple(ladder if j.name == jobs.LADDER else j for j in jobs.JOBS))
             return await self._jobs.tick(force=True)  # the app's minute timer sets the pace
         except Exception as e:
             log.warning("periodic jobs failed: %s", e)

@@ -5,8 +5,11 @@ The app is the one place that talks to time and to the change feed:
   LISTEN/NOTIFY; SQLite: every `poll_interval` seconds) and the app broadcasts `TicketsChanged`
   to every screen on the stack; when the database is lost and back the header and the notice
   line say so;
-- once a minute (on the minute) it re-reads the header counts and broadcasts `MinuteTick`, so
-  screens re-word "3小时后超期" without a database read.
+- once a minute (on the minute) it broadcasts `MinuteTick`, so screens re-word "3小时后超期"
+  without a database read, and re-reads the header counts only if a clock turned due soon or
+  overdue since the last read (`store.counts.crossed`, one index seek; a write re-reads them
+  through the change feed). An idle console asks the database nothing else each minute but
+  the ladder's lease (console/alerts.py).
 Screens are reached through the registry in `console.screens` (keys, `:` commands, palette).
 No SQL here: everything goes through `store` functions, awaited in workers.
 """
@@ -56,7 +59,7 @@ from griddesk.console.widgets.plain import guard_strips
 from griddesk.store import i18n, permissions, places, timefmt, user_state
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.counts import header_counts
+from griddesk.store.counts import crossed, header_counts
 from griddesk.store.enums import Role
 from griddesk.store.i18n import t
 
@@ -121,6 +124,7 @@ class GridDeskApp(App[None]):
         self.poller = Poller(self, self.feed, self.poll_interval, self._on_news, self._on_feed_error,
                              self._on_feed_back)
         self.alerts = Alerts(self)  # notices (bell + toast) and the automatic supervision ladder
+        self.counts_at: datetime | None = None  # store time at the start of the last counts read
         self.header_state.extra["escalations_key"] = escalations_label_key(actor)
 
     def sign_in(self, actor: Actor | None) -> None:
@@ -208,6 +212,7 @@ class GridDeskApp(App[None]):
             self.broadcast(lambda: TicketsChanged(news.tickets, news.everything, news.last_change))
             self.run_worker(self.refresh_counts(), group="counts", exit_on_error=False)
             self.alerts.check_soon()  # an emergency from another process rings within the poll
+            self.alerts.feed_moved()  # the ladder plans again on its next minute
         others = {k: v for k, v in news.entities.items() if k != "ticket"}
         if others:
             self.broadcast(lambda: RecordsChanged(others))
@@ -237,7 +242,9 @@ class GridDeskApp(App[None]):
             log.warning("header counts failed: %s", e)
 
     async def _read_counts(self) -> None:
+        started = self.store.now()
         counts = await header_counts(self.store, self.actor)
+        self.counts_at = started
         if counts != self.header_state.counts:
             self.header_state.counts = counts
             self.sync_headers()
@@ -254,9 +261,20 @@ class GridDeskApp(App[None]):
         now = self.store.now()
         self.broadcast(lambda: MinuteTick(now))
         if self.signed_in:
-            self.run_worker(self.refresh_counts(), group="counts", exit_on_error=False)
+            self.run_worker(self._minute_counts(now), group="counts", exit_on_error=False)
             self.alerts.ladder_soon()
         self._schedule_minute()
+
+    async def _minute_counts(self, now: datetime) -> None:
+        """The minute's counts: re-read only if a clock crossed since the last read."""
+        since = self.counts_at
+        try:
+            stale = since is None or await crossed(self.store, self.actor, since, now)
+        except Exception as e:
+            log.warning("header counts check failed: %s", e)
+            return
+        if stale:
+            await self.refresh_counts()
 
     def _tick_clock(self) -> None:
         text = timefmt.local(self.store.now(), self.tz, "%m-%d %H:%M")

@@ -317,6 +317,8 @@ class Ticket(Base):
         # migration 0007: header counts from the index alone; the alert query's escalated tickets
         Index("ix_tickets_counts", "town_code", "status", "due_at", "warn_at", "escalation"),
         Index("ix_tickets_escalation", "escalation", "town_code"),
+        # migration 0012: the urgent band and a county's counts by status and deadline (store/urgent.py)
+        Index("ix_tickets_open_due", "status", "due_at", "town_code", "warn_at", "escalation"),
         Index("uq_tickets_external", "external_source", "external_id", unique=True),
     )
 

@@ -267,40 +267,68 @@ class _Due:
 
 async def plan(store: Store, now: datetime, jurisdiction: str = "") -> list[_Due]:
     """The steps whose time has come and that nobody wrote yet, in clock order (reads only)."""
+    return (await plan_ahead(store, now, jurisdiction))[0]
+
+
+async def plan_ahead(store: Store, now: datetime, jurisdiction: str = "") -> tuple[list[_Due], datetime]:
+    """`plan`, and the earliest moment after `now` at which time alone (no write) can bring a
+    new step — never later than the true one. A runner that ran the ladder at `now` need not
+    plan again before then unless the change feed moves (a new clock, a pause, a closed ticket).
+
+    A notice or a criticism falls on a working day's opening (the next one bounds them); a
+    reminder falls between a clock's `warn_at` and its deadline: for a clock not warned yet no
+    earlier than the next `warn_at` (one index seek, `ix_clocks_ladder`), for one already warned
+    (a candidate here) at its own reminder time, computed with its other steps."""
+    cal = store.calendar
+    handle = (TicketClock.name == ClockName.HANDLE, TicketClock.state == ClockState.RUNNING,
+              Ticket.status.in_(OPEN_STATUSES), in_town(Ticket.town_code, jurisdiction))
     q = (select(TicketClock.id, Ticket.id, Ticket.number, Ticket.town_code, TicketClock.due_at,
                 TicketClock.warn_at, Ticket.lead_unit_id, Unit.code)
          .select_from(TicketClock).join(Ticket, Ticket.id == TicketClock.ticket_id)
          .outerjoin(Unit, Unit.id == Ticket.lead_unit_id)
          # every automatic step comes at or after warn_at, so SQL can leave the rest out
-         .where(TicketClock.name == ClockName.HANDLE, TicketClock.state == ClockState.RUNNING,
-                TicketClock.warn_at <= now, Ticket.status.in_(OPEN_STATUSES),
-                in_town(Ticket.town_code, jurisdiction)))
+         .where(*handle, TicketClock.warn_at <= now))
+    later = (select(TicketClock.warn_at).select_from(TicketClock).join(Ticket, Ticket.id == TicketClock.ticket_id)
+             .where(*handle, TicketClock.warn_at > now).order_by(TicketClock.warn_at).limit(1))
     async with store.db.session() as s:
         cands = [_Candidate(*r) for r in (await s.execute(q)).all()]
         done = await _written(s, [c.ticket_id for c in cands])
+        next_warn = (await s.execute(later)).scalar_one_or_none()
+    day = cal.local(now).date()
+    wake = _opening(cal, day) if cal.is_workday(day) and now < _opening(cal, day) \
+        else _opening(cal, cal.next_workday(day))
+    if next_warn is not None:
+        wake = min(wake, next_warn)
     todo: list[_Due] = []
     memo: Memo = {}
     for c in sorted(cands, key=lambda c: c.clock_id):  # one order for every runner: no deadlocks
         for level, at in due_steps(store, c.due, c.warn_at, now, memo):
             if step_key(c.clock_id, level) not in done:
                 todo.append(_Due(c, level, at))
-    return todo
+        if c.due > now:  # warned, not yet due: its reminder may still be ahead
+            at = schedule(store, c.due, c.warn_at, memo)[L.REMINDER]
+            if at > now:
+                wake = min(wake, at)
+    return todo, wake
 
 
 AfterBatch = Callable[[int, list[Step]], Awaitable[None]]
 
 
 async def run_ladder(store: Store, now: datetime | None = None, jurisdiction: str = "", *,
-                     batch: int = BATCH, after_batch: AfterBatch | None = None) -> list[Step]:
+                     batch: int = BATCH, after_batch: AfterBatch | None = None,
+                     todo: list[_Due] | None = None) -> list[Step]:
     """Write the automatic steps whose time has come; returns the ones this call wrote.
 
     Safe to run from every console at once: a step another runner wrote first is skipped.
     `jurisdiction` limits the run to one town or county (default: everything). `after_batch`
-    is awaited after each committed batch with its index and steps (progress; tests).
+    is awaited after each committed batch with its index and steps (progress; tests). `todo`:
+    the steps `plan_ahead` found at `now`, when the caller planned already.
     """
     now = now or store.now()
     system = actor_mod.system(jurisdiction)
-    todo = await plan(store, now, jurisdiction)
+    if todo is None:
+        todo = await plan(store, now, jurisdiction)
     wrote: list[Step] = []
     most = max(batch, 1)
     size = min(FIRST_BATCH, most)  # the first batch also compiles the statements: keep it small
@@ -472,5 +500,5 @@ async def criticism_list(store: Store, actor: Actor, include_closed: bool = Fals
 
 
 __all__ = ["AUTOMATIC", "LEVELS", "MANUAL", "RANK", "CriticismRow", "Step", "criticism_list",
-           "due_steps", "history", "nth_workday_after", "plan", "run_ladder", "run_ladder_as", "schedule",
+           "due_steps", "history", "nth_workday_after", "plan", "plan_ahead", "run_ladder", "run_ladder_as", "schedule",
            "step_key", "supervise", "working_days_late"]

@@ -49,9 +49,10 @@ def counting(store: Store, actor: Actor, interval: float = 0.2) -> Counting:
 
 
 async def checked(pilot, app: Counting, times: int = 1) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the console has checked for notices `times` more times."""
-    target = app.alerts.checks + times
-    await until(pilot, lambda: app.alerts.checks >= target)
+    """Wait until the console has looked `times` more times: a check for notices, or an interval's
+    tick that asked whether a deadline passed (it checks only then: console/alerts.py)."""
+    target = app.alerts.checks + app.alerts.ticks + times
+    await until(pilot, lambda: app.alerts.checks + app.alerts.ticks >= target)
 
 
 async def test_a_crossing_rings_once_and_a_restart_does_not_ring_again(tmp_path: Path) -> None:
