@@ -235,8 +235,8 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, county: str | None = 
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-        if fast is not None:
-            fast.close()
+        if fast is not None:  # the build failed: the schema as migrated all the same
+            fast.finish()
     tell(tickets, tickets, "tickets")
 
     cal = store.calendar

@@ -183,6 +183,8 @@ class FastLoad:
     def finish(self, each: Callable[[int, int], None] | None = None) -> None:
         """The indexes made again (`each(done, total)` after each), WAL again, and closed."""
         con = self.con
+        if con.in_transaction:  # a chunk a failure cut short
+            con.execute("COMMIT")
         for i, (_name, sql) in enumerate(self.indexes):
             con.execute(sql)
             if each:
