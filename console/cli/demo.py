@@ -207,7 +207,7 @@ async def _build(ctx: Any, url: str, **options: Any) -> int:
     else:
         print(t("demo.cli.built", town=s.town_name, code=s.town, db=_label(url)))
     print(t("demo.cli.summary", grids=f"{s.grids:,}", people=f"{s.people:,}", units=s.units, matters=s.matters,
-            operators=s.operators, tickets=f"{s.tickets:,}", seconds=f"{s.seconds:.1f}"))
+            operators=f"{s.operators:,}", tickets=f"{s.tickets:,}", seconds=f"{s.seconds:.1f}"))
     return 0
 
 
