@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import time as _time
 from collections import deque
 from collections.abc import Callable
@@ -208,7 +209,7 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, county: str | None = 
             if n_workers:
                 # worker processes live the tickets; this one decides them and writes the rows
                 pool = ProcessPoolExecutor(n_workers, mp_context=get_context("spawn"), initializer=init_worker,
-                                           initargs=(spec,))
+                                           initargs=(spec, pickle.dumps(maker.towns)))
                 loop = asyncio.get_running_loop()
                 pending: deque[asyncio.Future[Made]] = deque()
                 for job in chunks:

@@ -2,8 +2,8 @@
 is big (a county's 2,000,000 tickets are mostly Python work: the loop, the calendar, the rows).
 
 Each chunk has a random source of its own, seeded from the build's seed and the chunk's number,
-and every process builds the same towns from the same `Spec` (they are drawn from the seed too):
-the data depend on the seed and the moment alone, never on how many processes made them. The
+and the workers get the towns the building process built (pickled): the data depend on the
+seed and the moment alone, never on how many processes made them. The
 building process decides each ticket's moment, town and number (`jobs`), so numbers run on per
 town and day across chunks; a worker lives the tickets through the loop and hands back rows.
 """
@@ -11,6 +11,7 @@ town and day across chunks; a worker lives the tickets through the loop and hand
 from __future__ import annotations
 
 import gc
+import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,11 +96,18 @@ class _Rules:
 class Maker:
     """The towns of a build and their histories, ready to make chunks."""
 
-    def __init__(self, store: Any, spec: Spec, tell: Any = None):
+    def __init__(self, store: Any, spec: Spec, tell: Any = None, towns: list[_Town] | None = None):
         self.spec = spec
+        if towns is not None:  # built by the building process, handed over (a worker)
+            for tw in towns:
+                tw.store = store
+            self.towns = towns
+            self.rng = towns[0].rng
+            self._histories(spec)
+            return
         self.rng = rng = _Rng(spec.seed)
         shared = _Shared(rng, county=spec.county)
-        self.towns: list[_Town] = []
+        self.towns = []
         for i, code in enumerate(spec.codes):
             tw = _Town(store, code, rng, spec.now, shared, grids=spec.per_town, suffix=f"-{code[6:]}" if i else "")
             tw.build_areas()
@@ -111,7 +119,11 @@ class Maker:
             self.towns.append(tw)
             if tell:
                 tell(i + 1, len(spec.codes), "places")
+        self._histories(spec)
+
+    def _histories(self, spec: Spec) -> None:
         self.rows = _Rows()
+        rng = self.rng
         now = _dt(int(spec.now.timestamp()))  # whole seconds, as every step is
         self.hists = [_History(self.towns[0], rng, now, self.rows)]
         self.hists += [_History(tw, rng, now, self.rows, self.hists[0].out) for tw in self.towns[1:]]
@@ -161,9 +173,11 @@ def jobs(plan: list[tuple[int, int, int, date, str]], forced: dict[int, str], to
 _maker: Maker | None = None
 
 
-def init_worker(spec: Spec) -> None:
+def init_worker(spec: Spec, towns: bytes) -> None:
+    """A worker's start: the towns as the building process built them (pickled, without their
+    store or rows), so the rosters' names and pinyin are not worked out again."""
     global _maker
-    _maker = Maker(_Rules(spec), spec)
+    _maker = Maker(_Rules(spec), spec, towns=pickle.loads(towns))
     gc.freeze()  # the towns stay for the worker's life: the collector need not walk them
     gc.set_threshold(max(gc.get_threshold()[0], 10_000))
 

@@ -157,6 +157,14 @@ class _Town:
         self.gw_actor: dict[int, Actor] = {}
         self.gaps: dict[str, list[str]] = {k: [] for k in DELIBERATE_GAPS}
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a worker process needs of a built town (chunks.py): not the store, nor the rows
+        already written."""
+        state = self.__dict__.copy()
+        state["store"] = None
+        state["rows"] = {}
+        return state
+
     def login(self, base: str) -> str:
         """This town's own account of the one-town demo's `base` login ("op01" → "op01-002")."""
         return base + self.suffix
