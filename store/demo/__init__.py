@@ -6,7 +6,7 @@ the live feed that keeps tickets arriving.
 here and tickets, their timelines and clocks go in as executemany batches of plain tuples, one
 transaction per chunk (ORM add is some 50x slower) and never all in memory at once: on a fresh
 SQLite file by plain sqlite3 with the big tables' indexes made after the load (bulk.FastLoad).
-A big history is lived in worker processes (chunks), the same data whatever their number.
+A big history may be lived in worker processes (chunks), the same data whatever their number.
 
 Every ticket's history is lived through `store.loop` — the same pure function `store.workflow`
 applies — on the store's working calendar, cut at `store.now()`: what would happen after now has

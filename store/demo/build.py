@@ -54,7 +54,8 @@ MAX_DAYS = 3650
 COUNTY_TICKETS = 2_000_000  # a county's default history
 COUNTY_GRIDS = 6000  # spread over the county's towns
 TOWN_CHUNK = 5000  # rows per executemany of the towns' own tables
-PARALLEL_FROM = 50_000  # tickets from which worker processes live them
+PARALLEL_FROM = 50_000  # tickets from which worker processes may live them
+WORKERS_ENV = "GRIDDESK_DEMO_WORKERS"  # how many (a number; 0: none), default one per core
 MAX_WORKERS = 4
 
 
@@ -114,9 +115,10 @@ def database_label(url: str) -> str:
 def _workers(tickets: int, asked: int | None) -> int:
     if asked is not None:
         return max(0, asked)
+    env = os.environ.get(WORKERS_ENV, "auto")
     if tickets < PARALLEL_FROM:
         return 0
-    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+    return max(0, min(MAX_WORKERS, int(env) if env.isdigit() else os.cpu_count() or 1))
 
 
 def check_options(tickets: int, days: int) -> None:
@@ -135,9 +137,9 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, county: str | None = 
 
     `progress(done, total, stage)` is told how far each stage has come: "places" (towns built),
     "tickets" (history written), "indexes" (made again after the load, SQLite). `workers`: how
-    many processes live the tickets (default: one per core, up to 4, from 50,000 tickets; 0:
-    this process alone); the data are the same whatever it is. `grids`: a county's grids in all,
-    spread evenly over its towns (at least the one-town demo's 48 each).
+    many worker processes live the tickets (default from 50,000 tickets: GRIDDESK_DEMO_WORKERS,
+    else one per core up to 4; 0: this process alone); the data are the same whatever it is.
+    `grids`: a county's grids in all, spread evenly over its towns (at least 48 each).
     """
     started = _time.perf_counter()
     if tickets is None:
