@@ -10,7 +10,10 @@ import time
 from pathlib import Path
 
 
-def ensure_db(path: Path, tickets: int, days: int | None = None, timeout: float = 3600) -> None:
+def ensure_db(path: Path, tickets: int, days: int | None = None, timeout: float = 3600,
+              county: str | None = None) -> None:
+    """Build `path` with `griddesk demo init` unless it holds `tickets` already; `county` builds
+    every town of that county (`demo init --county`, ~6,000 grids) instead of the demo town."""
     if path.exists():
         con = sqlite3.connect(path)
         try:
@@ -25,6 +28,8 @@ def ensure_db(path: Path, tickets: int, days: int | None = None, timeout: float 
     print(f"building a {tickets:,}-ticket demo database at {path} …", flush=True)
     t0 = time.perf_counter()
     extra = ["--days", str(days)] if days is not None else []
+    if county is not None:
+        extra += ["--county", county]
     subprocess.run([sys.executable, "-m", "griddesk.console.cli", "--db", str(path), "demo", "init",
                     "--tickets", str(tickets), *extra], check=True, stdout=subprocess.DEVNULL, timeout=timeout)
     print(f"  built in {time.perf_counter() - t0:.1f} s", flush=True)

@@ -4,4 +4,5 @@ import sys
 
 from griddesk.console.cli.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a worker process (`demo init`'s, spawned) imports it again
+    sys.exit(main())

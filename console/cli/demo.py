@@ -40,11 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     dsub = p.add_subparsers(dest="demo_command", metavar="COMMAND")
 
     init = dsub.add_parser("init", help=t("demo.cli.init_help"), description=t("demo.cli.init_help"))
-    init.add_argument("--tickets", metavar="N", default="5000",
-                      help=t("demo.cli.opt_tickets", max=f"{demo.MAX_TICKETS:,}"))
+    init.add_argument("--tickets", metavar="N", default=None,
+                      help=t("demo.cli.opt_tickets", max=f"{demo.MAX_TICKETS:,}",
+                             county=f"{demo.COUNTY_TICKETS:,}"))
     init.add_argument("--days", metavar="D", default="90", help=t("demo.cli.opt_days", max=demo.MAX_DAYS))
     init.add_argument("--seed", metavar="S", default="7", help=t("demo.cli.opt_seed"))
-    init.add_argument("--town", metavar="CODE", default=demo.DEFAULT_TOWN, help=t("demo.cli.opt_town"))
+    init.add_argument("--town", metavar="CODE", default=None, help=t("demo.cli.opt_town"))
+    init.add_argument("--county", metavar="CODE", default=None,
+                      help=t("demo.cli.opt_county", grids=f"{demo.COUNTY_GRIDS:,}"))
     init.add_argument("--fresh", action="store_true", help=t("demo.cli.opt_fresh"))
     global_options(init)
     init.set_defaults(handler=run_init)
@@ -144,30 +147,55 @@ def _label(url: str) -> str:
     return demo.database_label(url)
 
 
-class Progress:
-    """A one-line progress bar on stderr (a line per tenth when stderr is not a terminal)."""
+STAGES = ("places", "tickets", "indexes")
 
-    WIDTH = 30
+
+class Progress:
+    """The build's progress on stderr: a rich progress bar per stage (towns, ticket history,
+    indexes) on a terminal, else a line per tenth of each stage."""
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
-        self.last = -1
+        self.last: dict[str, int] = {}
+        self.bar: Any = None
+        self.tasks: dict[str, Any] = {}
 
-    def __call__(self, done: int, total: int) -> None:
-        share = done / total if total else 1.0
+    def __call__(self, done: int, total: int, stage: str = "tickets") -> None:
+        label = t(f"demo.cli.stage_{stage}")
         if self.tty:
-            filled = int(share * self.WIDTH)
-            bar = "█" * filled + "░" * (self.WIDTH - filled)
-            output.unfiltered(sys.stderr).write("\r" + t("demo.cli.progress", bar=bar, done=f"{done:,}",
-                                                          total=f"{total:,}", percent=int(share * 100)))
-            if done >= total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-        else:
-            tenth = int(share * 10)
-            if tenth != self.last:
-                self.last = tenth
-                eprint(t("demo.cli.progress_line", done=f"{done:,}", total=f"{total:,}", percent=tenth * 10))
+            if self.bar is None:
+                from rich.console import Console
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TaskProgressColumn,
+                    TextColumn,
+                    TimeElapsedColumn,
+                    TimeRemainingColumn,
+                )
+
+                self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                    TaskProgressColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                                    console=Console(file=output.unfiltered(sys.stderr), stderr=True),
+                                    transient=False)
+                self.bar.start()
+            task = self.tasks.get(stage)
+            if task is None:
+                task = self.tasks[stage] = self.bar.add_task(label, total=total or 1)
+            self.bar.update(task, completed=done if total else 1, total=total or 1)
+            return
+        share = done / total if total else 1.0
+        tenth = int(share * 10)
+        if tenth != self.last.get(stage):
+            self.last[stage] = tenth
+            eprint(t("demo.cli.progress_line", stage=label, done=f"{done:,}", total=f"{total:,}",
+                     percent=tenth * 10))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
 
 async def _build(ctx: Any, url: str, **options: Any) -> int:
@@ -178,10 +206,17 @@ async def _build(ctx: Any, url: str, **options: Any) -> int:
         eprint(t("cli.error", message=t("demo.not_empty")))
         return 1
     eprint(t("demo.cli.building", db=_label(url)))
-    s = await demo.build(store, progress=Progress(), **options)
-    print(t("demo.cli.built", town=s.town_name, code=s.town, db=_label(url)))
-    print(t("demo.cli.summary", grids=s.grids, people=s.people, units=s.units, matters=s.matters,
-            operators=s.operators, tickets=f"{s.tickets:,}", seconds=f"{s.seconds:.1f}"))
+    progress = Progress()
+    try:
+        s = await demo.build(store, progress=progress, **options)
+    finally:
+        progress.close()
+    if s.towns > 1:
+        print(t("demo.cli.built_county", county=s.town_name, code=s.town, towns=s.towns, db=_label(url)))
+    else:
+        print(t("demo.cli.built", town=s.town_name, code=s.town, db=_label(url)))
+    print(t("demo.cli.summary", grids=f"{s.grids:,}", people=f"{s.people:,}", units=s.units, matters=s.matters,
+            operators=f"{s.operators:,}", tickets=f"{s.tickets:,}", seconds=f"{s.seconds:.1f}"))
     return 0
 
 
@@ -192,16 +227,24 @@ async def run_init(ctx: Any, args: argparse.Namespace) -> int:
     from griddesk.store import demo
 
     try:
-        tickets = _int("--tickets", args.tickets, 0, demo.MAX_TICKETS)
+        if args.town is not None and args.county is not None:
+            raise Usage(t("demo.cli.town_or_county"))
+        default = demo.COUNTY_TICKETS if args.county is not None else 5000
+        tickets = _int("--tickets", args.tickets, 0, demo.MAX_TICKETS) if args.tickets is not None else default
         days = _int("--days", args.days, 1, demo.MAX_DAYS)
         seed = _int("--seed", args.seed, 0)
     except Usage as e:
         eprint(t("cli.error", message=str(e)))
         return 2
+    town = args.town or demo.DEFAULT_TOWN
+    option = "--county" if args.county is not None else "--town"
     try:
-        demo.division(args.town)
+        if args.county is not None:
+            demo.county_towns(args.county)
+        else:
+            demo.division(town)
     except Invalid as e:
-        eprint(t("cli.error", message=t("demo.cli.option_error", option="--town", message=t(e.key, **e.params))))
+        eprint(t("cli.error", message=t("demo.cli.option_error", option=option, message=t(e.key, **e.params))))
         return 2
     url, own = _target(ctx)
     _use(ctx, url)
@@ -209,7 +252,9 @@ async def run_init(ctx: Any, args: argparse.Namespace) -> int:
         rc = await _fresh(ctx, url, own)
         if rc:
             return rc
-    return await _build(ctx, url, town=args.town, tickets=tickets, days=days, seed=seed)
+    if args.county is not None:
+        return await _build(ctx, url, county=args.county, tickets=tickets, days=days, seed=seed)
+    return await _build(ctx, url, town=town, tickets=tickets, days=days, seed=seed)
 
 
 async def run_demo(ctx: Any, args: argparse.Namespace) -> int:

@@ -106,8 +106,30 @@ class _Live:
                 return
 
 
+class _Rows:
+    """The rows made and not yet written, in the column order of bulk.TICKET_COLS, CLOCK_COLS,
+    TIMELINE_COLS, CO_UNIT_COLS: one for all the towns of a build."""
+
+    def __init__(self) -> None:
+        self.tickets: list[tuple[Any, ...]] = []
+        self.clocks: list[tuple[Any, ...]] = []
+        self.timeline: list[tuple[Any, ...]] = []
+        self.co: list[tuple[Any, ...]] = []
+
+    def take(self) -> list[tuple[Any, list[tuple[Any, ...]]]]:
+        """The rows made so far, handed over for writing; new lists start for the next chunk."""
+        batch = [(Ticket, self.tickets), (TicketClock, self.clocks), (TimelineEntry, self.timeline),
+                 (TicketCoUnit, self.co)]
+        self.tickets, self.clocks, self.timeline, self.co = [], [], [], []
+        return batch
+
+
 class _History:
-    def __init__(self, town: _Town, rng: random.Random, now: datetime):
+    """One town's tickets lived through the loop; the towns of a county build share `rows`,
+    `out` and the random source."""
+
+    def __init__(self, town: _Town, rng: random.Random, now: datetime, rows: _Rows | None = None,
+                 out: Out | None = None):
         self.t = town
         self.store = town.store
         self.cal: WorkCalendar = town.store.calendar
@@ -124,9 +146,9 @@ class _History:
         self.units = {u.id: u for u in town.units.values()}
         self.unit_ids = {u.code: u.id for u in town.units.values()}
         self.departments = [u for u in town.units.values() if u.kind == UnitKind.DEPARTMENT]
-        self.ops = [town.actors["op01"], town.actors["op02"]]
-        self.sup = town.actors["sup01"]
-        self.feed = town.labels[FEED_LOGIN]
+        self.ops = [town.actors[town.login("op01")], town.actors[town.login("op02")]]
+        self.sup = town.actors[town.login("sup01")]
+        self.feed = town.labels[town.login(FEED_LOGIN)]
         self.county = town.labels["county01"]
         self.sources = [s for s, _w in cat.SOURCES]
         self.source_cum = _cumulative([w for _s, w in cat.SOURCES])
@@ -142,12 +164,9 @@ class _History:
         self.platform = town.town_row["platform"]
         self.by_status: dict[str, int] = {}
         self._labels: dict[int, tuple[Actor, str]] = {}
-        self.rows_tickets: list[tuple[Any, ...]] = []
-        self.rows_clocks: list[tuple[Any, ...]] = []
-        self.rows_timeline: list[tuple[Any, ...]] = []
-        self.rows_co: list[tuple[Any, ...]] = []
+        self.rows = rows or _Rows()
         self.us = self.cal.epoch_us
-        self.out = Out(town.store.db.backend, self.us)
+        self.out = out or Out(town.store.db.backend, self.us)
         self.latest = now  # the latest deadline written (for the calendar's unknown-year warning)
         offset = self.cal.local(now).utcoffset()
         self.utc_offset = offset.total_seconds() if offset else 0.0
@@ -459,7 +478,8 @@ class _History:
         st = tk.state
         near = loop.nearest(st.clocks)
         town = g.code[:9]
-        self.rows_tickets.append((
+        rows = self.rows
+        rows.tickets.append((
             tid, f"{town}-{daystr}-{seq:04d}", source, reporter_name, reporter_phone, g.id, town, address,
             m.id if m else None, out_of_list, urgency, title, description, st.status,
             st.lead_unit_id, dt(t0), dt(near.due_at), near.due_clock, dt(near.warn_at), dt(tk.handle_due),
@@ -471,21 +491,14 @@ class _History:
         for c in st.clocks:
             if c.due_at > self.latest:
                 self.latest = c.due_at
-            self.rows_clocks.append((
+            rows.clocks.append((
                 tid, c.name, c.limit_value, c.limit_unit, dt(c.started_at), dt(c.due_at), dt(c.warn_at),
                 c.state, dt(c.paused_at), c.remaining_s, dt(c.stopped_at)))
         for at, actor, action, frm, to, note, data in tk.timeline:
-            self.rows_timeline.append((tid, dt(at), actor, action, frm, to, note,
+            rows.timeline.append((tid, dt(at), actor, action, frm, to, note,
                                        js(data) if data is not None else None))
         for u in st.co_unit_ids:
-            self.rows_co.append((tid, u))
-
-    def take(self) -> list[tuple[Any, list[tuple[Any, ...]]]]:
-        """The rows made so far, handed over for writing; new lists start for the next chunk."""
-        batch = [(Ticket, self.rows_tickets), (TicketClock, self.rows_clocks),
-                 (TimelineEntry, self.rows_timeline), (TicketCoUnit, self.rows_co)]
-        self.rows_tickets, self.rows_clocks, self.rows_timeline, self.rows_co = [], [], [], []
-        return batch
+            rows.co.append((tid, u))
 
 
 def _schedule(cal: WorkCalendar, n: int, start: int, now: int) -> list[tuple[int, int, int, date, str]]:

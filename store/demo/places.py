@@ -47,6 +47,19 @@ def division(town: str) -> tuple[Place, Place, Place]:
     return Place(city["code"], city["name"]), Place(county["code"], county["name"]), Place(row["code"], row["name"])
 
 
+def counties() -> list[Place]:
+    """Every county (区/县/县级市) the demo can build whole (`demo init --county`)."""
+    return [Place(r["code"], r["name"]) for r in _rows("counties.csv")]
+
+
+def county_towns(county: str) -> list[str]:
+    """The town codes of a county from the shipped divisions, in code order, or Invalid."""
+    codes = sorted(r["code"] for r in _rows("towns.csv") if r["areaCode"] == county)
+    if not codes:
+        raise Invalid("demo.unknown_county", field="county", code=county)
+    return codes
+
+
 def _root(name: str) -> str:
     """"地角街道" → "地角", "白沙镇" → "白沙": the short name used in place names."""
     for suffix in ("街道办事处", "街道", "镇", "乡", "区", "县", "市"):

@@ -102,10 +102,37 @@ class _MatterInfo:
     variants: tuple[str, ...] = ()  # urgencies with a limit of their own
 
 
-class _Town:
-    """Everything but the ticket history: built in memory, written in one transaction."""
+class _Shared:
+    """What the towns of one build share: one id sequence per table, unique names and logins, the
+    city's and county's area rows, the matter list, the county's own units and accounts. A one-town
+    demo is a county build of one town."""
 
-    def __init__(self, store: Store, town: str, rng: random.Random, now: datetime):
+    def __init__(self, rng: random.Random, county: bool = False):
+        self.county = county  # several towns: the county's units and accounts serve them all
+        self.names = _Names(rng)
+        self.ids: dict[type, int] = {}
+        self.logins: set[str] = set()
+        self.areas: set[str] = set()  # city and county codes already written
+        self.matters: list[_MatterInfo] | None = None
+        self.county_units: dict[str, _UnitInfo] = {}  # catalogue code → the unit every town shares
+        self.county_actors: dict[str, Actor] = {}  # county01, admin and the county units' accounts
+
+    def next_id(self, model: type) -> int:
+        n = self.ids[model] = self.ids.get(model, 0) + 1
+        return n
+
+
+class _Town:
+    """Everything but the ticket history: built in memory, written in one transaction.
+
+    `grids` is the town's grid count (48 in the one-town demo; a county spreads ~6,000 over its
+    towns): villages, exclusive and marine grids, micro-grids and professional workers grow with it.
+    `suffix` makes a later town's centre, town units and accounts unique ("op01-002"): the first
+    town of a build keeps the one-town demo's names.
+    """
+
+    def __init__(self, store: Store, town: str, rng: random.Random, now: datetime, shared: _Shared | None = None,
+                 grids: int = GRID_TARGET, suffix: str = ""):
         self.store = store
         self.rng = rng
         self.now = now
@@ -114,7 +141,11 @@ class _Town:
         self.root = _root(self.town.name)
         self.county_root = _root(self.county.name)
         self.dialling = CITY_DIALLING.get(self.city.code, "0" + self.city.code[:3])
-        self.names = _Names(rng)
+        self.shared = shared or _Shared(rng)
+        self.names = self.shared.names
+        self.grid_target = grids
+        self.scale = grids / GRID_TARGET
+        self.suffix = suffix
         self.rows: dict[type, list[dict[str, Any]]] = {}
         self.grids: list[_GridInfo] = []
         self.units: dict[str, _UnitInfo] = {}
@@ -125,6 +156,22 @@ class _Town:
         self.gw_label: dict[int, str] = {}  # person id → their grid-worker account's label
         self.gw_actor: dict[int, Actor] = {}
         self.gaps: dict[str, list[str]] = {k: [] for k in DELIBERATE_GAPS}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a worker process needs of a built town (chunks.py): not the store, nor the rows
+        already written."""
+        state = self.__dict__.copy()
+        state["store"] = None
+        state["rows"] = {}
+        return state
+
+    def login(self, base: str) -> str:
+        """This town's own account of the one-town demo's `base` login ("op01" → "op01-002")."""
+        return base + self.suffix
+
+    def scaled(self, n: int) -> int:
+        """A count of the one-town demo (48 grids) for this town's size."""
+        return n if self.scale == 1 else max(n, round(n * self.scale))
 
     def add(self, model: type, **row: Any) -> dict[str, Any]:
         self.rows.setdefault(model, []).append(row)
@@ -141,10 +188,14 @@ class _Town:
     def build_areas(self) -> None:
         r = self.rng
         street = self.town.name.endswith("街道")
-        n = r.randint(8, 12)
-        n_comm = max(2, n - r.randint(2, 3)) if street else 2
-        self.add(Area, code=self.city.code, name=self.city.name, level="city", parent_code=None)
-        self.add(Area, code=self.county.code, name=self.county.name, level="county", parent_code=self.city.code)
+        n = self.scaled(r.randint(8, 12))
+        n_comm = max(2, n - self.scaled(r.randint(2, 3))) if street else self.scaled(2)
+        if self.city.code not in self.shared.areas:
+            self.add(Area, code=self.city.code, name=self.city.name, level="city", parent_code=None)
+        if self.county.code not in self.shared.areas:
+            self.add(Area, code=self.county.code, name=self.county.name, level="county",
+                     parent_code=self.city.code)
+        self.shared.areas.update((self.city.code, self.county.code))
         town_row = self.add(Area, code=self.town.code, name=self.town.name, level="town",
                             parent_code=self.county.code, centre_phone=f"{self.dialling}-{r.randint(2000000, 3999999)}",
                             platform=f"i-{_root(self.city.name)} 网格通小程序")
@@ -156,10 +207,10 @@ class _Town:
         self.villages: list[dict[str, Any]] = []
         for i in range(n):
             if i < n_comm:
-                name = (self.root if i == 0 else comm_parts.pop()) + cat.COMMUNITY_SUFFIXES[0]
+                name = (self.root if i == 0 else _take(comm_parts, r)) + cat.COMMUNITY_SUFFIXES[0]
                 code, kind, urban = f"{self.town.code}{i + 1:03d}", "community", True
             else:
-                name = vill_parts.pop() + cat.VILLAGE_SUFFIXES[0]
+                name = _take(vill_parts, r) + cat.VILLAGE_SUFFIXES[0]
                 code, kind, urban = f"{self.town.code}{200 + i - n_comm + 1:03d}", "village", False
             self.villages.append(self.add(Area, code=code, name=name, level="village", parent_code=self.town.code,
                                           kind=kind, urban=urban))
@@ -184,7 +235,8 @@ class _Town:
         comms = [v for v in self.villages if v["urban"]]
         vills = [v for v in self.villages if not v["urban"]]
         counts = {v["code"]: (4 if v["urban"] else 2) for v in self.villages}
-        comp_total = GRID_TARGET - EXCLUSIVE_GRIDS - MARINE_GRIDS
+        n_exclusive, n_marine = self.scaled(EXCLUSIVE_GRIDS), self.scaled(MARINE_GRIDS)
+        comp_total = self.grid_target - n_exclusive - n_marine
         for _ in range(10_000):  # to the target, within 4–7 grids a community and 1–4 a village
             total = sum(counts.values())
             if total == comp_total:
@@ -200,7 +252,7 @@ class _Town:
         def new_grid(v: dict[str, Any], gtype: str, subtype: str | None, name: str, category: str,
                      households: int, population: int, place: str) -> None:
             seq[v["code"]] += 1
-            gid = len(self.grids) + 1
+            gid = self.shared.next_id(Grid)
             code = f"{v['code']}{seq[v['code']]:03d}"
             roads = r.sample(cat.ROAD_NAMES, 4)
             estates = [r.choice(cat.ESTATE_NAME_PARTS) + r.choice(cat.ESTATE_SUFFIXES) for _ in range(2)]
@@ -232,12 +284,12 @@ class _Town:
             "海上生产作业区": lambda: f"{self.root}海上作业区", "滩涂作业区": lambda: f"{self.root}滩涂作业区",
             "沿海渔村": lambda: f"{(vills or comms)[0]['name'].removesuffix('村')}渔村",
         }
-        for i, (kind, _en) in enumerate(r.sample(cat.EXCLUSIVE_GRID_KINDS, EXCLUSIVE_GRIDS)):
+        for i, (kind, _en) in enumerate(_kinds(r, cat.EXCLUSIVE_GRID_KINDS, EXCLUSIVE_GRIDS, n_exclusive)):
             v = comms[i % len(comms)] if kind != "产业园区" or not vills else vills[0]
             place = places[kind]()
             new_grid(v, GridType.EXCLUSIVE, kind, f"{place}专属网格", "exclusive", 0, r.randint(300, 3000), place)
-        coast = vills[:2] or comms[:1]
-        for i, (kind, _en) in enumerate(r.sample(cat.MARINE_GRID_KINDS, MARINE_GRIDS)):
+        coast = vills[:self.scaled(2)] or comms[:1]
+        for i, (kind, _en) in enumerate(_kinds(r, cat.MARINE_GRID_KINDS, MARINE_GRIDS, n_marine)):
             place = places[kind]()
             hh = r.randint(30, 120)
             new_grid(coast[i % len(coast)], GridType.MARINE, kind, f"{place}涉海网格", "marine", hh,
@@ -246,25 +298,38 @@ class _Town:
     # --- units and matters ---
 
     def build_units(self) -> None:
-        r = self.rng
-        uid = 0
+        r, sh = self.rng, self.shared
         for u in cat.UNITS:
-            uid += 1
-            prefix = self.town.name if u["level"] == "town" else self.county.name
-            area = self.town.code if u["level"] == "town" else self.county.code
+            town_level = u["level"] == "town"
+            shared = None if town_level else sh.county_units.get(u["code"])
+            if shared is not None:  # a county unit an earlier town of this build made: one for all
+                self.units[u["code"]] = shared
+                if u["kind"] == UnitKind.SERVICE_UNIT:
+                    self.add(UnitArea, unit_id=shared.id, area_code=self.town.code)
+                continue
+            uid = sh.next_id(Unit)
+            prefix = self.town.name if town_level else self.county.name
+            area = self.town.code if town_level else self.county.code
+            code = u["code"] + self.suffix if town_level else u["code"]
             name = f"{prefix}{u['name']}"
-            self.add(Unit, id=uid, code=u["code"], name=name, kind=u["kind"], area_code=area,
+            self.add(Unit, id=uid, code=code, name=name, kind=u["kind"], area_code=area,
                      phone=f"{self.dialling}-{r.randint(2000000, 3999999)}", active=True)
             covers = self.town.code if u["kind"] == UnitKind.SERVICE_UNIT else area
             self.add(UnitArea, unit_id=uid, area_code=covers)
-            self.units[u["code"]] = _UnitInfo(uid, u["code"], name, u["kind"], "")
-        uid += 1
+            self.units[u["code"]] = _UnitInfo(uid, code, name, u["kind"], "")
+            if sh.county and not town_level:
+                sh.county_units[u["code"]] = self.units[u["code"]]
+        uid = sh.next_id(Unit)
         self.centre_name = f"{self.town.name}网格化服务管理中心"
-        self.add(Unit, id=uid, code="CENTRE", name=self.centre_name, kind=UnitKind.CENTRE,
+        self.add(Unit, id=uid, code="CENTRE" + self.suffix, name=self.centre_name, kind=UnitKind.CENTRE,
                  area_code=self.town.code, phone=self.town_row["centre_phone"], active=True)
         self.add(UnitArea, unit_id=uid, area_code=self.town.code)
 
     def build_matters(self) -> None:
+        if self.shared.matters is not None:  # the county's one matter list
+            self.matters = self.shared.matters
+            return
+        self.shared.matters = self.matters
         northern = self.city.code[:2] in NORTHERN_PROVINCES
         for i, m in enumerate(cat.MATTERS, start=1):
             admitted = date.fromisoformat(m["admitted"])
@@ -302,7 +367,7 @@ class _Town:
     def person(self, role: str, area: str, unit_id: int | None = None, trained: bool = True,
                since_days: tuple[int, int] = (200, 900)) -> int:
         r = self.rng
-        pid = len(self.people) + 1
+        pid = self.shared.next_id(Person)
         name = self.names.unique()
         full, initials = name_keys(name)
         trained_on = self.day(since_days[0] + 10, since_days[1] + 60) if trained else None
@@ -384,7 +449,7 @@ class _Town:
         self.gaps["untrained_full_time"] = [self.people[pid]["name"] for pid in untrained]
         self.people[r.choice(full_timers[1:])]["failed_reviews"] = 1  # one poor review: not yet a case
         # two workers left this year; their successors took over the same day
-        for g in r.sample([g for g in others if g.worker and g not in stale], 2):
+        for g in r.sample([g for g in others if g.worker and g not in stale], self.scaled(2)):
             old = self.person(PersonRole.FULL_TIME, g.area)
             left = self.day(20, 150)
             self.people[old].update(status="left", left_on=left, left_reason=LeaveReason.RESIGNED,
@@ -406,6 +471,7 @@ class _Town:
         plan = [("POLICE", "village", 3), ("URBAN", "urban", 2), ("MARKET", "all", 1), ("FIRE", "exclusive", 1),
                 ("JUSTICE", "all", 1), ("OCEAN", "marine", 1), ("POWER", "all", 1), ("PROPERTY", "urban", 2)]
         for code, which, n in plan:
+            n = self.scaled(n)
             unit = self.units[code]
             if which == "village":
                 pool = grids
@@ -421,7 +487,9 @@ class _Town:
                     self.assign(g, pid, PersonRole.PROFESSIONAL, since())
 
         # micro-grids in three urban grids: building heads and unit heads (HH 20)
-        for g in r.sample([g for g in urban if g not in no_ft and g not in heavy_pool], 3):
+        micro_pool = [g for g in urban if g not in no_ft and g not in heavy_pool]
+        # a bigger town has micro-grids in about half its urban grids
+        for g in r.sample(micro_pool, 3 if self.scale == 1 else max(3, len(micro_pool) // 2)):
             estate = g.estates[0]
             n_build = r.randint(3, 5)
             for b in range(1, n_build + 1):
@@ -451,32 +519,44 @@ class _Town:
     # --- accounts ---
 
     def build_operators(self) -> None:
-        oid = 0
+        sh = self.shared
         town, county = self.town.code, self.county.code
+        self.actors.update(sh.county_actors)  # made by an earlier town of this county
+        self.labels.update((k, a.label) for k, a in sh.county_actors.items())
 
         def op(login: str, name: str, role: str, jur: str, unit_id: int | None = None,
-               person_id: int | None = None) -> None:
-            nonlocal oid
-            oid += 1
+               person_id: int | None = None, county_wide: bool = False, unique: bool = False) -> None:
+            if not (county_wide or unique):  # a town's own account
+                login = login + self.suffix
+            oid = sh.next_id(Operator)
+            sh.logins.add(login)
             self.add(Operator, id=oid, login=login, name=name, role=role, jurisdiction=jur, unit_id=unit_id,
                      person_id=person_id, lang=None, bell=True, active=True)
             self.actors[login] = Actor(login, name, Role(role), jur, operator_id=oid, unit_id=unit_id)
             self.labels[login] = self.actors[login].label
+            if county_wide and sh.county:
+                sh.county_actors[login] = self.actors[login]
 
         # op01 first: the lowest id is the account a bare `griddesk` opens with
         op("op01", self.people[self.seat_ops[0]]["name"], Role.OPERATOR, town, person_id=self.seat_ops[0])
         op("op02", self.people[self.seat_ops[1]]["name"], Role.OPERATOR, town, person_id=self.seat_ops[1])
         op("sup01", self.names.unique(), Role.SUPERVISOR, town)
-        op("county01", self.names.unique(), Role.OPERATOR, county)
+        if "county01" not in sh.county_actors:
+            op("county01", self.names.unique(), Role.OPERATOR, county, county_wide=True)
         op("wall", "指挥中心大屏", Role.VIEWER, town)
-        op("admin", self.names.unique(), Role.ADMIN, county)
+        if "admin" not in sh.county_actors:
+            op("admin", self.names.unique(), Role.ADMIN, county, county_wide=True)
         op(FEED_LOGIN, "12345热线接口", Role.OPERATOR, town)
-        for u in self.units.values():
-            login = f"u-{u.code.lower()}"
-            op(login, u.name[:32], Role.UNIT, town, unit_id=u.id)
+        for code, u in self.units.items():
+            county_unit = code in sh.county_units
+            if county_unit and u.actor is not None:
+                continue  # the county unit's account, made by an earlier town
+            login = f"u-{code.lower()}"
+            op(login, u.name[:32], Role.UNIT, county if county_unit else town, unit_id=u.id, county_wide=county_unit)
+            login = login if county_unit else login + self.suffix
             u.label, u.actor = self.labels[login], self.actors[login]
         # every full-time worker verifies on site from the app (HH 21)
-        seen: set[str] = set()
+        seen = sh.logins
         for pid, p in self.people.items():
             if p["role"] != PersonRole.FULL_TIME or p["status"] != "active":
                 continue
@@ -486,8 +566,23 @@ class _Town:
                 k += 1
                 login = f"{base}{k}"
             seen.add(login)
-            op(login[:32], p["name"], Role.GRID_WORKER, town, person_id=pid)
+            op(login[:32], p["name"], Role.GRID_WORKER, town, person_id=pid, unique=True)
             self.gw_label[pid] = self.labels[login[:32]]
             self.gw_actor[pid] = self.actors[login[:32]]
 
 
+def _take(parts: list[str], r: random.Random) -> str:
+    """The next of a shuffled list of name parts; used up, the catalogue's parts again with a
+    numeral ("东风二", "东风三", …): a town of a big county has more villages than it names."""
+    if not parts:
+        base = list(cat.COMMUNITY_NAME_PARTS + cat.VILLAGE_NAME_PARTS)
+        r.shuffle(base)
+        parts.extend(p + _cn(r.randint(2, 9)) for p in base)
+    return parts.pop()
+
+
+def _kinds(r: random.Random, kinds: Any, base: int, n: int) -> list[Any]:
+    """`n` grid kinds: `base` different ones, as the one-town demo draws them, then repeats."""
+    out = list(r.sample(kinds, base))
+    out += [r.choice(kinds) for _ in range(n - base)]
+    return out
