@@ -100,6 +100,11 @@ def test_tickets_are_spread_over_the_towns_with_valid_grids(county: tuple[Path, 
     assert {"ix_tickets_queue", "ix_timeline_action_at", "ix_clocks_ladder"} <= names
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # the text index (paused for the load) holds every ticket and keeps in step again
+    assert con.execute("SELECT count(*) FROM tickets_fts").fetchone()[0] == TICKETS
+    con.execute("INSERT INTO tickets_fts(tickets_fts, rank) VALUES ('integrity-check', 1)")
+    triggers = {r[0] for r in con.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")}
+    assert triggers == {"tickets"}
     con.close()
 
 
