@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.errors import MarkupError
 from rich.text import Text
 
@@ -33,9 +34,34 @@ class Notice:
     number: str | None  # the ticket it is about, when its text names one
 
     @property
+    def line(self) -> str:
+        """The notice as it is shown (the header's line, the `!` list): its text once, headed by
+        its title only when the text does not already open with a label of its own. An alert's
+        text says what it is ("特急：…", "Overdue: …"); its title ("特急 / 须上报") said it again."""
+        if not self.title or labelled(self.text):
+            return self.text
+        return f"{self.title}{'：' if _wide(self.title) else ': '}{self.text}"
+
+    @property
     def counts(self) -> bool:
         """Warnings and errors are counted as unread until the list has been opened."""
         return self.severity != "information"
+
+
+LABEL_CELLS = 24  # a text's own label ("已超期", "To report upward") is at most this wide
+
+
+def _wide(text: str) -> bool:
+    return cell_len(text) > len(text)
+
+
+def labelled(text: str) -> bool:
+    """Whether `text` opens with a label of its own: a few words without digits, then "：" or ": "."""
+    for sep in ("：", ": "):
+        head, found, _ = text.partition(sep)
+        if found and head.strip() and cell_len(head) <= LABEL_CELLS and not any(c.isdigit() for c in head):
+            return True
+    return False
 
 
 def plain(message: object, markup: bool) -> str:

@@ -49,7 +49,9 @@ async def test_read_only_database_dialogs_keep_input_and_say_why(town: Town, mou
             await until(pilot, lambda: "read-only" in str(error.render()))
             assert app.screen is dialog and note.value == MARKUP
             assert str(Path(copy)) in str(error.render())
-            await pilot.press("escape")
+            await pilot.press("escape")  # a note was typed: the one dialog rule asks first
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.press("y")
 
             await on_row(pilot, app, dispatched, "h")
             await pilot.press("h")
