@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 
 from griddesk.console.app import GridDeskApp
 from griddesk.console.screens.dispatch import DispatchDialog
-from griddesk.console.widgets.dialogs import TextForm
+from griddesk.console.widgets.dialogs import ConfirmDialog, TextForm
 from griddesk.store import views, workflow
 from tests.conftest import open_store
 from tests.console.pilot import add, until
