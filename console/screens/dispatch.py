@@ -43,12 +43,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MARK_CELLS = 6  # "★ 主办" / "+ lead": the column before a candidate's name
 # answers like a TextForm's submit: None (done), an error to show (stay open), STAY or CLOSE
 DispatchSubmit = Callable[[str, tuple[str, ...], str | None], Awaitable[Any]]
 
 
 class DispatchDialog(ModalScreen[bool]):
     DEFAULT_CSS = DIALOG_CSS + """
+    DispatchDialog .gd-dialog-box { width: 90%; }
     DispatchDialog #units { height: auto; max-height: 14; border: none; background: $surface; }
     DispatchDialog #units:focus { border: none; }
     """
@@ -134,17 +136,19 @@ class DispatchDialog(ModalScreen[bool]):
         return t("desk.dispatch.why_area", area=self.area_names.get(p.area_code or "", p.area_code or ""))
 
     def _prompt(self, p: workflow.Proposal) -> Text:
+        """Two lines a candidate: its mark, name and code; under them, indented, its kind and why
+        it is proposed (one line at 80 columns wrapped the why mid-phrase)."""
         text = Text()
         if p.code == self.lead:
-            text.append(f"★ {t('desk.dispatch.lead'):<4}", style="bold")
+            text.append(f"★ {t('desk.dispatch.lead')}", style="bold")
         elif p.code in self.co:
-            text.append(f"+ {t('desk.dispatch.co'):<4}", style="bold")
-        else:
-            text.append(" " * 6)
-        text.append(" ")
+            text.append(f"+ {t('desk.dispatch.co')}", style="bold")
+        mark = text.cell_len
+        text.append(" " * (max(MARK_CELLS - mark, 0) + 1))
         text.append(p.name, style="bold" if p.code == self.lead else "")
         text.append(f"  {p.code}", style="dim")
-        text.append(f"  {code_name('unit_kind', p.kind)} · {self._why(p)}", style="dim")
+        text.append("\n" + " " * (MARK_CELLS + 1))
+        text.append(f"{code_name('unit_kind', p.kind)} · {self._why(p)}", style="dim")
         return text
 
     def _render_options(self, highlight: int | None = None) -> None:
