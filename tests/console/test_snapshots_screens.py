@@ -217,6 +217,7 @@ VISITS = ["login", "queue", "ticket", "dispatch", "intake", "overdue", "supervis
           "hotspots", "scorecard", "shift", "escalations", "audit", "search", "wall"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 async def test_every_screen_at_80x24(lang: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     made = await build(tmp_path / "snap.db")
