@@ -435,7 +435,7 @@ class GridDeskApp(App[None]):
     def _show_notice(self) -> None:
         fresh = self.notice_log.fresh(datetime.now(UTC))
         state = self.header_state
-        state.notice = fresh.line if fresh else ""
+        state.notice = fresh.shown(self.actor.jurisdiction) if fresh else ""
         state.notice_severity = fresh.severity if fresh else ""
         state.unread = self.notice_log.unread
         self.sync_headers()

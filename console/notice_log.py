@@ -18,6 +18,8 @@ from rich.cells import cell_len
 from rich.errors import MarkupError
 from rich.text import Text
 
+from griddesk.store.numbers import short_number
+
 KEEP = 200  # notices kept for the list
 FRESH = 8.0  # seconds the header shows a notice when its sender gave no timeout
 # a ticket number as notices write it: whole, or as a town's screens shorten it
@@ -40,7 +42,19 @@ class Notice:
         text says what it is ("特急：…", "Overdue: …"); its title ("特急 / 须上报") said it again."""
         if not self.title or labelled(self.text):
             return self.text
-        return f"{self.title}{'：' if _wide(self.title) else ': '}{self.text}"
+        if self.title[-1] in "？！。：":  # "要退出吗？按 ^q 退出"
+            sep = ""
+        elif self.title[-1] in "?!.:":
+            sep = " "
+        else:
+            sep = "：" if _wide(self.title) else ": "
+        return f"{self.title}{sep}{self.text}"
+
+    def shown(self, jurisdiction: str) -> str:
+        """`line` with its ticket number as the centre's screens show it (the town's part left off)."""
+        if self.number is None:
+            return self.line
+        return self.line.replace(self.number, short_number(self.number, jurisdiction))
 
     @property
     def counts(self) -> bool:
@@ -48,7 +62,7 @@ class Notice:
         return self.severity != "information"
 
 
-LABEL_CELLS = 24  # a text's own label ("已超期", "To report upward") is at most this wide
+LABEL_CELLS = 40  # a text's own label ("已超期", "Reported or handed up to this centre") is at most this wide
 
 
 def _wide(text: str) -> bool:

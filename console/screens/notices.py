@@ -61,9 +61,7 @@ class NoticesScreen(ModalScreen[None]):
     def _row(self, n: Notice) -> Table:
         """One notice: its time and severity mark in a column of their own, then its line once
         (`Notice.line`), wrapped by cells under itself; a ticket number as the queue shows it."""
-        text = n.line
-        if n.number:
-            text = text.replace(n.number, short_number(n.number, self.jurisdiction))
+        text = n.shown(self.jurisdiction)
         row = Table.grid(padding=(0, 1))
         row.add_column(no_wrap=True)
         row.add_column(no_wrap=True, width=2)
