@@ -51,7 +51,7 @@ DispatchSubmit = Callable[[str, tuple[str, ...], str | None], Awaitable[Any]]
 class DispatchDialog(ModalScreen[bool]):
     DEFAULT_CSS = DIALOG_CSS + """
     DispatchDialog .gd-dialog-box { width: 90%; }
-    DispatchDialog #units { height: auto; max-height: 14; border: none; background: $surface; }
+    DispatchDialog #units { height: auto; max-height: 45vh; border: none; background: $surface; }
     DispatchDialog #units:focus { border: none; }
     """
     SCOPED_CSS = False
