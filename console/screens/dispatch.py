@@ -76,6 +76,7 @@ class DispatchDialog(ModalScreen[bool]):
         self.busy = False
         self.loaded = False
         self._failed = False  # the candidates could not be read: keys need not wait
+        self._to_note = False  # Enter took a lead: the note's focus is on its way
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="gd-dialog-box") as box:
@@ -97,8 +98,11 @@ class DispatchDialog(ModalScreen[bool]):
 
     @property
     def typeahead_busy(self) -> bool:
-        """Keys typed while the candidates load wait for them (console/typeahead.py)."""
-        return not self.loaded and not self._failed
+        """Keys typed while the candidates load wait for them, and after Enter on a candidate until
+        the cursor is on the note, so `⏎ ⏎` typed at once dispatches (console/typeahead.py)."""
+        if self._to_note and self.focused is self.query_one("#dispatch-note", Input):
+            self._to_note = False
+        return (not self.loaded and not self._failed) or self._to_note
 
     @property
     def units(self) -> OptionList:
@@ -182,6 +186,7 @@ class DispatchDialog(ModalScreen[bool]):
         if code in self.co:
             self.co.remove(code)
         self._render_options()
+        self._to_note = True
         self.query_one("#dispatch-note", Input).focus()
 
     def on_key(self, event: events.Key) -> None:
