@@ -460,6 +460,9 @@ class TicketKeys:
 
     _keys_ticket: TicketView | None = None
     _keys_allowed: frozenset[str] = frozenset()
+    # keys typed after an action key wait for its worker (console/typeahead.py): it reads before
+    # it opens its dialog, and `d ⏎ ⏎` in one burst sent the ⏎ to the queue (opening the ticket)
+    TYPEAHEAD_GROUPS = frozenset({"ticket-act"})
 
     if TYPE_CHECKING:  # what the screen it is mixed into (a GridScreen) provides
         @property

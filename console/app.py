@@ -463,7 +463,7 @@ class GridDeskApp(App[None]):
     def _show_notice(self) -> None:
         fresh = self.notice_log.fresh(datetime.now(UTC))
         state = self.header_state
-        state.notice = (fresh.title + "：" if fresh and fresh.title else "") + (fresh.text if fresh else "")
+        state.notice = fresh.shown(self.actor.jurisdiction) if fresh else ""
         state.notice_severity = fresh.severity if fresh else ""
         state.unread = self.notice_log.unread
         self.sync_headers()

@@ -14,8 +14,11 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.errors import MarkupError
 from rich.text import Text
+
+from griddesk.store.numbers import short_number
 
 KEEP = 200  # notices kept for the list
 FRESH = 8.0  # seconds the header shows a notice when its sender gave no timeout
@@ -33,9 +36,46 @@ class Notice:
     number: str | None  # the ticket it is about, when its text names one
 
     @property
+    def line(self) -> str:
+        """The notice as it is shown (the header's line, the `!` list): its text once, headed by
+        its title only when the text does not already open with a label of its own. An alert's
+        text says what it is ("特急：…", "Overdue: …"); its title ("特急 / 须上报") said it again."""
+        if not self.title or labelled(self.text):
+            return self.text
+        if self.title[-1] in "？！。：":  # "要退出吗？按 ^q 退出"
+            sep = ""
+        elif self.title[-1] in "?!.:":
+            sep = " "
+        else:
+            sep = "：" if _wide(self.title) else ": "
+        return f"{self.title}{sep}{self.text}"
+
+    def shown(self, jurisdiction: str) -> str:
+        """`line` with its ticket number as the centre's screens show it (the town's part left off)."""
+        if self.number is None:
+            return self.line
+        return self.line.replace(self.number, short_number(self.number, jurisdiction))
+
+    @property
     def counts(self) -> bool:
         """Warnings and errors are counted as unread until the list has been opened."""
         return self.severity != "information"
+
+
+LABEL_CELLS = 40  # a text's own label ("已超期", "Reported or handed up to this centre") is at most this wide
+
+
+def _wide(text: str) -> bool:
+    return cell_len(text) > len(text)
+
+
+def labelled(text: str) -> bool:
+    """Whether `text` opens with a label of its own: a few words without digits, then "：" or ": "."""
+    for sep in ("：", ": "):
+        head, found, _ = text.partition(sep)
+        if found and head.strip() and cell_len(head) <= LABEL_CELLS and not any(c.isdigit() for c in head):
+            return True
+    return False
 
 
 def plain(message: object, markup: bool) -> str:

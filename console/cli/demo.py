@@ -281,25 +281,66 @@ async def run_demo(ctx: Any, args: argparse.Namespace) -> int:
         # made-up tickets never go into a real database
         eprint(t("cli.error", message=t("demo.cli.real_db", db=_label(url))))
         return 1
-    child = None
-    if not args.no_feed and await feeding(store) is None:  # one feed per database, however many consoles
-        # a separate process, as a hotline interface would be: the console sees its tickets
-        # arrive through the change feed like anyone else's. Its errors go to the log file (not
-        # /dev/null), and the console says so if it stops (`_watch_feed`).
+    keeper = None if args.no_feed else FeedKeeper(
+        [sys.executable, "-m", "griddesk.console.cli", "--db", url, "--lang", ctx.lang, "demo", "feed",
+         "--rate", str(rate)])
+    if keeper is not None and await feeding(store) is None:  # one feed per database, however many consoles
+        keeper.start()
+    try:
+        return await open_console(ctx, args, keeper)
+    finally:
+        if keeper is not None:
+            keeper.stop()
+
+
+class FeedKeeper:
+    """This console's part in keeping one feed per demo database.
+
+    The feed is a separate process, as a hotline interface would be: the console sees its
+    tickets arrive through the change feed like anyone else's. Its errors go to the log file
+    (not /dev/null), and the console says so if it stops on an error. A console that found the
+    database already fed waits (`store.demo.feed.wait_free`) and starts the feed itself when the
+    console feeding it quits — so the demo keeps moving while any console of it is open. Its
+    own feed process ends with the console."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+        self.child: subprocess.Popen[bytes] | None = None
+        self.started = 0  # feed processes started by this console (tests)
+
+    def start(self) -> subprocess.Popen[bytes]:
         err = _log_sink()
         try:
-            child = subprocess.Popen(  # noqa: ASYNC220 - starts it and returns at once; we wait on it at the end
-                [sys.executable, "-m", "griddesk.console.cli", "--db", url, "--lang", ctx.lang, "demo", "feed",
-                 "--rate", str(rate)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+            self.child = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                          stderr=err)
         finally:
             if err is not subprocess.DEVNULL:
                 err.close()
-    try:
-        return await open_console(ctx, args, child)
-    finally:
-        if child is not None:
-            _stop_child(child)
+        self.started += 1
+        return self.child
+
+    async def keep(self, store: Any, notify: Any, every: float = 1.0) -> None:
+        """Beside the console until it quits: watch this console's feed; when there is none (or
+        it left because another console's feed holds the lease), wait for the lease to be free
+        and start one. A feed that stops on an error is reported, not restarted."""
+        from griddesk.store.demo.feed import wait_free
+
+        while True:
+            child = self.child
+            if child is None:
+                await wait_free(store)
+                child = self.start()
+            while child.poll() is None:  # noqa: ASYNC110 - a child process has no event to wait on here
+                await asyncio.sleep(every)
+            self.child = None
+            if child.returncode not in (0, -signal.SIGTERM):
+                notify(t("demo.cli.feed_stopped", code=child.returncode,
+                         log=str(logs.log_file() or paths.log_file())))
+                return
+
+    def stop(self) -> None:
+        if self.child is not None:
+            _stop_child(self.child)
 
 
 def _log_sink() -> Any:
@@ -311,14 +352,6 @@ def _log_sink() -> Any:
         return os.fdopen(fd, "ab")
     except OSError:
         return subprocess.DEVNULL
-
-
-async def _watch_feed(child: subprocess.Popen[bytes], notify: Any, every: float = 1.0) -> None:
-    """Tell the console when the feed process stops on its own (its reasons are in the log)."""
-    while child.poll() is None:  # noqa: ASYNC110 - a child process has no event to wait on here
-        await asyncio.sleep(every)
-    if child.returncode not in (0, -signal.SIGTERM):
-        notify(t("demo.cli.feed_stopped", code=child.returncode, log=str(logs.log_file() or paths.log_file())))
 
 
 def _stop_child(child: subprocess.Popen[bytes]) -> None:
@@ -380,18 +413,18 @@ async def run_feed(ctx: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-async def open_console(ctx: Any, args: argparse.Namespace, feed: subprocess.Popen[bytes] | None = None) -> int:
+async def open_console(ctx: Any, args: argparse.Namespace, feed: FeedKeeper | None = None) -> int:
     """Open the console on the chosen database: as the account already known, else on the
-    login screen (console.cli.login.start_console); with the demo's `feed`, the console says so
-    if the feed stops (`_watch_feed`)."""
+    login screen (console.cli.login.start_console); with the demo's `feed`, the console keeps
+    the database fed while it runs (`FeedKeeper.keep`) and says so if the feed stops."""
     from griddesk.console.cli.login import start_console
 
     watch = None
     if feed is not None:
-        child = feed
+        keeper, store = feed, await ctx.store()
 
         def watch(app: Any) -> Any:
-            return _watch_feed(child, lambda text: app.notify(text, severity="error", markup=False))
+            return keeper.keep(store, lambda text: app.notify(text, severity="error", markup=False))
 
     rc = await start_console(ctx, watch=watch)
     if rc == 1:  # an empty database: the demo may be elsewhere

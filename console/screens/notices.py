@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -22,7 +23,7 @@ from griddesk.console.widgets import localize_bindings
 from griddesk.store.i18n import t
 from griddesk.store.numbers import short_number
 
-SEVERITY_MARK = {"error": "!!", "warning": "! ", "information": "  "}
+SEVERITY_MARK = {"error": "!!", "warning": "!", "information": ""}
 
 
 class NoticesScreen(ModalScreen[None]):
@@ -52,16 +53,23 @@ class NoticesScreen(ModalScreen[None]):
         if not self.entries:
             listing.add_option(Option(t("console.notices.none"), disabled=True))
         for i, n in enumerate(self.entries):
-            line = Text(no_wrap=False)
-            line.append(n.at.astimezone(self.tz).strftime("%H:%M:%S "), style="dim")
-            line.append(SEVERITY_MARK.get(n.severity, "  "), style="bold red" if n.severity == "error" else "bold")
-            if n.title:
-                line.append(f"{n.title}  ", style="bold")
-            line.append(n.text)  # plain text, never markup
-            listing.add_option(Option(line, id=f"n{i}"))
+            listing.add_option(Option(self._row(n), id=f"n{i}"))
         if self.entries:
             listing.highlighted = 0  # the newest, ready for Enter
         listing.focus()
+
+    def _row(self, n: Notice) -> Table:
+        """One notice: its time and severity mark in a column of their own, then its line once
+        (`Notice.line`), wrapped by cells under itself; a ticket number as the queue shows it."""
+        text = n.shown(self.jurisdiction)
+        row = Table.grid(padding=(0, 1))
+        row.add_column(no_wrap=True)
+        row.add_column(no_wrap=True, width=2)
+        row.add_column(ratio=1, overflow="fold")
+        mark = Text(SEVERITY_MARK.get(n.severity, ""), style="bold red" if n.severity == "error" else "bold")
+        row.add_row(Text(n.at.astimezone(self.tz).strftime("%H:%M:%S"), style="dim"), mark,
+                    Text(text))  # plain text, never markup
+        return row
 
     @on(OptionList.OptionSelected, "#notices-list")
     def _open(self, event: OptionList.OptionSelected) -> None:

@@ -116,6 +116,8 @@ class SearchScreen(GridScreen):
         if self._debounce is not None:
             self._debounce.stop()
         value = event.value.strip()
+        if value == self.text:  # the box's first value (`:search TEXT`), or typed back: already searched
+            return
         self._debounce = self.set_timer(DEBOUNCE, lambda: self.run_search(value))
 
     @on(Input.Submitted, "#search-box")

@@ -5,6 +5,11 @@ the intake refuses a grid (split, merged or retired meanwhile), so a grid change
 Errors are logged (the log file, `console.logs`) and the feed carries on; only a town with no
 live grid at all stops it. One feed per demo database: `LEASE` in `job_leases` (store.jobs)
 says which process feeds; a second `demo feed` finds it held and leaves.
+
+Takeover: a console that found the database fed waits in `wait_free` (a look at the lease every
+`STANDBY_S` seconds) and starts a feed of its own as soon as nobody holds it — at once when the
+feeding console quits (its feed gives the lease up on a clean exit), within `LEASE_TTL_S` when
+it died. Two consoles waiting both start one; the lease lets one feed and the other leave.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ log = logging.getLogger(__name__)
 
 LEASE = "demo_feed"  # one row in job_leases per demo database
 LEASE_TTL_S = 90.0  # a feed that died is taken over after this long
+STANDBY_S = 2.0  # a console waiting to take the feed over looks at its lease this often
 REFRESH_S = 30.0  # the grid list is read again this often (grid changes made meanwhile)
 # Shares of urgency, as a 12345 desk sees them: an emergency (紧急) is about one call in a
 # hundred, urgent about one in ten; the rest are normal.
@@ -58,6 +64,23 @@ class FeedBusy(StoreError):
 async def feeding(store: Store) -> str | None:
     """Which process feeds this database now (None: none)."""
     return await jobs.holder_of(store, LEASE)
+
+
+async def wait_free(store: Store, stop: asyncio.Event | None = None, every: float = STANDBY_S) -> bool:
+    """Wait until nobody feeds this database (True), or `stop` is set (False). A database read
+    that fails (busy, gone for a moment) counts as "still fed": the next look decides."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        try:
+            if await feeding(store) is None:
+                return True
+        except Exception as e:
+            log.warning("demo feed: could not read its lease: %s", e)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        except TimeoutError:
+            pass
+    return False
 
 
 @dataclass

@@ -104,7 +104,10 @@ async def test_one_ticket_from_intake_to_close_by_keys_only(town: Town) -> None:
         assert number is not None
         dialog = app.screen
         assert dialog.lead == town.units["urban"]  # the matter's default unit comes first
-        await pilot.press("enter")  # Enter on the proposed lead dispatches
+        await pilot.press("enter")  # the one dialog rule: Enter takes the lead and moves to the note
+        assert dialog.lead == town.units["urban"] and app.focused is dialog.query_one("#dispatch-note")
+        assert await status(town, number) == "pending_dispatch"  # nothing dispatched yet
+        await pilot.press("enter")  # Enter on the last field dispatches
         await wait_status(pilot, town, number, "dispatched")
         await until(pilot, lambda: isinstance(app.screen, TicketScreen))
         assert any(number in n for n in notes(app))
@@ -377,8 +380,12 @@ async def test_dispatch_dialog_lead_first_co_units_by_space(town: Town) -> None:
         await pilot.press("down", "space")  # the second: a co-unit
         co = dialog.proposals[1].code
         assert dialog.co == [co]
-        await pilot.press("down", "enter")  # the third becomes the lead instead
+        await pilot.press("down", "enter")  # the third becomes the lead instead, and on to the note
         lead = dialog.proposals[2].code
+        assert dialog.lead == lead and app.focused is dialog.query_one("#dispatch-note")
+        await pilot.press("shift+tab", "1")  # back on the list, a digit picks a candidate as lead
+        assert dialog.lead == dialog.proposals[0].code and dialog.co == [co]
+        await pilot.press("shift+tab", "3")
         assert dialog.lead == lead
         await pilot.press("ctrl+s")
         await wait_status(pilot, town, number, "dispatched")

@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 
 from griddesk.console.app import GridDeskApp
 from griddesk.console.screens.dispatch import DispatchDialog
-from griddesk.console.widgets.dialogs import TextForm
+from griddesk.console.widgets.dialogs import ConfirmDialog, TextForm
 from griddesk.store import views, workflow
 from tests.conftest import open_store
 from tests.console.pilot import add, until
@@ -49,7 +49,9 @@ async def test_read_only_database_dialogs_keep_input_and_say_why(town: Town, mou
             await until(pilot, lambda: "read-only" in str(error.render()))
             assert app.screen is dialog and note.value == MARKUP
             assert str(Path(copy)) in str(error.render())
-            await pilot.press("escape")
+            await pilot.press("escape")  # a note was typed: the one dialog rule asks first
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.press("y")
 
             await on_row(pilot, app, dispatched, "h")
             await pilot.press("h")
