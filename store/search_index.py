@@ -124,7 +124,8 @@ def matching(value: str, columns: tuple[str, ...] = COLUMNS) -> Select[int]:
 
 
 def indexable(value: str) -> bool:
-    return len(value) >= MIN_CHARS
+    # FTS5 ends a query string at a NUL ("unterminated string"): such text takes the plain path
+    return len(value) >= MIN_CHARS and "\x00" not in value
 
 
 def own_text(dialect: str, value: str, columns: tuple[str, ...] = COLUMNS) -> Select[int] | None:
