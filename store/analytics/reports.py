@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select
 
 from griddesk.store import overdue
 from griddesk.store.actor import Actor
-from griddesk.store.analytics import focus, scoping
+from griddesk.store.analytics import focus, rollups, scoping
 from griddesk.store.analytics.period import Period, of_dates
 from griddesk.store.context import Store
 from griddesk.store.enums import OPEN_STATUSES, Escalation, Satisfaction, SuperviseLevel, Urgency
@@ -130,22 +130,37 @@ async def report(store: Store, actor: Actor, kind: str, start: datetime | None =
     in_steps = and_(scoped, e.at >= start, e.at < end)
     late = await overdue.rows(store, actor, only_overdue=True)
     async with store.db.session() as s:
-        new = (await s.execute(select(func.count()).select_from(Ticket).where(
-            scoped, Ticket.received_at >= start, Ticket.received_at < end))).scalar_one()
-        steps = dict((await s.execute(
-            select(e.action, func.count()).join(Ticket, Ticket.id == e.ticket_id)
-            .where(in_steps, e.action.in_(("dispatch", "close", "resolve_on_spot", *ESCALATION_STEPS)))
-            .group_by(e.action))).all())
+        days = await rollups.days_for(store, s, actor, start, end)
+        if days is not None:  # whole local days: summed from the rollups
+            per_matter = {k: int(n) for k, _, n in await rollups.sums(s, actor, "m", days)}
+            new = sum(per_matter.values())
+            steps = {k: int(n) for k, _, n in await rollups.sums(s, actor, "steps", days)}
+        else:
+            new = (await s.execute(select(func.count()).select_from(Ticket).where(
+                scoped, Ticket.received_at >= start, Ticket.received_at < end))).scalar_one()
+            steps = dict((await s.execute(
+                select(e.action, func.count()).join(Ticket, Ticket.id == e.ticket_id)
+                .where(in_steps, e.action.in_(("dispatch", "close", "resolve_on_spot", *ESCALATION_STEPS)))
+                .group_by(e.action))).all())
         still_open = (await s.execute(select(func.count()).select_from(Ticket).where(
             scoped, Ticket.status.in_(OPEN_STATUSES)))).scalar_one()
         pending = (await s.execute(select(func.count()).select_from(Ticket).where(
             scoped, Ticket.status.in_(OPEN_STATUSES), Ticket.escalation == Escalation.FLAGGED))).scalar_one()
-        top = [MatterCount(c or "-", n or t("analytics.out_of_list"), int(k), ne) for c, n, ne, k in (await s.execute(
-            select(Matter.code, Matter.name, Matter.name_en, func.count()).select_from(Ticket)
-            .outerjoin(Matter, Matter.id == Ticket.matter_id)
-            .where(scoped, Ticket.received_at >= start, Ticket.received_at < end)
-            .group_by(Matter.code, Matter.name, Matter.name_en)
-            .order_by(func.count().desc(), Matter.code).limit(5))).all()]
+        if days is not None:
+            names = {str(i): (c, n, ne) for i, c, n, ne in (await s.execute(
+                select(Matter.id, Matter.code, Matter.name, Matter.name_en))).all()}
+            counted = [(*names.get(k, (None, None, None)), n) for k, n in per_matter.items()]
+            # as the grouped query orders them on SQLite: most first, then by code (none first)
+            counted.sort(key=lambda r: (-r[3], r[0] is not None, r[0] or ""))
+            found = counted[:5]
+        else:
+            found = list((await s.execute(
+                select(Matter.code, Matter.name, Matter.name_en, func.count()).select_from(Ticket)
+                .outerjoin(Matter, Matter.id == Ticket.matter_id)
+                .where(scoped, Ticket.received_at >= start, Ticket.received_at < end)
+                .group_by(Matter.code, Matter.name, Matter.name_en)
+                .order_by(func.count().desc(), Matter.code).limit(5))).all())
+        top = [MatterCount(c or "-", n or t("analytics.out_of_list"), int(k), ne) for c, n, ne, k in found]
         events: list[Event] = []
         for at, num, title in (await s.execute(
                 select(Ticket.received_at, Ticket.number, Ticket.title)

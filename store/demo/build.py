@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
 from griddesk.store import records
+from griddesk.store.analytics import rollups
 from griddesk.store.context import Store
 from griddesk.store.db import normalize_url, sqlite_path
 from griddesk.store.demo.bulk import CHUNK, fix_sequences, write
@@ -214,6 +215,7 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, tickets: int = 5000, 
         await fix_sequences(conn)
     if hist.out.sqlite:
         await store.db.engine.dispose()  # fresh connections from here on, with the usual cache
+    await rollups.rebuild(store)  # the analytics rollups of the history written in bulk
     if progress:
         progress(tickets, tickets)
     return DemoSummary(
