@@ -6,9 +6,10 @@ grids and villages, and the same spread of received times.
 
 The source is copied first and never changed. Each extra town k (1 … times-1) gets copies of the
 source town's villages and grids (codes with the town's digits, ids shifted), and every source
-ticket once more: id + k × (max id), number + "-k", grid and town of the copy. Only raw SQL; the
-analytics rollups are built afterwards, as for any bulk load, by the store's migration or
-`store.analytics.rollups.rebuild` (bench/analytics.py opens the store, which does it).
+ticket once more: id + k × (max id), number + "-k", grid and town of the copy. Only raw SQL; then
+the copy is migrated to the store's head without a backup, which builds the analytics rollups
+from the tickets (migration 0013; `store.analytics.rollups.rebuild` does the same for a store).
+`--migrate-only` does the last step alone.
 """
 
 from __future__ import annotations
@@ -72,7 +73,24 @@ def scale(src: Path, dst: Path, times: int) -> None:
     con.commit()
     n = con.execute("SELECT count(*) FROM tickets").fetchone()[0]
     con.close()
-    print(f"{dst}: {n:,} tickets in {times} towns of county {county}")
+    print(f"{dst}: {n:,} tickets in {times} towns of county {county}", flush=True)
+
+
+def migrate(dst: Path) -> None:
+    """Bring the copy to the store's head (the rollups are built by migration 0013), without
+    the backup a migration makes first: the copy is a bench file, remade at will."""
+    import asyncio
+
+    from griddesk.store.context import Store
+
+    async def go() -> None:
+        store = await Store.open(str(dst), upgrade=False)
+        t0 = time.perf_counter()
+        await store.db.upgrade(backup=False)
+        print(f"migrated (rollups built) in {time.perf_counter() - t0:.0f} s", flush=True)
+        await store.close()
+
+    asyncio.run(go())
 
 
 def main() -> None:
@@ -80,13 +98,16 @@ def main() -> None:
     ap.add_argument("--src", type=Path, required=True)
     ap.add_argument("--dst", type=Path, required=True)
     ap.add_argument("--times", type=int, default=10)
+    ap.add_argument("--migrate-only", action="store_true", help="only migrate an already scaled copy")
     args = ap.parse_args()
     if not args.src.exists():
         sys.exit(f"--src: no such file: {args.src}")
     if not 1 <= args.times <= 100:
         sys.exit("--times: 1 … 100")
     args.dst.parent.mkdir(parents=True, exist_ok=True)
-    scale(args.src, args.dst, args.times)
+    if not args.migrate_only:
+        scale(args.src, args.dst, args.times)
+    migrate(args.dst)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    text,
     true,
 )
 from sqlalchemy.orm import aliased
@@ -60,6 +61,7 @@ DEFAULT_TZ = "Asia/Shanghai"
 OFFSET_KEY = "offset_s"
 OUT_OF_LIST = "-"
 DIRTY = "analytics_dirty"  # session.info key: the (ticket id, time) of steps written
+REFRESH_LOCK = 0x6764_726F_6C6C  # "gdroll": the advisory lock key of the rollups' refresh
 PAD = 10  # digits a duration's seconds are padded to, so text order is number order
 
 rollups = Table(
@@ -284,6 +286,11 @@ def refresh_days_sync(conn: Any, received: Iterable[tuple[str, int]], taken: Ite
     offset = stored_offset(conn)
     if offset is None:
         return  # never built (a database before 0013): nothing to keep up to date
+    dialect = conn.dialect if hasattr(conn, "dialect") else conn.get_bind().dialect  # Connection or Session
+    if dialect.name == "postgresql":
+        # one refresh at a time: a second one waits, then reads the first one's commit (READ
+        # COMMITTED), instead of both deleting the old rows and inserting the same keys
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REFRESH_LOCK})
     key = secret_sync(conn)
     c = rollups.c
     for town, day in set(received):
@@ -399,3 +406,19 @@ async def top(s: Any, actor: Any, fig: str, days: tuple[int, int], least: int, l
         q = q.where(in_town(c.town_code, actor.jurisdiction))
     q = q.group_by(c.k1).having(n >= least).order_by(n.desc(), c.k1).limit(limit)
     return list((await s.execute(q)).all())
+
+
+async def split(store: Any, s: Any, actor: Any, start: datetime,
+                end: datetime) -> tuple[tuple[int, int] | None, list[tuple[datetime, datetime]]]:
+    """start … end as the whole local days the rollups answer for, and the parts of a day at
+    either end left to read from the tickets (all of it when the rollups cannot answer)."""
+    offset = offset_of(store.calendar.tz, start)
+    a, b = int(start.timestamp()) + offset, int(end.timestamp()) + offset
+    first, last = -(-a // 86400), b // 86400
+    if first >= last:
+        return None, [(start, end)]
+    lo, hi = day_bounds(first, offset)[0], day_bounds(last, offset)[0]
+    days = await days_for(store, s, actor, lo, hi)
+    if days is None:
+        return None, [(start, end)]
+    return days, [(x, y) for x, y in ((start, lo), (hi, end)) if x < y]
