@@ -87,7 +87,7 @@ def raw_scorecards(con: sqlite3.Connection, p: dict[str, Any]) -> list[Any]:
         FROM tickets t WHERE {SCOPE} AND t.lead_unit_id IS NOT NULL GROUP BY t.lead_unit_id""", p).fetchall()
     con.execute(f"""
         SELECT e.actor, count(*), sum(EXISTS (SELECT 1 FROM ticket_clocks c WHERE c.ticket_id = e.ticket_id
-               AND c.name = 'sign' AND c.state = 'met' AND c.stopped_at = e.at))
+               AND +c.name = 'sign' AND +c.state = 'met' AND c.stopped_at = e.at))
         FROM timeline e JOIN tickets t ON t.id = e.ticket_id WHERE {SCOPE} AND e.action = 'sign'
         GROUP BY e.actor""", p).fetchall()
     con.execute(f"""
@@ -96,8 +96,8 @@ def raw_scorecards(con: sqlite3.Connection, p: dict[str, Any]) -> list[Any]:
         WHERE {SCOPE} AND e.action = 'visit' AND t.lead_unit_id IS NOT NULL GROUP BY t.lead_unit_id""", p).fetchall()
     con.execute(f"""
         SELECT t.lead_unit_id, count(*) FROM tickets t WHERE {SCOPE} AND t.status = 'closed'
-        AND t.lead_unit_id IS NOT NULL AND t.id NOT IN (SELECT ticket_id FROM ticket_clocks
-        WHERE name = 'handle' AND state = 'missed') GROUP BY t.lead_unit_id""", p).fetchall()
+        AND t.lead_unit_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ticket_clocks c WHERE c.ticket_id = t.id
+        AND +c.name = 'handle' AND +c.state = 'missed') GROUP BY t.lead_unit_id""", p).fetchall()
     con.execute(f"""
         SELECT t.lead_unit_id, e.action, count(*) FROM timeline e JOIN tickets t ON t.id = e.ticket_id
         WHERE {SCOPE} AND t.lead_unit_id IS NOT NULL AND e.action IN ('extend', 'suspend', 'reopen')
@@ -187,9 +187,51 @@ async def run(path: Path, days: int, runs: int, login: str | None) -> list[tuple
                          end=fmt(min(now, it.created_at + timedelta(days=focus.WINDOW))))) for it in items]
     out.append(await measure(f"focus list ({len(items)} items)", lambda: focus.items(store, actor),
                              lambda: raw_focus(con, fparams, secret), runs))
+    out.append(await measure_refresh(store, runs))
     con.close()
     await store.close()
     return out
+
+
+async def measure_refresh(store: Any, runs: int) -> tuple[str, float, float]:
+    """What each write adds: recomputing the rollups of one town's day (the busiest town's
+    latest day, received- and step-day figures), in a write transaction rolled back each time.
+    Baseline: the same transaction writing one timeline row, without the rollups."""
+    from sqlalchemy import func, select
+
+    from griddesk.store.analytics import rollups
+    from griddesk.store.models import Ticket, TimelineEntry
+
+    async with store.db.session() as s:
+        tid, town, received = (await s.execute(
+            select(Ticket.id, Ticket.town_code, Ticket.received_at).order_by(Ticket.id.desc()).limit(1))).one()
+        before = (await s.execute(select(func.count()).select_from(rollups.rollups))).scalar_one()
+
+    class Undo(Exception):
+        pass
+
+    async def write(refresh: bool) -> None:
+        try:
+            async with store.db.session(write=True) as s:
+                await s.execute(TimelineEntry.__table__.insert().values(
+                    ticket_id=tid, at=store.now(), actor="bench", action="note", data=None))
+                if refresh:
+                    await s.run_sync(lambda ss: rollups.refresh_tickets_sync(ss, [(tid, store.now())]))
+                raise Undo
+        except Undo:
+            pass
+
+    s_t, r_t = [], []
+    for _ in range(runs + 1):
+        t0 = time.perf_counter()
+        await write(True)
+        s_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        await write(False)
+        r_t.append(time.perf_counter() - t0)
+    async with store.db.session() as s:
+        assert (await s.execute(select(func.count()).select_from(rollups.rollups))).scalar_one() == before
+    return f"a write + refresh ({town})", statistics.median(s_t[1:]), statistics.median(r_t[1:])
 
 
 def raw_focus(con: sqlite3.Connection, items: list[tuple[Any, dict[str, Any]]], secret: bytes) -> list[int]:

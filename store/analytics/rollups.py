@@ -85,14 +85,14 @@ state = Table(
     PrimaryKeyConstraint("name", name="pk_analytics_state"),
 )
 
-HARD = {  # the hot spots' hard events: name → condition on a timeline entry
-    "returns": lambda e: e.action == "return",
-    "extensions": lambda e: e.action == "extend",
-    "reopens": lambda e: e.action == "reopen",
+HARD = {  # the hot spots' hard events: name → condition on a timeline entry and its action
+    "returns": lambda e, act: act == "return",
+    "extensions": lambda e, act: act == "extend",
+    "reopens": lambda e, act: act == "reopen",
     # a failed on-site check sends the ticket back to the unit (store.loop: verify → signed)
-    "failed_verifications": lambda e: and_(e.action == "verify", e.to_status == Status.SIGNED),
-    "dissatisfied": lambda e: and_(e.action == "visit",
-                                   e.data["satisfaction"].as_string() == Satisfaction.DISSATISFIED),
+    "failed_verifications": lambda e, act: and_(act == "verify", e.to_status == Status.SIGNED),
+    "dissatisfied": lambda e, act: and_(act == "visit",
+                                        e.data["satisfaction"].as_string() == Satisfaction.DISSATISFIED),
 }
 HARD_NAMES = tuple(HARD)
 UNIT_ACTS = ("extend", "suspend", "reopen")
@@ -135,28 +135,45 @@ def _keys(*keys: Any) -> list[Any]:
     return [k for k in keys if not getattr(k, "is_literal", False)]
 
 
-def _figures(cond: Any, offset: int) -> list[tuple[str, Any]]:
+def _clock(ticket_id: Any, name: str, state: str, stopped_at: Any = None) -> Any:
+    """Whether the ticket has a clock of this name in this state (stopped at that moment). The
+    name and state are read through an expression so that the clock is found by its ticket
+    (a few rows), never by the ladder index on (name, state), which holds every ticket's."""
+    c = TicketClock
+    q = select(c.id).where(c.ticket_id == ticket_id, func.coalesce(c.name, const("")) == const(name),
+                           func.coalesce(c.state, const("")) == const(state))
+    if stopped_at is not None:
+        q = q.where(c.stopped_at == stopped_at)
+    return q.exists()
+
+
+def _figures(cond: Any, offset: int, narrow: bool = True) -> list[tuple[str, Any]]:
     """(fig, SELECT town_code, day, k1, k2, n) for every received-day figure in SQL, over the
     tickets `cond` picks."""
     t, e = Ticket, TimelineEntry
+    # a day's refresh: the action read through an expression, so that SQLite finds the day's
+    # tickets' steps by ticket, not every step of that kind in the database by action
+    act = func.coalesce(e.action, const("")) if narrow else e.action
     d = day_of(t.received_at, offset).label("day")
     matter = func.coalesce(_text(t.matter_id), const(OUT_OF_LIST))
     blank = const("")
 
     def grouped(k1: Any, k2: Any, n: Any, *where: Any, joined: bool = False) -> Any:
         q = select(t.town_code, d, k1.label("k1"), k2.label("k2"), n.label("n"))
-        q = q.select_from(e).join(t, t.id == e.ticket_id) if joined else q.select_from(t)
+        if joined:
+            q = q.select_from(e).join(t, t.id == e.ticket_id)
+            if narrow:  # the day's tickets first, then their steps (not every step of a kind)
+                q = q.where(e.ticket_id.in_(select(t.id).where(cond).scalar_subquery()))
+        else:
+            q = q.select_from(t)
         return q.where(cond, *where).group_by(t.town_code, d, *_keys(k1, k2))
 
     count = func.count()
     dur = epoch_seconds(t.closed_at) - epoch_seconds(t.received_at)
-    hard = case(*[(c(e), const(name)) for name, c in HARD.items()], else_=const(""))
+    hard = case(*[(c(e, act), const(name)) for name, c in HARD.items()], else_=const(""))
     sat = e.data["satisfaction"].as_string()
-    missed = select(TicketClock.ticket_id).where(TicketClock.name == ClockName.HANDLE,
-                                                 TicketClock.state == ClockState.MISSED)
-    sign_met = (select(TicketClock.id).where(TicketClock.ticket_id == e.ticket_id, TicketClock.name == ClockName.SIGN,
-                                             TicketClock.state == ClockState.MET, TicketClock.stopped_at == e.at)
-                .exists())
+    missed = _clock(t.id, ClockName.HANDLE, ClockState.MISSED)
+    sign_met = _clock(e.ticket_id, ClockName.SIGN, ClockState.MET, e.at)
     p = aliased(TimelineEntry)
     since = (select(func.max(epoch_seconds(p.at))).where(p.ticket_id == e.ticket_id, p.id < e.id,
                                                           p.action.in_(("receive", "approve", "reopen")))
@@ -174,7 +191,7 @@ def _figures(cond: Any, offset: int) -> list[tuple[str, Any]]:
         ("h", grouped(_text(((epoch_seconds(t.received_at) + const(offset)) % 86400) // 3600), blank, count)),
         ("dur", grouped(matter, func.substr(_text(dur + const(10 ** PAD)), 2), count, t.closed_at.is_not(None),
                         closed)),
-        ("hard", grouped(matter, hard, count, e.action.in_(("return", "extend", "reopen", "verify", "visit")),
+        ("hard", grouped(matter, hard, count, act.in_(("return", "extend", "reopen", "verify", "visit")),
                          hard != const(""), joined=True)),
         ("addr_n", grouped(t.address, blank, count, t.address.is_not(None))),
         ("addr_last", grouped(t.address, blank, func.max(t.id), t.address.is_not(None))),
@@ -182,19 +199,19 @@ def _figures(cond: Any, offset: int) -> list[tuple[str, Any]]:
         ("u", grouped(unit, const("closed"), count, has_unit, closed)),
         ("u", grouped(unit, const("resolved"), count, has_unit, closed,
                       func.coalesce(t.satisfaction, "") != Satisfaction.DISSATISFIED)),
-        ("u", grouped(unit, const("ontime"), count, has_unit, closed, t.id.not_in(missed))),
+        ("u", grouped(unit, const("ontime"), count, has_unit, closed, ~missed)),
         ("u_visit", grouped(unit, case((sat.in_(GOOD), const("good")), else_=const("other")), count,
-                            has_unit, e.action == "visit", joined=True)),
-        ("u_act", grouped(unit, e.action, count, has_unit, e.action.in_(UNIT_ACTS), joined=True)),
-        ("ret", grouped(func.coalesce(e.data["unit"].as_string(), const("")), blank, count, e.action == "return",
+                            has_unit, act == "visit", joined=True)),
+        ("u_act", grouped(unit, e.action, count, has_unit, act.in_(UNIT_ACTS), joined=True)),
+        ("ret", grouped(func.coalesce(e.data["unit"].as_string(), const("")), blank, count, act == "return",
                         joined=True)),
-        ("sign", grouped(e.actor, case((sign_met, const("1")), else_=const("0")), count, e.action == "sign",
+        ("sign", grouped(e.actor, case((sign_met, const("1")), else_=const("0")), count, act == "sign",
                          joined=True)),
         ("w_rep", grouped(t.created_by, case((t.resolved_on_spot.is_(True), const("1")), else_=const("0")),
                           count, t.source == Source.PATROL)),
         ("op_reg", grouped(t.created_by, blank, count)),
-        ("op_disp", grouped(e.actor, wait, count, e.action == "dispatch", joined=True)),
-        ("op_wrong", grouped(func.coalesce(who_dispatched, const("")), blank, count, e.action == "approve",
+        ("op_disp", grouped(e.actor, wait, count, act == "dispatch", joined=True)),
+        ("op_wrong", grouped(func.coalesce(who_dispatched, const("")), blank, count, act == "approve",
                              e.from_status == Status.RETURN_REQUESTED, joined=True)),
     ]
 
@@ -203,10 +220,7 @@ def _taken(cond: Any, offset: int) -> list[tuple[str, Any]]:
     """The step-day figures over the timeline entries `cond` picks (joined to their ticket)."""
     t, e = Ticket, TimelineEntry
     d = day_of(e.at, offset).label("day")
-    verify_met = (select(TicketClock.id).where(TicketClock.ticket_id == e.ticket_id,
-                                               TicketClock.name == ClockName.VERIFY,
-                                               TicketClock.state == ClockState.MET, TicketClock.stopped_at == e.at)
-                  .exists())
+    verify_met = _clock(e.ticket_id, ClockName.VERIFY, ClockState.MET, e.at)
     step = case((and_(e.action == "verify", verify_met), const("verify:1")),
                 (e.action == "verify", const("verify:0")), else_=const("visit"))
     count = func.count()
@@ -231,7 +245,7 @@ def _fill(conn: Any, cond: Any, taken_cond: Any | None, offset: int, key: bytes)
     """Insert the figures of the tickets `cond` picks (received-day) and of the steps
     `taken_cond` picks (step-day). `conn`: a sync Connection or Session."""
     c = rollups.c
-    for fig, q in _figures(cond, offset):
+    for fig, q in _figures(cond, offset, narrow=taken_cond is None):
         sub = q.subquery()
         conn.execute(insert(rollups).from_select(
             [c.town_code, c.day, c.k1, c.k2, c.n, c.fig],
@@ -301,7 +315,9 @@ def refresh_days_sync(conn: Any, received: Iterable[tuple[str, int]], taken: Ite
     for town, day in set(taken):
         start, end = day_bounds(day, offset)
         conn.execute(delete(rollups).where(c.town_code == town, c.day == day, c.fig.in_(TAKEN)))
-        _fill_taken(conn, and_(Ticket.town_code == town, TimelineEntry.at >= start, TimelineEntry.at < end), offset)
+        # the town through an expression: SQLite finds the day's steps by time, not the town's tickets
+        town_is = func.coalesce(Ticket.town_code, const("")) == town
+        _fill_taken(conn, and_(town_is, TimelineEntry.at >= start, TimelineEntry.at < end), offset)
 
 
 def _fill_taken(conn: Any, cond: Any, offset: int) -> None:
