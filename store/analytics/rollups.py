@@ -135,7 +135,7 @@ def _keys(*keys: Any) -> list[Any]:
     return [k for k in keys if not getattr(k, "is_literal", False)]
 
 
-def _clock(ticket_id: Any, name: str, state: str, stopped_at: Any = None) -> Any:
+def clock_is(ticket_id: Any, name: str, state: str, stopped_at: Any = None) -> Any:
     """Whether the ticket has a clock of this name in this state (stopped at that moment). The
     name and state are read through an expression so that the clock is found by its ticket
     (a few rows), never by the ladder index on (name, state), which holds every ticket's."""
@@ -172,8 +172,8 @@ def _figures(cond: Any, offset: int, narrow: bool = True) -> list[tuple[str, Any
     dur = epoch_seconds(t.closed_at) - epoch_seconds(t.received_at)
     hard = case(*[(c(e, act), const(name)) for name, c in HARD.items()], else_=const(""))
     sat = e.data["satisfaction"].as_string()
-    missed = _clock(t.id, ClockName.HANDLE, ClockState.MISSED)
-    sign_met = _clock(e.ticket_id, ClockName.SIGN, ClockState.MET, e.at)
+    missed = clock_is(t.id, ClockName.HANDLE, ClockState.MISSED)
+    sign_met = clock_is(e.ticket_id, ClockName.SIGN, ClockState.MET, e.at)
     p = aliased(TimelineEntry)
     since = (select(func.max(epoch_seconds(p.at))).where(p.ticket_id == e.ticket_id, p.id < e.id,
                                                           p.action.in_(("receive", "approve", "reopen")))
@@ -220,7 +220,7 @@ def _taken(cond: Any, offset: int) -> list[tuple[str, Any]]:
     """The step-day figures over the timeline entries `cond` picks (joined to their ticket)."""
     t, e = Ticket, TimelineEntry
     d = day_of(e.at, offset).label("day")
-    verify_met = _clock(e.ticket_id, ClockName.VERIFY, ClockState.MET, e.at)
+    verify_met = clock_is(e.ticket_id, ClockName.VERIFY, ClockState.MET, e.at)
     step = case((and_(e.action == "verify", verify_met), const("verify:1")),
                 (e.action == "verify", const("verify:0")), else_=const("visit"))
     count = func.count()

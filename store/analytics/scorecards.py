@@ -28,7 +28,7 @@ from griddesk.store.analytics.period import Period
 from griddesk.store.analytics.sqltime import epoch_seconds
 from griddesk.store.context import Store
 from griddesk.store.enums import ClockName, ClockState, Role, Satisfaction, Source, Status
-from griddesk.store.models import Area, Grid, Operator, Ticket, TicketClock, TimelineEntry, Unit
+from griddesk.store.models import Area, Grid, Operator, Ticket, TimelineEntry, Unit
 
 GOOD = (Satisfaction.SATISFIED, Satisfaction.BASIC)
 
@@ -182,9 +182,7 @@ async def _units(s: Any, got: Any, base: dict[int, list[int]], unit_of: dict[str
     # sign-for steps, each on time when the sign-for clock it stopped was met; the signer's
     # account names the unit
     e = TimelineEntry
-    met = (select(TicketClock.id).where(TicketClock.ticket_id == e.ticket_id, TicketClock.name == ClockName.SIGN,
-                                        TicketClock.state == ClockState.MET, TicketClock.stopped_at == e.at)
-           .exists())
+    met = rollups.clock_is(e.ticket_id, ClockName.SIGN, ClockState.MET, e.at)
     q = (select(e.actor, func.count(), func.sum(case((met, 1), else_=0))).select_from(e)
          .join(Ticket, Ticket.id == e.ticket_id).where(got, e.action == "sign").group_by(e.actor))
     for who, n, ok in (await s.execute(q)).all():
@@ -198,10 +196,9 @@ async def _units(s: Any, got: Any, base: dict[int, list[int]], unit_of: dict[str
          .where(got, e.action == "visit", Ticket.lead_unit_id.is_not(None)).group_by(Ticket.lead_unit_id))
     for uid, n, good in (await s.execute(q)).all():
         base[uid][2], base[uid][3] = int(n), int(good or 0)
-    missed = (select(TicketClock.ticket_id).where(TicketClock.name == ClockName.HANDLE,
-                                                  TicketClock.state == ClockState.MISSED))
+    missed = rollups.clock_is(Ticket.id, ClockName.HANDLE, ClockState.MISSED)
     q = (select(Ticket.lead_unit_id, func.count()).where(
-        got, Ticket.status == Status.CLOSED, Ticket.lead_unit_id.is_not(None), Ticket.id.not_in(missed))
+        got, Ticket.status == Status.CLOSED, Ticket.lead_unit_id.is_not(None), ~missed)
         .group_by(Ticket.lead_unit_id))
     for uid, n in (await s.execute(q)).all():
         base[uid][7] = int(n)
@@ -235,9 +232,7 @@ async def _workers(s: Any, got: Any, scoped: Any, period: Period, ops: Sequence[
     for who, n, spot in (await s.execute(q)).all():
         c[who][0], c[who][1] = int(n), int(spot or 0)
     e = TimelineEntry
-    in_time = (select(TicketClock.id).where(TicketClock.ticket_id == e.ticket_id, TicketClock.name == ClockName.VERIFY,
-                                            TicketClock.state == ClockState.MET, TicketClock.stopped_at == e.at)
-               .exists())
+    in_time = rollups.clock_is(e.ticket_id, ClockName.VERIFY, ClockState.MET, e.at)
     q = (select(e.actor, e.action, func.count(), func.sum(case((in_time, 1), else_=0)))
          .join(Ticket, Ticket.id == e.ticket_id)
          .where(scoped, e.at >= period.start, e.at < period.end, e.action.in_(("verify", "visit")),
