@@ -184,7 +184,9 @@ def _figures(cond: Any, offset: int, narrow: bool = True) -> list[tuple[str, Any
                       .order_by(p.id.desc()).limit(1).scalar_subquery())
     unit = _text(t.lead_unit_id)
     has_unit = t.lead_unit_id.is_not(None)
-    closed = t.status == Status.CLOSED
+    # the status through an expression: a day's tickets are found by town and time, not by
+    # status across the town (ix_tickets_status_town holds every closed ticket of it)
+    closed = func.coalesce(t.status, const("")) == const(Status.CLOSED)
     return [
         ("m", grouped(matter, blank, count)),
         ("g", grouped(_text(t.grid_id), blank, count)),
