@@ -185,7 +185,7 @@ def _figures(cond: Any, offset: int, narrow: bool = True) -> list[tuple[str, Any
     unit = _text(t.lead_unit_id)
     has_unit = t.lead_unit_id.is_not(None)
     # the status through an expression: a day's tickets are found by town and time, not by
-    # status across the town (ix_tickets_status_town holds every closed ticket of it)
+    # status across the town (ix_tickets_queue and ix_tickets_counts start with town, status)
     closed = func.coalesce(t.status, const("")) == const(Status.CLOSED)
     return [
         ("m", grouped(matter, blank, count)),

@@ -37,18 +37,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name="pk_analytics_state"),
     )
     # a county's reports read tickets by time across its towns (a range of town codes, which
-    # ix_tickets_town_received cannot narrow by time): the period's emergencies, and the open
-    # tickets by status
+    # ix_tickets_town_received cannot narrow by time): the period's emergencies, a shift's tickets
     op.create_index("ix_tickets_received_town", "tickets", ["received_at", "town_code"])
     op.create_index("ix_tickets_urgency_received", "tickets", ["urgency", "received_at", "town_code"])
-    op.create_index("ix_tickets_status_town", "tickets", ["status", "town_code", "escalation"])
     # built once from the tickets already there, at the default zone's offset (a store in another
     # zone reads the tickets themselves until `rollups.rebuild` is run for it)
     rollups.rebuild_sync(op.get_bind(), rollups.offset_of(rollups.DEFAULT_TZ))
 
 
 def downgrade() -> None:
-    op.drop_index("ix_tickets_status_town", table_name="tickets")
     op.drop_index("ix_tickets_urgency_received", table_name="tickets")
     op.drop_index("ix_tickets_received_town", table_name="tickets")
     op.drop_table("analytics_state")
