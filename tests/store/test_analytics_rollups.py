@@ -177,3 +177,19 @@ async def test_rollups_on_postgresql(pg_url: str, monkeypatch: pytest.MonkeyPatc
         assert rolled == raw
     finally:
         await store.close()
+
+
+async def test_a_county_report_counts_its_towns_open_tickets(tmp_path: Path) -> None:
+    from tests.store.test_analytics import MON, build
+
+    clock = [MON]
+    store = await Store.open(str(tmp_path / "c.db"), now=lambda: clock[0])
+    try:
+        week = await build(store, clock)
+        town = await reports.report(store, week.op, "weekly")
+        county = await reports.report(store, week.town.actors["county01"], "weekly")
+        assert county.still_open == town.still_open == 3
+        assert (county.pending_escalations, county.notices) == (town.pending_escalations, town.notices)
+        assert county.notices
+    finally:
+        await store.close()
