@@ -334,6 +334,8 @@ class Database:
             try:
                 yield session
                 await session.flush()
+                for hook in session.info.pop("before_commit", ()):  # e.g. the analytics rollups' refresh
+                    await hook(session)
             finally:
                 await session.close()
 

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from griddesk.store.actor import Actor
+from griddesk.store.analytics import rollups
 from griddesk.store.models import AuditEntry, Change, Counter, TimelineEntry
 
 
@@ -24,6 +25,7 @@ async def timeline(s: AsyncSession, ticket_id: int, actor: Actor, action: str, a
     await s.execute(insert(TimelineEntry).values(
         ticket_id=ticket_id, at=at, actor=actor.label, action=action, from_status=from_status,
         to_status=to_status, note=note, data=data))
+    rollups.mark(s, ticket_id, at)  # its analytics rollups are recomputed before the commit
 
 
 async def feed(s: AsyncSession, entity: str, entity_id: int | None, kind: str, at: datetime,

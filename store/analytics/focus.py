@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import permissions, records
 from griddesk.store.actor import Actor
-from griddesk.store.analytics import keyed, scoping
+from griddesk.store.analytics import keyed, rollups, scoping
 from griddesk.store.analytics.hotspots import hotspots
 from griddesk.store.analytics.period import last_days
 from griddesk.store.context import Store
@@ -88,8 +88,32 @@ async def _condition(s: AsyncSession, store: Store, kind: str, key: str) -> tupl
     raise Invalid("error.unknown_value", field="kind", value=kind, choices=" | ".join(KINDS))
 
 
-async def _count(s: AsyncSession, secret: bytes, actor: Actor, kind: str, key: str, cond: Any,
+async def _count(s: AsyncSession, store: Store, secret: bytes, actor: Actor, kind: str, key: str, cond: Any,
                  start: datetime, end: datetime) -> int:
+    """The tickets an item counts received in start … end: the whole local days from the
+    rollups, the parts of a day at either end (and a unit's figures) from the tickets."""
+    days, parts = await rollups.split(store, s, actor, start, end)
+    n = 0
+    if days is not None:
+        fig, keys = await _rolled_keys(s, kind, key)
+        n += sum(int(c) for _, _, c in await rollups.sums(s, actor, fig, days, keys=keys))
+    for a, b in parts:
+        n += await _count_tickets(s, secret, actor, kind, key, cond, a, b)
+    return n
+
+
+async def _rolled_keys(s: AsyncSession, kind: str, key: str) -> tuple[str, list[str]]:
+    if kind == "matter":
+        return "m", [str(i) for i in (await s.execute(select(Matter.id).where(Matter.code == key))).scalars()]
+    if kind == "grid":
+        return "g", [str(i) for i in (await s.execute(select(Grid.id).where(Grid.code == key))).scalars()]
+    if kind == "village":
+        return "g", [str(i) for i in (await s.execute(select(Grid.id).where(under(Grid.area_code, key)))).scalars()]
+    return ("addr_n" if kind == "address" else "call_n"), [key]
+
+
+async def _count_tickets(s: AsyncSession, secret: bytes, actor: Actor, kind: str, key: str, cond: Any,
+                         start: datetime, end: datetime) -> int:
     where = and_(scoping.tickets(actor), cond, Ticket.received_at >= start, Ticket.received_at < end)
     if kind != "caller":
         return int((await s.execute(select(func.count()).select_from(Ticket).where(where))).scalar_one())
@@ -130,7 +154,7 @@ async def add(store: Store, actor: Actor, kind: str, key: str, owner: str, note:
     secret = await keyed.secret(store)  # before the write transaction: it may make the secret
     async with store.db.session(write=True) as s:
         cond, label = await _condition(s, store, kind, key)
-        baseline = await _count(s, secret, actor, kind, key, cond, now - timedelta(days=WINDOW), now)
+        baseline = await _count(s, store, secret, actor, kind, key, cond, now - timedelta(days=WINDOW), now)
         got = await s.execute(insert(FocusItem).values(
             town_code=actor.jurisdiction, kind=kind, key=key, label=label[:128], note=note or None,
             owner=owner, review_date=review_date, baseline=baseline, created_by=actor.label,
@@ -170,7 +194,7 @@ async def items(store: Store, actor: Actor, include_closed: bool = False) -> lis
             end = min(now, it.closed_at or now, it.created_at + timedelta(days=WINDOW))
             try:
                 cond, _ = await _condition(s, store, it.kind, it.key)
-                after = await _count(s, secret, actor, it.kind, it.key, cond, it.created_at, end)
+                after = await _count(s, store, secret, actor, it.kind, it.key, cond, it.created_at, end)
             except (NotFound, Invalid):
                 after = 0
             days = max(0, (end - it.created_at).days)

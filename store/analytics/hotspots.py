@@ -22,7 +22,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store.actor import Actor
-from griddesk.store.analytics import keyed, scoping
+from griddesk.store.analytics import keyed, rollups, scoping
 from griddesk.store.analytics.period import Period
 from griddesk.store.analytics.sqltime import day_index, epoch_seconds, local_hour, local_weekday
 from griddesk.store.context import Store
@@ -153,6 +153,9 @@ async def hotspots(store: Store, actor: Actor, period: Period, lang: str | None 
     secret = await keyed.secret(store)
     async with store.db.session() as s:
         matters, grids, areas, codes = await _labels(s, lang)
+        days = await rollups.days_for(store, s, actor, before.start, period.end)
+        if days is not None:
+            return await _rolled(s, actor, period, before, days, matters, grids, areas, codes)
 
         async def by(col: Any, *joins: Any) -> list[Any]:
             q = select(col, day, func.count()).select_from(Ticket)
@@ -167,6 +170,14 @@ async def hotspots(store: Store, actor: Actor, period: Period, lang: str | None 
         hardest = await _hardest(s, in_period, matters, m_rows, period)
         repeats = await _repeats(s, secret, in_period, grids)
         heat = await _heat(s, in_period, _offset(store, period.start))
+    return _assemble(period, before, m_rows, g_rows, v_rows, matters, grids, areas, codes, longest, hardest,
+                     repeats, heat)
+
+
+def _assemble(period: Period, before: Period, m_rows: list[Any], g_rows: list[Any], v_rows: list[Any],
+              matters: Names, grids: Names, areas: Names, codes: Names, longest: tuple[DurationRow, ...],
+              hardest: tuple[HardRow, ...], repeats: tuple[RepeatRow, ...],
+              heat: tuple[tuple[int, ...], ...]) -> Hotspots:
     by_matter = _count_rows(m_rows, period, matters, lambda k: codes.get(k, ""))
     series = [0] * period.days
     for r in by_matter:
@@ -269,3 +280,73 @@ async def _heat(s: AsyncSession, cond: Any, offset: int) -> tuple[tuple[int, ...
     for w, h, n in (await s.execute(select(wd, hr, func.count()).where(cond).group_by(wd, hr))).all():
         grid[int(w)][int(h)] += int(n)
     return tuple(tuple(r) for r in grid)
+
+
+# --- from the rollups (a centre's whole local days): the same figures, summed per day ---------
+
+
+async def _rolled(s: AsyncSession, actor: Actor, period: Period, before: Period, days: tuple[int, int],
+                  matters: Names, grids: Names, areas: Names, codes: Names) -> Hotspots:
+    d0 = days[0]
+    now = (d0 + period.days, days[1])  # the period's days (days[0] … is the previous period's)
+    m_rows = [(k, d - d0, n) for k, _, d, n in await rollups.sums(s, actor, "m", days, by_day=True)]
+    g_rows = [(k, d - d0, n) for k, _, d, n in await rollups.sums(s, actor, "g", days, by_day=True)]
+    area_of = {str(i): a for i, a in (await s.execute(select(Grid.id, Grid.area_code))).all()}
+    v_sum: dict[tuple[str, int], int] = defaultdict(int)
+    for k, d, n in g_rows:
+        if k in area_of:
+            v_sum[(area_of[k], d)] += int(n)
+    v_rows = [(a, d, n) for (a, d), n in v_sum.items()]
+    # longest: nearest rank over the per-duration counts, per matter
+    per: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for k, dur, n in ((k, int(k2), int(n)) for k, k2, n in await rollups.sums(s, actor, "dur", now)):
+        per[k].append((dur, n))
+    longest = []
+    for k, found in per.items():
+        found.sort()
+        total = sum(n for _, n in found)
+        longest.append(DurationRow(k, matters.get(k, k), total, _rank(found, (total * 50 + 99) // 100),
+                                   _rank(found, (total * 90 + 99) // 100)))
+    longest.sort(key=lambda r: (-r.p90_s, -r.median_s, r.label))
+    # hardest
+    hard: dict[str, dict[str, int]] = defaultdict(dict)
+    for k, name, n in await rollups.sums(s, actor, "hard", now):
+        hard[k][name] = int(n)
+    counts: dict[str, int] = defaultdict(int)
+    for k, d, n in m_rows:
+        if d >= period.days:
+            counts[k] += int(n)
+    hardest = []
+    for k, got in hard.items():
+        row = HardRow(k, matters.get(k, k), counts.get(k, 0), *(got.get(h, 0) for h in rollups.HARD_NAMES))
+        if row.score:
+            hardest.append(row)
+    hardest.sort(key=lambda r: (-r.score, -r.tickets, r.label))
+    # repeats: the most frequent addresses and callers, and the grid and number of each one's latest
+    repeats: list[RepeatRow] = []
+    for kind, fig in (("address", "addr"), ("caller", "call")):
+        found_top = await rollups.top(s, actor, f"{fig}_n", now, REPEAT_MIN, TOP)
+        last = {k: int(n) for k, _, n in await rollups.sums(s, actor, f"{fig}_last", now, biggest=True,
+                                                             keys=[k for k, _ in found_top])}
+        of = {i: (g, num) for i, g, num in (await s.execute(
+            select(Ticket.id, Ticket.grid_id, Ticket.number).where(Ticket.id.in_(list(last.values()))))).all()}
+        for k, n in found_top:
+            g, num = of[last[k]]
+            label = k if kind == "address" else "#" + keyed.shown(k)
+            repeats.append(RepeatRow(kind, k, label, int(n), grids.get(str(g), ""), num))
+    repeats.sort(key=lambda r: (-r.count, r.kind, r.label))
+    heat = [[0] * 24 for _ in range(7)]
+    for h, _, d, n in await rollups.sums(s, actor, "h", now, by_day=True):
+        heat[(int(d) + 3) % 7][int(h)] += int(n)
+    return _assemble(period, before, m_rows, g_rows, v_rows, matters, grids, areas, codes, tuple(longest[:TOP]),
+                     tuple(hardest[:TOP]), tuple(repeats), tuple(tuple(r) for r in heat))
+
+
+def _rank(found: list[tuple[int, int]], rank: int) -> int:
+    """The `rank`-th smallest (1-based) of sorted (value, count) pairs."""
+    seen = 0
+    for value, n in found:
+        seen += n
+        if seen >= rank:
+            return value
+    return 0

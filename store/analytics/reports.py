@@ -14,23 +14,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import overdue
 from griddesk.store.actor import Actor
-from griddesk.store.analytics import focus, scoping
+from griddesk.store.analytics import focus, rollups, scoping
 from griddesk.store.analytics.period import Period, of_dates
 from griddesk.store.context import Store
-from griddesk.store.enums import OPEN_STATUSES, Escalation, Satisfaction, SuperviseLevel, Urgency
+from griddesk.store.enums import OPEN_STATUSES, Escalation, Role, Satisfaction, SuperviseLevel, Urgency
 from griddesk.store.errors import Invalid
 from griddesk.store.i18n import t
 from griddesk.store.matters import shown_name
-from griddesk.store.models import Matter, Supervision, Ticket, TimelineEntry, Unit
+from griddesk.store.models import Area, Grid, Matter, Supervision, Ticket, TimelineEntry, Unit
+from griddesk.store.scope import under
 
 KINDS = ("shift", "daily", "weekly", "monthly")
 EVENTS = 30  # notable events listed at most
 NOTICES = 50
 ESCALATION_STEPS = ("flag", "report_up", "hand_to_county", "hand_back")
+TOWN_DIGITS = 9  # tickets.town_code
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,20 @@ class Report:
     events: tuple[Event, ...]
     notices: tuple[OpenNotice, ...]
     focus: tuple[focus.FocusRow, ...]
+
+
+async def _towns(s: AsyncSession, actor: Actor, scoped: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A centre's tickets as its towns one by one (a county's: every town code under it that an
+    area or a grid has, which is every town a ticket can be in), so that the open tickets are
+    found per town and status by ix_tickets_queue rather than by reading every ticket of a range
+    of town codes. `scoped` as it is for a town's account, a unit's and the whole database's."""
+    j = actor.jurisdiction
+    if actor.role == Role.UNIT or not j or len(j) >= TOWN_DIGITS:
+        return scoped
+    towns = set((await s.execute(select(Area.code).where(
+        under(Area.code, j), func.length(Area.code) == TOWN_DIGITS))).scalars())
+    towns |= set((await s.execute(select(Grid.town_code).where(under(Grid.town_code, j)).distinct())).scalars())
+    return Ticket.town_code.in_(sorted(towns))
 
 
 def shift_bounds(store: Store, now: datetime) -> tuple[datetime, datetime]:
@@ -130,22 +147,37 @@ async def report(store: Store, actor: Actor, kind: str, start: datetime | None =
     in_steps = and_(scoped, e.at >= start, e.at < end)
     late = await overdue.rows(store, actor, only_overdue=True)
     async with store.db.session() as s:
-        new = (await s.execute(select(func.count()).select_from(Ticket).where(
-            scoped, Ticket.received_at >= start, Ticket.received_at < end))).scalar_one()
-        steps = dict((await s.execute(
-            select(e.action, func.count()).join(Ticket, Ticket.id == e.ticket_id)
-            .where(in_steps, e.action.in_(("dispatch", "close", "resolve_on_spot", *ESCALATION_STEPS)))
-            .group_by(e.action))).all())
-        still_open = (await s.execute(select(func.count()).select_from(Ticket).where(
-            scoped, Ticket.status.in_(OPEN_STATUSES)))).scalar_one()
+        days = await rollups.days_for(store, s, actor, start, end)
+        if days is not None:  # whole local days: summed from the rollups
+            per_matter = {k: int(n) for k, _, n in await rollups.sums(s, actor, "m", days)}
+            new = sum(per_matter.values())
+            steps = {k: int(n) for k, _, n in await rollups.sums(s, actor, "steps", days)}
+        else:
+            new = (await s.execute(select(func.count()).select_from(Ticket).where(
+                scoped, Ticket.received_at >= start, Ticket.received_at < end))).scalar_one()
+            steps = dict((await s.execute(
+                select(e.action, func.count()).join(Ticket, Ticket.id == e.ticket_id)
+                .where(in_steps, e.action.in_(("dispatch", "close", "resolve_on_spot", *ESCALATION_STEPS)))
+                .group_by(e.action))).all())
+        is_open = and_(await _towns(s, actor, scoped), Ticket.status.in_(OPEN_STATUSES))
+        still_open = (await s.execute(select(func.count()).select_from(Ticket).where(is_open))).scalar_one()
         pending = (await s.execute(select(func.count()).select_from(Ticket).where(
-            scoped, Ticket.status.in_(OPEN_STATUSES), Ticket.escalation == Escalation.FLAGGED))).scalar_one()
-        top = [MatterCount(c or "-", n or t("analytics.out_of_list"), int(k), ne) for c, n, ne, k in (await s.execute(
-            select(Matter.code, Matter.name, Matter.name_en, func.count()).select_from(Ticket)
-            .outerjoin(Matter, Matter.id == Ticket.matter_id)
-            .where(scoped, Ticket.received_at >= start, Ticket.received_at < end)
-            .group_by(Matter.code, Matter.name, Matter.name_en)
-            .order_by(func.count().desc(), Matter.code).limit(5))).all()]
+            is_open, Ticket.escalation == Escalation.FLAGGED))).scalar_one()
+        if days is not None:
+            names = {str(i): (c, n, ne) for i, c, n, ne in (await s.execute(
+                select(Matter.id, Matter.code, Matter.name, Matter.name_en))).all()}
+            counted = [(*names.get(k, (None, None, None)), n) for k, n in per_matter.items()]
+            # as the grouped query orders them on SQLite: most first, then by code (none first)
+            counted.sort(key=lambda r: (-r[3], r[0] is not None, r[0] or ""))
+            found = counted[:5]
+        else:
+            found = list((await s.execute(
+                select(Matter.code, Matter.name, Matter.name_en, func.count()).select_from(Ticket)
+                .outerjoin(Matter, Matter.id == Ticket.matter_id)
+                .where(scoped, Ticket.received_at >= start, Ticket.received_at < end)
+                .group_by(Matter.code, Matter.name, Matter.name_en)
+                .order_by(func.count().desc(), Matter.code).limit(5))).all())
+        top = [MatterCount(c or "-", n or t("analytics.out_of_list"), int(k), ne) for c, n, ne, k in found]
         events: list[Event] = []
         for at, num, title in (await s.execute(
                 select(Ticket.received_at, Ticket.number, Ticket.title)
@@ -171,7 +203,7 @@ async def report(store: Store, actor: Actor, kind: str, start: datetime | None =
         notices = [OpenNotice(at, level, num, title, unit) for at, level, num, title, unit in (await s.execute(
             select(sv.at, sv.level, Ticket.number, Ticket.title, Unit.name).join(Ticket, Ticket.id == sv.ticket_id)
             .outerjoin(Unit, Unit.id == sv.unit_id)
-            .where(scoped, Ticket.status.in_(OPEN_STATUSES), sv.level != SuperviseLevel.REMINDER)
+            .where(is_open, sv.level != SuperviseLevel.REMINDER)
             .order_by(sv.at.desc()).limit(NOTICES))).all()]
     items = await focus.items(store, actor)
     return Report(kind, start, end, now, int(new), int(steps.get("dispatch", 0)),

@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
 from griddesk.store import records, search_index
+from griddesk.store.analytics import rollups
 from griddesk.store.context import Store
 from griddesk.store.db import normalize_url, sqlite_path
 from griddesk.store.demo.bulk import FastLoad, fix_sequences, write
@@ -266,6 +267,7 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, county: str | None = 
         await fix_sequences(conn)
     if maker.out.sqlite:
         await store.db.engine.dispose()  # fresh connections from here on, with the usual cache
+    await rollups.rebuild(store)  # the analytics rollups of the history written in bulk
     gaps: dict[str, list[str]] = {k: [] for k in first.gaps}
     for tw in tws:
         for k2, v2 in tw.gaps.items():
