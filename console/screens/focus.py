@@ -23,6 +23,11 @@ class FocusScreen(FiguresScreen):
         Binding("x", "close_item", "analytics.key.focus_close"),
     ]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_item":  # the list itself: items are put on it from the hot spots
+            return False
+        return super().check_action(action, parameters)
+
     def where(self) -> str:
         return t(self.TITLE_KEY) + " · " + t(f"analytics.screen.focus_{self.choice}")
 
