@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from textual.app import App
     from textual.timer import Timer
 
-MAX_HOLD = 5.0  # seconds: after this a held key is delivered whatever the screen is doing
+MAX_HOLD = 30.0  # seconds: after this a held key is delivered whatever the screen is doing (5 s
+# proved too short on a loaded 2-core machine: keys of a burst went out before the Enter ahead of
+# them had moved the focus, into the wrong field — a key delivered to the wrong place is a lost key)
 SETTLE_ROUNDS = 200  # rounds of the app's queue a key may take to settle (each is microseconds)
 POLL = 0.01  # seconds between readiness checks while keys are held
 
@@ -44,10 +46,19 @@ def screen_settled(app: App[Any], reads: bool = True) -> bool:
         return False
     if not screen.is_mounted or (reads and getattr(screen, "typeahead_busy", False)):
         return False
+    # a message taken off a queue is still being handled until the pump marks it done (an Enter
+    # turning into Input.Submitted, then bubbling to the screen): empty() missed those
     for node in screen.walk_children(Widget, with_self=False):
-        if not node.is_mounted or not node._message_queue.empty():
+        if not node.is_mounted or _pending(node):
             return False
-    return screen._message_queue.empty()
+    return not _pending(screen)
+
+
+def _pending(node: Widget) -> bool:
+    """Messages queued for `node` or still in its hands (asyncio.Queue counts a message until
+    task_done, which Textual's pump calls after dispatching it)."""
+    queue = node._message_queue
+    return not queue.empty() or getattr(queue, "_unfinished_tasks", 0) > 0
 
 
 class Typeahead:

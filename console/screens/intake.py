@@ -105,7 +105,14 @@ class Picked:
 
 
 class IntakeScreen(GridScreen):
-    TYPEAHEAD_GROUPS = frozenset({"picker-enter", "settle-matter", "settle-grid", "intake-submit"})
+    # the suggestions too: a letter waits until the list of the letters before it is shown, so
+    # an Enter typed in the same burst picks from the list the operator would have seen, and no
+    # read of an older text lands after it (a burst lost letters and picks under load)
+    TYPEAHEAD_GROUPS = frozenset({"picker-enter", "settle-matter", "settle-grid", "intake-submit",
+                                  "suggest-matter", "suggest-grid"})
+    # focus is on the matter when the screen resumes (an event the typeahead waits for), not
+    # later through the app's queue from on_mount, where a first letter could go elsewhere
+    AUTO_FOCUS = "#f-matter"
     ENTRY = "intake"
     TITLE_KEY = "desk.intake.title"
     BINDINGS = [
