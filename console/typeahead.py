@@ -57,7 +57,7 @@ def screen_settled(app: App[Any], reads: bool = True) -> bool:
 def _pending(node: Widget) -> bool:
     """Messages queued for `node` or still in its hands (asyncio.Queue counts a message until
     task_done, which Textual's pump calls after dispatching it)."""
-    queue = node._message_queue
+    queue: Any = node._message_queue
     return not queue.empty() or getattr(queue, "_unfinished_tasks", 0) > 0
 
 
