@@ -64,4 +64,6 @@ def iso(at: datetime | None) -> str | None:
 def limit(value: int, unit: str, lang: str | None = None) -> str:
     """A time limit as words ("4 working hours", "4 工作小时"): the one place the number and the
     unit are put together, so no screen runs them into one word."""
-    return t("time.limit", lang, value=value, unit=code_name("limit_unit", unit, lang))
+    one = code_name("limit_unit.one", unit, lang) if value == 1 else unit
+    named = one if one != unit else code_name("limit_unit", unit, lang)  # English says "1 working day"
+    return t("time.limit", lang, value=value, unit=named)

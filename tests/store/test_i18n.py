@@ -76,3 +76,12 @@ def test_translate_with_params_in_both_languages() -> None:
     assert i18n.t("error.unknown_grid", "en", code="X") == 'no active grid has the code "X"'
     assert i18n.code_name("status", "dispatched", "zh") == "已分拨"
     assert i18n.code_name("status", "dispatched", "en") == "Dispatched"
+
+
+def test_one_of_a_limit_unit_reads_singular_in_english() -> None:
+    from griddesk.store import timefmt
+
+    assert timefmt.limit(1, "work_days", "en") == "1 working day"
+    assert timefmt.limit(2, "work_days", "en") == "2 working days"
+    assert timefmt.limit(1, "natural_hours", "en") == "1 hour"
+    assert timefmt.limit(1, "work_days", "zh") == "1 工作日"
