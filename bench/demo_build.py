@@ -22,12 +22,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from deadline import stop_after  # bench/deadline.py: the scripts run from this folder
 
 GOAL = 0.5
 ROWS_PER_TXN = 5000
@@ -120,12 +121,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=1800.0)
     args = ap.parse_args()
 
-    def expired(*_: object) -> None:
-        print(f"timed out after {args.timeout:.0f} s", file=sys.stderr, flush=True)
-        os._exit(3)
-
-    signal.signal(signal.SIGALRM, expired)
-    signal.alarm(int(args.timeout))
+    stop_after(args.timeout, "bench/demo_build.py")
     args.dir.mkdir(parents=True, exist_ok=True)
     built = args.db or args.dir / "demo.db"
     built.parent.mkdir(parents=True, exist_ok=True)

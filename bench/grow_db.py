@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import signal
 import sqlite3
-import sys
 import time
 from pathlib import Path
-from typing import Any
+
+from deadline import stop_after  # bench/deadline.py: the scripts run from this folder
 
 STEP = 1_000_000  # id offset per copy: above any demo's ids
 
@@ -69,12 +68,7 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=3600)
     a = p.parse_args()
 
-    def expired(*_: Any) -> None:
-        print(f"bench/grow_db.py: timed out after {a.timeout:.0f} s", file=sys.stderr, flush=True)
-        sys.exit(3)
-
-    signal.signal(signal.SIGALRM, expired)
-    signal.alarm(max(1, int(a.timeout)))
+    stop_after(a.timeout, "bench/grow_db.py")
     grow(a.source, a.target, a.times)
 
 

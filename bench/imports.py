@@ -23,14 +23,14 @@ import csv
 import os
 import random
 import shutil
-import signal
 import sqlite3
 import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+
+from deadline import stop_after  # bench/deadline.py: the scripts run from this folder
 
 GOAL = 0.5
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -179,12 +179,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=900)
     args = ap.parse_args()
 
-    def expired(*_: Any) -> None:
-        print(f"timed out after {args.timeout:g} s", file=sys.stderr, flush=True)
-        os._exit(3)
-
-    signal.signal(signal.SIGALRM, expired)
-    signal.alarm(int(args.timeout))
+    stop_after(args.timeout, "bench/imports.py")
     with tempfile.TemporaryDirectory(prefix="gd-bench-imports-") as d:
         template = Path(d) / "template.db"
         villages, used = asyncio.run(_build(template))
