@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from griddesk.store import permissions, records
+from griddesk.store import permissions, records, validation
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.errors import Invalid, NotAllowed, NotFound
+from griddesk.store.errors import NotAllowed, NotFound
 from griddesk.store.i18n import t
 from griddesk.store.models import Ticket
 
@@ -124,12 +124,9 @@ class Reporter:
 
 
 def check_reason(reason: str | None) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise Invalid("error.required", field="reason")
-    if len(text) > REASON_MAX:
-        raise Invalid("error.too_long", field="reason", max=REASON_MAX)
-    return text
+    """The reason given for showing unmasked details: the one validation layer's text rule."""
+    text = validation.text(reason, "reason", required=True, max_len=REASON_MAX, multiline=True)
+    return text or ""  # required: an empty reason was refused above
 
 
 async def reveal_reporter(store: Store, actor: Actor, number: str, reason: str | None) -> Reporter:
