@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from griddesk.store import permissions, records
+from griddesk.store import permissions, records, validation
 from griddesk.store.actor import Actor
 from griddesk.store.analytics import keyed, rollups, scoping
 from griddesk.store.analytics.hotspots import hotspots
@@ -167,6 +167,7 @@ async def add(store: Store, actor: Actor, kind: str, key: str, owner: str, note:
 
 async def close(store: Store, actor: Actor, item_id: int, note: str | None = None) -> None:
     _check_write(actor)
+    note = validation.text(note, "note", max_len=MAX_NOTE, multiline=True)
     now = store.now()
     async with store.db.session(write=True) as s:
         got = (await s.execute(select(FocusItem.town_code, FocusItem.closed_at)

@@ -273,6 +273,18 @@ async def test_daily_and_shift_reports(week: Week) -> None:
     assert (r.new, r.closed) == (5 + 1, 4)
 
 
+async def test_a_closing_note_is_checked_like_any_text(week: Week) -> None:
+    fid = await focus.add(week.store, week.op, "address", "海角路12号", "社区居委会")
+    with pytest.raises(Invalid) as e:
+        await focus.close(week.store, week.op, fid, "x" * (focus.MAX_NOTE + 1))
+    assert e.value.field == "note"
+    with pytest.raises(Invalid) as e:
+        await focus.close(week.store, week.op, fid, "清运\x1b[2J")
+    assert e.value.field == "note"
+    assert (await focus.items(week.store, week.op))[-1].id == fid  # still open: nothing written
+    await focus.close(week.store, week.op, fid, "  已清运  ")
+
+
 async def test_top_matters_read_in_the_language_shown(week: Week) -> None:
     from sqlalchemy import update
 
