@@ -115,14 +115,14 @@ class Alerts:
     # --- notices ---------------------------------------------------------------------------
 
     def check_soon(self) -> None:
-        if self.active:
-            self.app.run_worker(self.check(), group="alerts", exit_on_error=False)
+        if self.active:  # the function, not a coroutine: an app quitting meanwhile never starts it
+            self.app.run_worker(self.check, group="alerts", exit_on_error=False)
 
     def tick(self) -> None:
         """The interval's turn: check only if a deadline passed since the last check (a write
         reaches `check_soon` through the change feed)."""
         if self.active:
-            self.app.run_worker(self._tick(), group="alerts", exit_on_error=False)
+            self.app.run_worker(self._tick, group="alerts", exit_on_error=False)
 
     async def _tick(self) -> None:
         from griddesk.store import counts
