@@ -24,8 +24,9 @@ once more after it).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.timer import Timer
 
@@ -37,6 +38,8 @@ from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
 
 if TYPE_CHECKING:
+    from textual.worker import Worker
+
     from griddesk.console.app import GridDeskApp
     from griddesk.store import jobs, notices
     from griddesk.store.context import Store
@@ -114,15 +117,20 @@ class Alerts:
 
     # --- notices ---------------------------------------------------------------------------
 
+    def _run(self, work: Callable[[], Coroutine[Any, Any, None]], group: str = "alerts") -> Worker[None]:
+        """`work` in a worker: a coroutine function, not a coroutine, so a check asked for while
+        the app quits (the alerts start after the first paint) leaves none never awaited."""
+        return self.app.run_worker(work, group=group, exit_on_error=False)
+
     def check_soon(self) -> None:
-        if self.active:  # the function, not a coroutine: an app quitting meanwhile never starts it
-            self.app.run_worker(self.check, group="alerts", exit_on_error=False)
+        if self.active:
+            self._run(self.check)
 
     def tick(self) -> None:
         """The interval's turn: check only if a deadline passed since the last check (a write
         reaches `check_soon` through the change feed)."""
         if self.active:
-            self.app.run_worker(self._tick, group="alerts", exit_on_error=False)
+            self._run(self._tick)
 
     async def _tick(self) -> None:
         from griddesk.store import counts
@@ -205,7 +213,14 @@ class Alerts:
     def toggle_bell(self) -> None:
         if self.actor.operator_id is None or self.actor.read_only:
             return
-        self.app.run_worker(self.set_bell(not self.bell), group="bell", exit_on_error=False)
+        self._run(self._toggle_bell, group="bell")
+
+    async def _toggle_bell(self) -> None:
+        from griddesk.store import notices
+
+        if self.bell is None:  # pressed before the first check read it (it runs after the first paint)
+            self.bell = await notices.bell_on(self.store, self.actor)
+        await self.set_bell(not self.bell)
 
     # --- the ladder ------------------------------------------------------------------------
 

@@ -81,9 +81,9 @@ FIRST_SHOWN_WAIT_S = 10.0
 
 class GridDeskApp(App[None]):
     TITLE = "GridDesk"
-    CSS_PATH = [STYLES / name for name in
-                ("app.tcss", "header.tcss", "queue.tcss", "ticket.tcss", "help.tcss", "command.tcss",
-                 "overdue.tcss", "wall.tcss")]
+    # what the queue shows; every other screen brings its own sheet (its CSS_PATH, parsed when
+    # it is first shown: ticket, help and notices, command line, overdue and supervision, wall)
+    CSS_PATH = [STYLES / name for name in ("app.tcss", "header.tcss", "queue.tcss")]
     COMMANDS = {ScreenCommands, ActionCommands}
     BINDINGS = [
         # ids: a `[keymap]` table in config.toml rebinds them (`keymap = {"app.help" = "f1"}`)
@@ -102,7 +102,10 @@ class GridDeskApp(App[None]):
         """`actor` None: the console starts on its login screen (`login_hint` prefills it)."""
         i18n.set_lang(lang)
         guard_strips()  # no control character from the database reaches the terminal
-        super().__init__()
+        # a wall account's wall is the default screen, whose own CSS_PATH Textual does not read
+        # (it reads a screen's sheet when the screen is pushed or starts a mode)
+        wall = actor is not None and actor.read_only
+        super().__init__(css_path=[*self.CSS_PATH, STYLES / "wall.tcss"] if wall else None)
         self.store = store
         self.signed_in = actor is not None
         self.login_hint = login_hint

@@ -58,6 +58,7 @@ class Refused(Exception):
 class Dialog(ModalScreen[Any]):
     """A form over the current screen: fields, one line for the store's answer, a hint line."""
 
+    CSS_PATH = "../styles/overdue.tcss"  # parsed when first shown, not before the queue's first paint
     BINDINGS = [
         Binding("escape", "cancel", "console_supervise.key.cancel"),
         Binding("ctrl+s", "submit", "console_supervise.key.submit"),
