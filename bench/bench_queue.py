@@ -50,8 +50,11 @@ SELECT count(*) FROM tickets t WHERE t.town_code = ? AND t.status IN ({statuses}
 
 def probe(*args: str) -> dict:
     r = subprocess.run([sys.executable, str(HERE / "probe_start.py"), *args],
-                       capture_output=True, text=True, check=True)
-    return json.loads(r.stdout.strip().splitlines()[-1])
+                       capture_output=True, text=True)
+    lines = [line for line in r.stdout.splitlines() if line.startswith("{")]
+    if not lines:  # exit 3 after the line is a teardown that hung (bench/deadline.py): the line counts
+        raise RuntimeError(f"probe_start {args[0]}: no first paint (exit {r.returncode}): {r.stderr[-300:]}")
+    return json.loads(lines[-1])
 
 
 def startup(path: Path, runs: int) -> tuple[float, float, float, float]:

@@ -24,21 +24,29 @@ once more after it).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.timer import Timer
 
 from griddesk.console.coalesce import Coalesced
-from griddesk.store import counts, jobs, notices, permissions, supervision
+from griddesk.store import permissions
 from griddesk.store.actor import Actor
-from griddesk.store.context import Store
 from griddesk.store.enums import Role, Urgency
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
 
 if TYPE_CHECKING:
+    from textual.worker import Worker
+
     from griddesk.console.app import GridDeskApp
+    from griddesk.store import jobs, notices
+    from griddesk.store.context import Store
+
+# The store modules of the notices and the periodic jobs (the ladder, the workflow, escalation)
+# are imported where they are first used, after the queue's first paint: the app starts the
+# alerts only then (console/app.py `_startup`).
 
 log = logging.getLogger(__name__)
 
@@ -109,17 +117,24 @@ class Alerts:
 
     # --- notices ---------------------------------------------------------------------------
 
+    def _run(self, work: Callable[[], Coroutine[Any, Any, None]], group: str = "alerts") -> Worker[None]:
+        """`work` in a worker: a coroutine function, not a coroutine, so a check asked for while
+        the app quits (the alerts start after the first paint) leaves none never awaited."""
+        return self.app.run_worker(work, group=group, exit_on_error=False)
+
     def check_soon(self) -> None:
         if self.active:
-            self.app.run_worker(self.check(), group="alerts", exit_on_error=False)
+            self._run(self.check)
 
     def tick(self) -> None:
         """The interval's turn: check only if a deadline passed since the last check (a write
         reaches `check_soon` through the change feed)."""
         if self.active:
-            self.app.run_worker(self._tick(), group="alerts", exit_on_error=False)
+            self._run(self._tick)
 
     async def _tick(self) -> None:
+        from griddesk.store import counts
+
         try:
             since = self.checked_at
             due = since is None or await counts.crossed(
@@ -142,6 +157,8 @@ class Alerts:
             log.warning("notices check failed: %s", e)
 
     async def _check_once(self) -> None:
+        from griddesk.store import notices
+
         if self.bell is None:
             self.bell = await notices.bell_on(self.store, self.actor)
         started = self.store.now()
@@ -152,6 +169,8 @@ class Alerts:
             self.show(fresh)
 
     def show(self, fresh: list[notices.Notice]) -> None:
+        from griddesk.store import notices
+
         if self.bell:
             self.rung += 1
             self.app.bell()
@@ -177,6 +196,8 @@ class Alerts:
 
     async def set_bell(self, on: bool) -> None:
         """Turn this operator's bell on or off, remembered in the store for the next console."""
+        from griddesk.store import notices
+
         try:
             await notices.set_bell(self.store, self.actor, on)
         except StoreError as e:
@@ -192,7 +213,14 @@ class Alerts:
     def toggle_bell(self) -> None:
         if self.actor.operator_id is None or self.actor.read_only:
             return
-        self.app.run_worker(self.set_bell(not self.bell), group="bell", exit_on_error=False)
+        self._run(self._toggle_bell, group="bell")
+
+    async def _toggle_bell(self) -> None:
+        from griddesk.store import notices
+
+        if self.bell is None:  # pressed before the first check read it (it runs after the first paint)
+            self.bell = await notices.bell_on(self.store, self.actor)
+        await self.set_bell(not self.bell)
 
     # --- the ladder ------------------------------------------------------------------------
 
@@ -207,6 +235,8 @@ class Alerts:
 
     async def _ladder(self, store: Store, jurisdiction: str) -> int:
         """The ladder job as this console runs it: plans only when a step may be due."""
+        from griddesk.store import supervision
+
         now = store.now()
         if not self._feed_moved and self.ladder_wake is not None and now < self.ladder_wake \
                 and self._planned_at is not None and now - self._planned_at < LADDER_MAX_WAIT:
@@ -220,6 +250,8 @@ class Alerts:
 
     async def run_ladder(self) -> dict[str, int]:
         """Run the periodic jobs if this console holds (or can take) their lease: rows written per job."""
+        from griddesk.store import jobs
+
         try:
             if self._jobs is None:
                 ladder = jobs.Job(jobs.LADDER, 60.0, self._ladder)

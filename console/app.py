@@ -43,6 +43,7 @@ from griddesk.console.commands import ActionCommands, ScreenCommands
 from griddesk.console.live import ChangeFeed, FeedNews, Poller
 from griddesk.console.messages import (
     CountsChanged,
+    FirstShown,
     LanguageChanged,
     MinuteTick,
     RecordsChanged,
@@ -59,7 +60,6 @@ from griddesk.console.widgets.plain import guard_strips
 from griddesk.store import i18n, permissions, places, timefmt, user_state
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
-from griddesk.store.counts import crossed, header_counts
 from griddesk.store.enums import Role
 from griddesk.store.i18n import t
 
@@ -74,13 +74,16 @@ NOBODY = Actor("", "", Role.VIEWER, "-")
 SIGNED_IN = "desk"  # the screen-stack mode a console enters from its login screen
 
 STYLES = Path(__file__).parent / "styles"
+# what the first page does not need waits for it (`_startup`); this long at most, should the
+# root screen never say it has shown its first read
+FIRST_SHOWN_WAIT_S = 10.0
 
 
 class GridDeskApp(App[None]):
     TITLE = "GridDesk"
-    CSS_PATH = [STYLES / name for name in
-                ("app.tcss", "header.tcss", "queue.tcss", "ticket.tcss", "help.tcss", "command.tcss",
-                 "overdue.tcss", "wall.tcss")]
+    # what the queue shows; every other screen brings its own sheet (its CSS_PATH, parsed when
+    # it is first shown: ticket, help and notices, command line, overdue and supervision, wall)
+    CSS_PATH = [STYLES / name for name in ("app.tcss", "header.tcss", "queue.tcss")]
     COMMANDS = {ScreenCommands, ActionCommands}
     BINDINGS = [
         # ids: a `[keymap]` table in config.toml rebinds them (`keymap = {"app.help" = "f1"}`)
@@ -99,7 +102,10 @@ class GridDeskApp(App[None]):
         """`actor` None: the console starts on its login screen (`login_hint` prefills it)."""
         i18n.set_lang(lang)
         guard_strips()  # no control character from the database reaches the terminal
-        super().__init__()
+        # a wall account's wall is the default screen, whose own CSS_PATH Textual does not read
+        # (it reads a screen's sheet when the screen is pushed or starts a mode)
+        wall = actor is not None and actor.read_only
+        super().__init__(css_path=[*self.CSS_PATH, STYLES / "wall.tcss"] if wall else None)
         self.store = store
         self.signed_in = actor is not None
         self.login_hint = login_hint
@@ -108,6 +114,7 @@ class GridDeskApp(App[None]):
         self.hotline_mode = store.settings.hotline_mode
         self._for_actor(actor or NOBODY)
         self._counts = Coalesced(self._read_counts)
+        self._first_shown = asyncio.Event()  # the root screen painted its first read
         self._minute_timer: Timer | None = None
         self.typeahead = Typeahead(self, super().on_event)
         self.notice_log = NoticeLog()
@@ -178,17 +185,33 @@ class GridDeskApp(App[None]):
             self.push_screen(LoginScreen(self.login_hint), self.sign_in)
         self._schedule_minute()
 
+    def on_first_shown(self, message: FirstShown) -> None:
+        self._first_shown.set()
+
     async def _startup(self) -> None:
+        """The change feed's position first (a write after it reaches the queue however soon it
+        comes); then, once the queue has painted its first page, what that page does not need:
+        the centre's name, the header counts, the notices and the ladder (their store modules,
+        the workflow and escalation among them, are imported only then)."""
         if self.store.read_only:  # e.g. a copy on a read-only disk: reads work, writes are refused
             self.notify(t("fault.opened_read_only", where=self.store.db.where), severity="warning",
                         timeout=30, markup=False)
         try:
-            await self._centre_name()
             await self.feed.start()
         except Exception as e:
             log.exception("start-up read failed")
             self._on_feed_error(e)
         self.poller.start()
+        if not self.actor.read_only:  # the wall screen is no GridScreen: it never says so
+            try:
+                await asyncio.wait_for(self._first_shown.wait(), FIRST_SHOWN_WAIT_S)
+            except TimeoutError:
+                log.warning("the first screen did not show its first read in %s s", FIRST_SHOWN_WAIT_S)
+        try:
+            await self._centre_name()
+        except Exception as e:
+            log.exception("start-up read failed")
+            self._on_feed_error(e)
         self.alerts.start()
         await self.refresh_counts()
 
@@ -242,6 +265,8 @@ class GridDeskApp(App[None]):
             log.warning("header counts failed: %s", e)
 
     async def _read_counts(self) -> None:
+        from griddesk.store.counts import header_counts  # escalation and the workflow: after the first paint
+
         started = self.store.now()
         counts = await header_counts(self.store, self.actor)
         self.counts_at = started
@@ -267,6 +292,8 @@ class GridDeskApp(App[None]):
 
     async def _minute_counts(self, now: datetime) -> None:
         """The minute's counts: re-read only if a clock crossed since the last read."""
+        from griddesk.store.counts import crossed
+
         since = self.counts_at
         try:
             stale = since is None or await crossed(self.store, self.actor, since, now)
@@ -517,7 +544,10 @@ class GridDeskApp(App[None]):
         mine = [w for w in self.workers if w.node is self and not w.is_finished]
         if mine:
             try:
-                await asyncio.wait_for(self.workers.wait_for_complete(mine), timeout=2.0)
+                # each worker's outcome retrieved (one cancelled mid-start must not leave the others'
+                # errors unread at shutdown)
+                await asyncio.wait_for(asyncio.gather(*(w.wait() for w in mine), return_exceptions=True),
+                                       timeout=2.0)
             except Exception:  # TimeoutError: leave the rest to be cancelled
                 pass
         await self.alerts.release()  # the periodic jobs' lease: free for the next console at once

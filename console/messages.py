@@ -73,3 +73,9 @@ class ThemeChanged(Message):
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
+
+
+class FirstShown(Message):
+    """A screen showed its first read (the root queue's first page, or why it could not): sent
+    up to the app once, after that paint, so the app starts only then what the first page does
+    not need (header counts, notices, the ladder: console/app.py `_startup`)."""

@@ -71,6 +71,7 @@ class WallHost(Protocol):
 class WallScreen(Screen[None]):
     """Counts in large digits and one overdue group at a time; read-only by construction."""
 
+    CSS_PATH = [STYLES / "wall.tcss"]  # parsed when first shown, not before the queue's first paint
     BINDINGS = [
         Binding("q", "app.quit", "console_supervise.key.quit"),
         Binding("ctrl+c", "app.quit", "console_supervise.key.quit", show=False, priority=True),

@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from griddesk.console.coalesce import Coalesced
-from griddesk.console.messages import LanguageChanged, ThemeChanged
+from griddesk.console.messages import FirstShown, LanguageChanged, ThemeChanged
 from griddesk.console.widgets import localize_bindings
 from griddesk.console.widgets.footer import KeyFooter
 from griddesk.console.widgets.header import GridHeader
@@ -111,6 +111,7 @@ class GridScreen(Screen[None]):
 
     error: str | None = None
     loads = 0  # completed reads, for tests
+    _first_shown = False  # FirstShown was sent (once, after the first read was painted)
     READ_FAILED_KEY = "console.queue.read_failed"  # the text when the database went away
 
     # Worker groups whose work the next key depends on (Enter in a picker moves on only once the
@@ -165,3 +166,6 @@ class GridScreen(Screen[None]):
             reason = short(e)  # the driver's line, not SQLAlchemy's [SQL: …] and link
             self.error = t(self.READ_FAILED_KEY, reason=reason)
             self.show()
+        if not self._first_shown:
+            self._first_shown = True
+            self.call_after_refresh(self.post_message, FirstShown())  # after the paint it asked for

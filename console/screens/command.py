@@ -40,6 +40,7 @@ def command_words(entries: Iterable[ScreenEntry], themes: list[str]) -> list[str
 
 
 class CommandLine(ModalScreen[str | None]):
+    CSS_PATH = "../styles/command.tcss"  # parsed when first shown, not before the queue's first paint
     BINDINGS = [Binding("escape", "cancel", "console.key.close")]
 
     @property

@@ -33,6 +33,7 @@ COLUMNS = ("urgency", "number", "escalation", "held_by", "report_by", "title")
 
 
 class EscalationsScreen(GridScreen):
+    CSS_PATH = "../styles/overdue.tcss"  # parsed when first shown, not before the queue's first paint
     ENTRY = "escalations"
     TITLE_KEY = "console_supervise.screen.escalations"
     BINDINGS = [

@@ -73,6 +73,7 @@ def command_rows(entries: Iterable[ScreenEntry]) -> list[tuple[str, str]]:
 
 
 class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "../styles/help.tcss"  # parsed when first shown, not before the queue's first paint
     ENTRY = "help"
     BINDINGS = [
         Binding("escape", "dismiss_help", "console.key.close"),

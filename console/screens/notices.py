@@ -27,6 +27,7 @@ SEVERITY_MARK = {"error": "!!", "warning": "!", "information": ""}
 
 
 class NoticesScreen(ModalScreen[None]):
+    CSS_PATH = "../styles/help.tcss"  # parsed when first shown, not before the queue's first paint
     ENTRY = "notices"
     TITLE_KEY = "console.screen.notices"
     BINDINGS = [

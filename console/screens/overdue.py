@@ -161,6 +161,7 @@ class OverdueList(LineList):
 
 
 class OverdueScreen(GridScreen):
+    CSS_PATH = "../styles/overdue.tcss"  # parsed when first shown, not before the queue's first paint
     ENTRY = "overdue"
     TITLE_KEY = "console_supervise.screen.overdue"
     BINDINGS = [

@@ -34,7 +34,7 @@ from griddesk.console.messages import MinuteTick, ThemeChanged, TicketsChanged
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets.queue_table import QueueTable
 from griddesk.console.widgets.urgent_band import UrgentBand
-from griddesk.store import queue, urgent, views
+from griddesk.store import queue, urgent
 from griddesk.store.i18n import t
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ class QueueScreen(TicketKeys, GridScreen):
         self.total = total
         self.band.set_rows(pressing, store.now())
         self.table.reconcile(rows, store.now())
-        self.check_keys()
+        self.call_after_refresh(self.check_keys)  # the rows first: the keys' read follows the paint
         return None
 
     def show(self) -> None:
@@ -290,6 +290,8 @@ class QueueScreen(TicketKeys, GridScreen):
         self.run_worker(self._read_keys(current), group="ticket-keys", exclusive=True, exit_on_error=False)
 
     async def _read_keys(self, current: tuple[str, int | None]) -> None:
+        from griddesk.store import views  # after the first paint: the row's keys follow it
+
         try:
             detail = await views.detail(self.gd.store, self.gd.actor, current[0])
         except Exception as e:  # the row vanished or the database went away: no keys for it

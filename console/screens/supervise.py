@@ -58,6 +58,7 @@ class Refused(Exception):
 class Dialog(ModalScreen[Any]):
     """A form over the current screen: fields, one line for the store's answer, a hint line."""
 
+    CSS_PATH = "../styles/overdue.tcss"  # parsed when first shown, not before the queue's first paint
     BINDINGS = [
         Binding("escape", "cancel", "console_supervise.key.cancel"),
         Binding("ctrl+s", "submit", "console_supervise.key.submit"),
@@ -455,12 +456,15 @@ class TicketDialog(Protocol):
     def __call__(self, number: str, *, summary: str = "") -> Dialog: ...
 
 
-TICKET_KEYS: tuple[tuple[str, str, str, TicketDialog, Callable[[Actor, TicketView], bool]], ...] = (
-    ("S", "supervise", "console_supervise.key.supervise", SuperviseDialog, may_supervise),
-    ("E", "escalate", "console_supervise.key.escalate", EscalateDialog, may_escalate),
-    ("X", "export_notice", "console_supervise.key.export", ExportDialog, may_export))
+# the dialog and the test of each of this area's ticket actions, by action name (their keys and
+# labels are in the one key table, console.actions.ACTIONS)
+TICKET_DIALOGS: dict[str, tuple[TicketDialog, Callable[[Actor, TicketView], bool]]] = {
+    "supervise": (SuperviseDialog, may_supervise),
+    "escalate": (EscalateDialog, may_escalate),
+    "export_notice": (ExportDialog, may_export),
+}
 
 
-__all__ = ["Dialog", "EscalateDialog", "ExportDialog", "SuperviseDialog", "TICKET_KEYS", "TicketDialog", "WarnDialog",
-           "default_path", "modes_for", "open_escalate", "open_export", "open_supervise"]
+__all__ = ["Dialog", "EscalateDialog", "ExportDialog", "SuperviseDialog", "TICKET_DIALOGS", "TicketDialog",
+           "WarnDialog", "default_path", "modes_for", "open_escalate", "open_export", "open_supervise"]
 

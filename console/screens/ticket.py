@@ -74,6 +74,7 @@ class EntryRow(Static, can_focus=True):
 
 
 class TicketScreen(TicketKeys, GridScreen):
+    CSS_PATH = "../styles/ticket.tcss"  # parsed when first shown, not before the queue's first paint
     ENTRY = "ticket"
     TITLE_KEY = "console.screen.ticket"
     BINDINGS = [

@@ -31,6 +31,7 @@ COLUMNS = ("unit", "overdue", "due_soon", "worst", "warned")
 
 
 class WarningsScreen(GridScreen):
+    CSS_PATH = "../styles/overdue.tcss"  # parsed when first shown, not before the queue's first paint
     ENTRY = "warnings"
     TITLE_KEY = "console_supervise.screen.warnings"
     BINDINGS = [
