@@ -19,6 +19,13 @@ from griddesk.store.analytics import rollups
 from griddesk.store.models import AuditEntry, Change, Counter, TimelineEntry
 
 
+async def changing(s: AsyncSession, ticket_id: int, new: bool = False) -> None:
+    """Call before the first write to a ticket in a write transaction (`new`: just inserted):
+    its analytics rollups then move by the ticket's own rows (`rollups.before`) instead of its
+    town-days being recomputed."""
+    await rollups.before(s, ticket_id, new)
+
+
 async def timeline(s: AsyncSession, ticket_id: int, actor: Actor, action: str, at: datetime,
                    from_status: str | None = None, to_status: str | None = None,
                    note: str | None = None, data: dict[str, Any] | None = None) -> None:

@@ -195,6 +195,7 @@ async def _register(s: AsyncSession, store: Store, actor: Actor, new: NewTicket,
     )
     s.add(ticket)
     await s.flush()
+    await records.changing(s, ticket.id, new=True)
     await records.timeline(s, ticket.id, actor, "receive", received, None, Status.PENDING_DISPATCH,
                            data={"source": new.source, "out_of_list": new.out_of_list})
     if new.resolved_on_spot:

@@ -306,6 +306,7 @@ async def _plan(s: AsyncSession, store: Store, actor: Actor, number: str, action
 async def _write(s: AsyncSession, *, actor: Actor, plan: _Plan, now: datetime) -> bool:
     """The plan's statements, only if the ticket is still at the version it was decided on (False
     when not: nothing written). The version check and the ticket's new values are one UPDATE."""
+    await records.changing(s, plan.ticket_id)
     res = await s.execute(update(Ticket).where(Ticket.id == plan.ticket_id, Ticket.version == plan.seen)
                           .values(version=plan.seen + 1, updated_at=now, updated_by=actor.label, **plan.ticket)
                           .execution_options(synchronize_session=False))
