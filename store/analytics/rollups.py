@@ -25,6 +25,7 @@ Callers are keyed in Python (`keyed.caller_key`), as nothing else may read a pho
 from __future__ import annotations
 
 import secrets
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -381,6 +382,7 @@ Key = tuple[str, str, int, str, str]  # fig, town, day, k1, k2
 _ID = 7_777_777_777_123  # the ticket id while compiling: every other value is written into the SQL
 _PLACE = {"qmark": "?", "numeric_dollar": "$1"}  # aiosqlite's, asyncpg's: where the id goes
 _one_cache: dict[tuple[str, int], tuple[str, int]] = {}
+_secrets: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()  # engine → caller secret
 
 
 def _one_sql(dialect: Any, offset: int) -> tuple[str, int]:
@@ -501,7 +503,9 @@ async def flush(session: Any) -> None:
         after = {i: await _one(conn, offset, i) for i in sorted(moved)}
         secret = None
         if any(k[0] == CALLER for rows in (*after.values(), *(taken[i] for i in moved)) for k in rows):
-            secret = await session.run_sync(secret_sync)
+            secret = _secrets.get(conn.sync_engine)  # made once per database, never changed
+            if secret is None:
+                secret = _secrets[conn.sync_engine] = await session.run_sync(secret_sync)
         redo: set[tuple[str, int]] = set()
         for i in sorted(moved):
             redo |= await _move(conn, _callers(taken[i], secret or b""), _callers(after[i], secret or b""))
