@@ -28,6 +28,7 @@ import secrets
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,7 +57,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from griddesk.store.analytics import keyed
 from griddesk.store.analytics.sqltime import epoch_seconds
@@ -375,7 +376,7 @@ def mark(session: Any, ticket_id: int, at: datetime) -> None:
 # hundred tickets a day). The rows come from the same grouped statements as `refresh`, with the
 # condition "this ticket": one UNION ALL, compiled once per backend and offset.
 
-SNAP = "analytics_before"  # session.info key: {ticket id: its rows before this write}, and the offset
+SNAP = "analytics_before"  # session.info key: {ticket id: its rows before this write (`Before`)}
 MAX_FIGS = frozenset({"addr_last", "call_last"})  # n is the highest ticket id: not a sum
 CALLER = "#caller"  # a row of `_one_sql` that is not a figure: the ticket's phone, keyed in Python
 Key = tuple[str, str, int, str, str]  # fig, town, day, k1, k2
@@ -409,30 +410,67 @@ def _one_sql(dialect: Any, offset: int) -> tuple[str, int]:
     return got
 
 
-async def _one(conn: Any, offset: int, ticket_id: int) -> dict[Key, int]:
-    sql, n = _one_sql(conn.dialect, offset)
-    rows = (await conn.exec_driver_sql(sql, (ticket_id,) * n)).all()
+def _one(conn: Any, offset: int, ticket_id: int) -> dict[Key, int]:
+    """The ticket's rows now. `conn`: a synchronous Connection or Session."""
+    sql, n = _one_sql(_dialect(conn), offset)
+    c = conn.connection() if isinstance(conn, Session) else conn
+    rows = c.exec_driver_sql(sql, (ticket_id,) * n).all()
     return {(fig, town, int(day), k1, k2): int(n) for fig, town, day, k1, k2, n in rows}
 
 
-async def before(session: Any, ticket_id: int, new: bool = False) -> None:
-    """Take the rows of a ticket this write transaction is about to change (`new`: a ticket it
-    has just inserted, which had none), before any of its steps is written. On PostgreSQL this
-    takes the audit chain's lock and then the refresh lock (the order every writer takes them
-    in: no deadlock), so no other write of rollups commits between these rows and the commit."""
-    snap = session.info.get(SNAP)
-    conn = await session.connection()
-    if snap is None:
-        if conn.dialect.name == "postgresql":
-            from griddesk.store.records import CHAIN_LOCK  # records imports this module
+def _dialect(conn: Any) -> Any:
+    return conn.get_bind().dialect if isinstance(conn, Session) else conn.dialect
 
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REFRESH_LOCK})
-        snap = session.info[SNAP] = {"offset": (await conn.execute(
-            select(state.c.value).where(state.c.name == OFFSET_KEY))).scalar_one_or_none(), "rows": {}}
-    if snap["offset"] is None or ticket_id in snap["rows"]:
-        return  # never built; or taken already in this transaction (its first rows are the ones)
-    snap["rows"][ticket_id] = {} if new else await _one(conn, int(snap["offset"]), ticket_id)
+
+def _locks(conn: Any) -> None:
+    """On PostgreSQL, before a ticket's rows are read: the audit chain's lock, then the refresh
+    lock (the order every writer takes them in: no deadlock), so no other write of rollups
+    commits between these rows and this transaction's commit."""
+    if _dialect(conn).name == "postgresql":
+        from griddesk.store.records import CHAIN_LOCK  # records imports this module
+
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REFRESH_LOCK})
+
+
+@dataclass
+class Before:
+    """A ticket's rollup rows before a write changes it (`before_sync`); offset None: no rollups."""
+
+    ticket_id: int
+    offset: int | None
+    rows: dict[Key, int]
+
+
+def before_sync(conn: Any, ticket_id: int, new: bool = False) -> Before:
+    """A ticket's rows before this write transaction changes it (`new`: just inserted, none)."""
+    _locks(conn)
+    offset = stored_offset(conn)
+    return Before(ticket_id, offset, {} if new or offset is None else _one(conn, offset, ticket_id))
+
+
+def move_sync(conn: Any, before: Before) -> None:
+    """Move the rollups by the ticket's rows now minus its rows before."""
+    if before.offset is None:
+        return
+    after = _one(conn, before.offset, before.ticket_id)
+    secret = b""
+    if any(k[0] == CALLER for k in (*after, *before.rows)):
+        engine = conn.get_bind() if isinstance(conn, Session) else conn.engine
+        secret = _secrets.get(engine) or b""  # made once per database, never changed
+        if not secret:
+            secret = _secrets[engine] = secret_sync(conn)
+    redo = _move(conn, _callers(before.rows, secret), _callers(after, secret))
+    if redo:
+        refresh_days_sync(conn, sorted(redo), ())
+
+
+async def before(session: Any, ticket_id: int, new: bool = False) -> None:
+    """`before_sync` for an async write session: the rows are kept in it until `flush` (the
+    first rows taken of a ticket in a transaction are the ones)."""
+    snap = session.info.setdefault(SNAP, {})
+    if ticket_id not in snap:
+        snap[ticket_id] = await session.run_sync(lambda ss: before_sync(ss, ticket_id, new))
 
 
 def _callers(rows: dict[Key, int], key: bytes) -> dict[Key, int]:
@@ -449,7 +487,7 @@ def _callers(rows: dict[Key, int], key: bytes) -> dict[Key, int]:
     return out
 
 
-async def _move(conn: Any, old: dict[Key, int], new: dict[Key, int]) -> set[tuple[str, int]]:
+def _move(conn: Any, old: dict[Key, int], new: dict[Key, int]) -> set[tuple[str, int]]:
     """Write new − old into the table; return the received town-days where a highest-id row
     lost this ticket (rare: an address or phone changed), which only a refresh can recompute."""
     add: list[dict[str, Any]] = []
@@ -473,46 +511,36 @@ async def _move(conn: Any, old: dict[Key, int], new: dict[Key, int]) -> set[tupl
     if not (add or sub or top):
         return redo
     c = rollups.c
-    ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(rollups)
+    ins = (pg_insert if _dialect(conn).name == "postgresql" else sqlite_insert)(rollups)
     pk = [c.town_code, c.day, c.fig, c.k1, c.k2]
     if add:
-        await conn.execute(ins.on_conflict_do_update(index_elements=pk, set_={"n": c.n + ins.excluded.n}), add)
+        conn.execute(ins.on_conflict_do_update(index_elements=pk, set_={"n": c.n + ins.excluded.n}), add)
     if top:
-        await conn.execute(ins.on_conflict_do_update(
+        conn.execute(ins.on_conflict_do_update(
             index_elements=pk, set_={"n": case((ins.excluded.n > c.n, ins.excluded.n), else_=c.n)}), top)
     if sub:
         at = and_(*(col == bindparam(f"b_{col.name}") for col in pk))
-        await conn.execute(update(rollups).where(at).values(n=c.n + bindparam("b_n")), sub)
-        await conn.execute(delete(rollups).where(at, c.n <= 0), [{k: v for k, v in r.items() if k != "b_n"}
-                                                                  for r in sub])
+        conn.execute(update(rollups).where(at).values(n=c.n + bindparam("b_n")), sub)
+        conn.execute(delete(rollups).where(at, c.n <= 0), [{k: v for k, v in r.items() if k != "b_n"} for r in sub])
     return redo
 
 
 async def flush(session: Any) -> None:
     marks = session.info.pop(DIRTY, None)
-    snap = session.info.pop(SNAP, None)
+    snap: dict[int, Before] = session.info.pop(SNAP, None) or {}
     if not marks:
         return
     await session.flush()
-    taken = snap["rows"] if snap is not None and snap["offset"] is not None else {}
-    rest = [(i, at) for i, at in marks if i not in taken]
-    moved = {i for i, _ in marks if i in taken}
-    if moved:
-        conn = await session.connection()
-        offset = int(snap["offset"])  # type: ignore[index]
-        after = {i: await _one(conn, offset, i) for i in sorted(moved)}
-        secret = None
-        if any(k[0] == CALLER for rows in (*after.values(), *(taken[i] for i in moved)) for k in rows):
-            secret = _secrets.get(conn.sync_engine)  # made once per database, never changed
-            if secret is None:
-                secret = _secrets[conn.sync_engine] = await session.run_sync(secret_sync)
-        redo: set[tuple[str, int]] = set()
-        for i in sorted(moved):
-            redo |= await _move(conn, _callers(taken[i], secret or b""), _callers(after[i], secret or b""))
-        if redo:
-            await session.run_sync(lambda ss: refresh_days_sync(ss, sorted(redo), ()))
-    if rest:  # every other write: its tickets' town-days recomputed
-        await session.run_sync(lambda ss: refresh_tickets_sync(ss, rest))
+    moved = sorted({i for i, _ in marks if i in snap})
+    rest = [(i, at) for i, at in marks if i not in snap]
+
+    def write(ss: Any) -> None:
+        for i in moved:
+            move_sync(ss, snap[i])
+        if rest:  # every other write: its tickets' town-days recomputed
+            refresh_tickets_sync(ss, rest)
+
+    await session.run_sync(write)
 
 
 async def rebuild(store: Any) -> None:
