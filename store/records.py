@@ -181,6 +181,10 @@ async def audit_rows(s: Executor, actor: Actor, action: str | None, entity: str,
 
 
 async def next_number(s: AsyncSession, key: str) -> int:
+    return await s.run_sync(next_number_sync, key)
+
+
+def next_number_sync(s: SyncExecutor, key: str) -> int:
     """Atomically take the next value of a counter.
 
     UPDATE … RETURNING first (the common case, and it locks the row on both backends); when the
@@ -188,12 +192,12 @@ async def next_number(s: AsyncSession, key: str) -> int:
     primary key, and the loser retries the UPDATE inside a savepoint.
     """
     stmt = update(Counter).where(Counter.key == key).values(value=Counter.value + 1).returning(Counter.value)
-    got = (await s.execute(stmt)).scalar_one_or_none()
+    got = s.execute(stmt).scalar_one_or_none()
     if got is not None:
         return got
     try:
-        async with s.begin_nested():
-            await s.execute(insert(Counter).values(key=key, value=1))
+        with s.begin_nested():
+            s.execute(insert(Counter).values(key=key, value=1))
         return 1
     except Exception:  # IntegrityError: another writer created it first
-        return (await s.execute(stmt)).scalar_one()
+        return s.execute(stmt).scalar_one()

@@ -450,7 +450,8 @@ def before_sync(conn: Any, ticket_id: int, new: bool = False) -> Before:
 
 
 def move_sync(conn: Any, before: Before) -> None:
-    """Move the rollups by the ticket's rows now minus its rows before."""
+    """Move the rollups by the ticket's rows now minus its rows before (which then become the
+    rows before the next move in the same transaction)."""
     if before.offset is None:
         return
     after = _one(conn, before.offset, before.ticket_id)
@@ -461,6 +462,7 @@ def move_sync(conn: Any, before: Before) -> None:
         if not secret:
             secret = _secrets[engine] = secret_sync(conn)
     redo = _move(conn, _callers(before.rows, secret), _callers(after, secret))
+    before.rows = after
     if redo:
         refresh_days_sync(conn, sorted(redo), ())
 
