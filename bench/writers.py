@@ -66,7 +66,7 @@ def _griddesk_writer(path: str, grid: str, matter: str, ready: Any, seconds: flo
     from griddesk.store.errors import StoreError
     from griddesk.store.models import Operator
 
-    async def run() -> tuple[list[float], list[str]]:
+    async def run() -> tuple[list[float], list[str], float]:
         store = await Store.open(path, config.Settings())
         async with store.db.session() as s:  # connected, as a running console is
             await s.execute(text("SELECT 1"))
