@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event, inspect, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -113,8 +114,10 @@ def _read_only_url(path: Path) -> str:
             + ("&immutable=1" if immutable else "") + "&uri=true")
 
 
-def _prepare_sqlite(engine: AsyncEngine, read_only: bool = False) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _prepare_sqlite(engine: AsyncEngine | Engine, read_only: bool = False) -> None:
+    target = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+
+    @event.listens_for(target, "connect")
     def on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
         # Any: the aiosqlite adapter's connection, whose sqlite3-style isolation_level the
         # DB-API protocol (DBAPIConnection) does not declare
@@ -127,7 +130,7 @@ def _prepare_sqlite(engine: AsyncEngine, read_only: bool = False) -> None:
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(target, "begin")
     def on_begin(conn: Connection) -> None:
         if not conn.get_execution_options().get(WRITE, False):
             conn.exec_driver_sql("BEGIN")
@@ -231,6 +234,7 @@ class Database:
         self.path = sqlite_path(self.url)
         self.read_only = self.path is not None and is_read_only(self.path)
         self.engine = create_engine(self.url, self.read_only)
+        self._sync: Engine | None = None  # SQLite: the synchronous engine of `write_sync`, made on first use
         self._opened = False  # a file that existed once and is gone is a fault, not a new database
 
     @property
@@ -246,6 +250,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._sync is not None:
+            self._sync.dispose()
 
     @asynccontextmanager
     async def connect(self, write: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -255,11 +261,7 @@ class Database:
         `_begin_write`), so no writer sees "database is locked". What the database suffers
         (read-only, disk full, file or server gone) comes out as one `Fault` (store/faults.py).
         """
-        if write and self.read_only:
-            raise Fault("fault.read_only", where=self.where, reason="")
-        if self.path is not None and self._opened and not self.path.exists():
-            await self.engine.dispose()  # when the file is back, new connections open it
-            raise Fault("fault.gone", where=self.where, reason="")
+        await self._may_open(write)
         try:
             if write and self.path is not None:
                 deadline = time.monotonic() + WRITE_DEADLINE_S
@@ -273,12 +275,69 @@ class Database:
                         yield conn
             self._opened = True
         except Exception as e:
-            fault = faults.classify(e, self.where, self.path)
-            if fault is None or fault is e:
-                raise
-            if fault.key in ("fault.gone", "fault.server_gone"):
-                await self.engine.dispose()
-            raise fault from e
+            await self._fault(e)
+            raise
+
+    async def _may_open(self, write: bool) -> None:
+        if write and self.read_only:
+            raise Fault("fault.read_only", where=self.where, reason="")
+        if self.path is not None and self._opened and not self.path.exists():
+            await self.dispose()  # when the file is back, new connections open it
+            raise Fault("fault.gone", where=self.where, reason="")
+
+    async def _fault(self, e: Exception) -> None:
+        """Raise what the database suffered as one `Fault`; return for a bug (the caller re-raises)."""
+        fault = faults.classify(e, self.where, self.path)
+        if fault is None or fault is e:
+            return
+        if fault.key in ("fault.gone", "fault.server_gone"):
+            await self.dispose()
+        raise fault from e
+
+    async def write_sync(self, work: Callable[[Connection], T], deadline_s: float = WRITE_DEADLINE_S) -> T:
+        """Run `work` (synchronous Core statements on a Connection, nothing else) in one write
+        transaction, again from the start when the database answers "try again", like `transact`.
+
+        On SQLite the whole transaction (BEGIN IMMEDIATE, the statements, COMMIT) runs in one
+        worker thread on a synchronous connection to the same file, after the write gate: one
+        thread hop for the transaction, where through aiosqlite every statement costs four (each
+        one a wait for the worker thread and for the event loop: on a loaded machine the write
+        lock was held mostly for those waits). On PostgreSQL it runs on the async connection
+        (`run_sync`): the same code.
+        """
+        if self.path is None:
+            return await self.transact(lambda s: s.run_sync(lambda ss: work(ss.connection())), deadline_s)
+        deadline = time.monotonic() + deadline_s
+        start, attempt = time.monotonic(), 0
+        while True:
+            try:
+                await self._may_open(True)
+                try:
+                    async with write_gate(self.path, self.where, deadline):
+                        got = await asyncio.to_thread(self._write_in_thread, work)
+                    self._opened = True
+                    return got
+                except Exception as e:
+                    await self._fault(e)
+                    raise
+            except Fault as e:
+                now = time.monotonic()
+                if not e.retry or now > deadline:
+                    raise
+                await asyncio.sleep(backoff(attempt, now - start))
+                attempt += 1
+
+    def _write_in_thread(self, work: Callable[[Connection], T]) -> T:
+        if self._sync is None:
+            assert self.path is not None
+            engine = create_sync_engine(f"sqlite:///{self.path}", connect_args={
+                "timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})  # one thread at a time
+            _prepare_sqlite(engine)
+            self._sync = engine
+        with self._sync.connect() as conn:
+            conn = conn.execution_options(**{WRITE: True})
+            with conn.begin():  # BEGIN IMMEDIATE (the "begin" hook); commit, or roll back on error
+                return work(conn)
 
     @asynccontextmanager
     async def _begin_write(self, deadline: float) -> AsyncIterator[AsyncConnection]:

@@ -12,26 +12,57 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Session
 
 from griddesk.store.actor import Actor
 from griddesk.store.analytics import rollups
 from griddesk.store.models import AuditEntry, Change, Counter, TimelineEntry
 
 
+async def changing(s: AsyncSession, ticket_id: int, new: bool = False) -> None:
+    """Call before the first write to a ticket in a write transaction (`new`: just inserted):
+    its analytics rollups then move by the ticket's own rows (`rollups.before`) instead of its
+    town-days being recomputed."""
+    await rollups.before(s, ticket_id, new)
+
+
+def _timeline(ticket_id: int, actor: Actor, action: str, at: datetime, from_status: str | None,
+              to_status: str | None, note: str | None, data: dict[str, Any] | None) -> Any:
+    return insert(TimelineEntry).values(ticket_id=ticket_id, at=at, actor=actor.label, action=action,
+                                        from_status=from_status, to_status=to_status, note=note, data=data)
+
+
 async def timeline(s: AsyncSession, ticket_id: int, actor: Actor, action: str, at: datetime,
                    from_status: str | None = None, to_status: str | None = None,
                    note: str | None = None, data: dict[str, Any] | None = None) -> None:
-    await s.execute(insert(TimelineEntry).values(
-        ticket_id=ticket_id, at=at, actor=actor.label, action=action, from_status=from_status,
-        to_status=to_status, note=note, data=data))
+    await s.execute(_timeline(ticket_id, actor, action, at, from_status, to_status, note, data))
     rollups.mark(s, ticket_id, at)  # its analytics rollups are recomputed before the commit
+
+
+def timeline_sync(c: SyncExecutor, before: rollups.Before, ticket_id: int, actor: Actor, action: str,
+                  at: datetime, from_status: str | None = None, to_status: str | None = None,
+                  note: str | None = None, data: dict[str, Any] | None = None) -> None:
+    """`timeline` inside a synchronous write (`Database.write_sync`): `before`, the ticket's
+    rollup rows that `rollups.before_sync` took before its first write, are moved to what the
+    ticket is now (the last statement about the ticket: call it after its other writes)."""
+    c.execute(_timeline(ticket_id, actor, action, at, from_status, to_status, note, data))
+    rollups.move_sync(c, before)
+
+
+def _feed(entity: str, entity_id: int | None, kind: str, at: datetime, area_code: str | None) -> Any:
+    return insert(Change).values(at=at, entity=entity, entity_id=entity_id, kind=kind, area_code=area_code)
 
 
 async def feed(s: AsyncSession, entity: str, entity_id: int | None, kind: str, at: datetime,
                area_code: str | None = None) -> None:
-    await s.execute(insert(Change).values(at=at, entity=entity, entity_id=entity_id, kind=kind,
-                                          area_code=area_code))
+    await s.execute(_feed(entity, entity_id, kind, at, area_code))
+
+
+def feed_sync(c: SyncExecutor, entity: str, entity_id: int | None, kind: str, at: datetime,
+              area_code: str | None = None) -> None:
+    c.execute(_feed(entity, entity_id, kind, at, area_code))
 
 
 # --- the audit log: a hash chain ------------------------------------------------------------
@@ -42,6 +73,7 @@ async def feed(s: AsyncSession, entity: str, entity_id: int | None, kind: str, a
 
 CHAIN_LOCK = 0x6764_6175_6469_74  # "gdaudit": the advisory lock key of the audit chain
 Executor = AsyncSession | AsyncConnection
+SyncExecutor = Session | Connection
 
 
 def canonical(at: datetime, actor: str, action: str, entity: str, key: str | None,
@@ -70,12 +102,18 @@ CHUNK = 1000
 
 async def append_many(s: Executor, entries: list[Entry]) -> None:
     """Append entries to the chain in order, inside the caller's write transaction."""
+    if entries:
+        await s.run_sync(append_many_sync, entries)
+
+
+def append_many_sync(s: SyncExecutor, entries: list[Entry]) -> None:
+    """`append_many` on a synchronous Session or Connection (`Database.write_sync`)."""
     if not entries:
         return
-    bind = s.get_bind() if isinstance(s, AsyncSession) else s
+    bind = s.get_bind() if isinstance(s, Session) else s
     if bind.dialect.name == "postgresql":
-        await s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
-    prev = (await s.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))).scalar() or ""
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK})
+    prev = s.execute(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).scalar() or ""
     values = []
     for label, action, entity, key, at, detail in entries:
         detail = _plain(detail)
@@ -87,7 +125,7 @@ async def append_many(s: Executor, entries: list[Entry]) -> None:
         prev = digest
     for i in range(0, len(values), CHUNK):
         # executemany keeps the order of the list, so ids follow the chain
-        await s.execute(insert(AuditEntry.metadata.tables[AuditEntry.__tablename__]), values[i:i + CHUNK])  # Core
+        s.execute(insert(AuditEntry.metadata.tables[AuditEntry.__tablename__]), values[i:i + CHUNK])  # Core
 
 
 async def append_audit(s: Executor, actor_label: str, action: str, entity: str, key: str | None,
@@ -143,6 +181,10 @@ async def audit_rows(s: Executor, actor: Actor, action: str | None, entity: str,
 
 
 async def next_number(s: AsyncSession, key: str) -> int:
+    return await s.run_sync(next_number_sync, key)
+
+
+def next_number_sync(s: SyncExecutor, key: str) -> int:
     """Atomically take the next value of a counter.
 
     UPDATE … RETURNING first (the common case, and it locks the row on both backends); when the
@@ -150,12 +192,12 @@ async def next_number(s: AsyncSession, key: str) -> int:
     primary key, and the loser retries the UPDATE inside a savepoint.
     """
     stmt = update(Counter).where(Counter.key == key).values(value=Counter.value + 1).returning(Counter.value)
-    got = (await s.execute(stmt)).scalar_one_or_none()
+    got = s.execute(stmt).scalar_one_or_none()
     if got is not None:
         return got
     try:
-        async with s.begin_nested():
-            await s.execute(insert(Counter).values(key=key, value=1))
+        with s.begin_nested():
+            s.execute(insert(Counter).values(key=key, value=1))
         return 1
     except Exception:  # IntegrityError: another writer created it first
-        return (await s.execute(stmt)).scalar_one()
+        return s.execute(stmt).scalar_one()

@@ -16,11 +16,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
-from griddesk.store import clocks, permissions, records
+from griddesk.store import clocks, loop, permissions, records
 from griddesk.store import validation as v
 from griddesk.store.actor import Actor
+from griddesk.store.analytics import rollups
 from griddesk.store.checks import PHONE, in_force
 from griddesk.store.context import Store
 from griddesk.store.enums import ClockName, Escalation, GridStatus, LimitUnit, Source, Status, Urgency
@@ -100,15 +102,15 @@ def parse(data: Any, lenient: bool = False, now: datetime | None = None) -> NewT
                      external_id=external_id, external_source=external_source, ignored=tuple(unknown))
 
 
-async def _resolve(s: AsyncSession, actor: Actor, new: NewTicket, at: datetime) -> tuple[Grid, Matter | None]:
-    grid = (await s.execute(select(Grid).where(Grid.code == new.grid))).scalar_one_or_none()
+def _resolve(s: Session, actor: Actor, new: NewTicket, at: datetime) -> tuple[Grid, Matter | None]:
+    grid = s.execute(select(Grid).where(Grid.code == new.grid)).scalar_one_or_none()
     # a grid outside the jurisdiction answers as one that does not exist (store.visibility)
     if grid is None or grid.status != GridStatus.ACTIVE or not (
             actor.covers(grid.town_code) or actor.covers(grid.area_code)):
         raise Invalid("error.unknown_grid", field="grid", code=new.grid)
     matter = None
     if new.matter is not None:
-        matter = (await s.execute(select(Matter).where(Matter.code == new.matter))).scalar_one_or_none()
+        matter = s.execute(select(Matter).where(Matter.code == new.matter)).scalar_one_or_none()
         if matter is None:
             raise Invalid("error.unknown_matter", field="matter", code=new.matter)
         if not in_force(matter.admitted_on, matter.withdrawn_on, at.date()):
@@ -129,11 +131,17 @@ async def create(store: Store, actor: Actor, new: NewTicket) -> str:
 
 
 async def create_many(store: Store, actor: Actor, items: list[NewTicket]) -> list[str]:
-    """Register tickets in one transaction: every one is checked before any is written."""
+    """Register tickets in one transaction: every one is checked before any is written.
+
+    The transaction is synchronous ORM work on the write connection (`Database.write_sync`: on
+    SQLite one worker-thread hop for all of it)."""
     check_can_create(actor)
     now = store.now()
-    numbers: list[str] = []
-    async with store.db.session(write=True) as s:
+    return await store.db.write_sync(lambda c: _create(c, store, actor, items, now))
+
+
+def _create(c: Connection, store: Store, actor: Actor, items: list[NewTicket], now: datetime) -> list[str]:
+    with Session(bind=c) as s:  # joins the write transaction; the caller commits it
         resolved = []
         seen: set[tuple[str, str]] = set()
         for i, new in enumerate(items):
@@ -141,20 +149,21 @@ async def create_many(store: Store, actor: Actor, items: list[NewTicket]) -> lis
                 if new.received_at is not None and new.received_at > now + v.FUTURE_SLACK:
                     raise Invalid("validation.time_in_future", field="received_at",
                                   value=new.received_at.isoformat())
-                resolved.append(await _resolve(s, actor, new, store.calendar.local(new.received_at or now)))
+                resolved.append(_resolve(s, actor, new, store.calendar.local(new.received_at or now)))
                 if new.external_id is not None:
                     key = (external_source(store, new) or "", new.external_id)
                     if key in seen:
                         raise Invalid("validation.duplicate_external_batch", field="external_id",
                                       source=key[0], id=key[1])
                     seen.add(key)
-                    await _check_external(s, *key)
+                    _check_external(s, *key)
             except Invalid as e:
                 if len(items) > 1:
                     e.params["line"] = i + 1
                 raise
-        for new, (grid, matter) in zip(items, resolved, strict=True):
-            numbers.append(await _register(s, store, actor, new, grid, matter, now))
+        numbers = [_register(s, store, actor, new, grid, matter, now)
+                   for new, (grid, matter) in zip(items, resolved, strict=True)]
+        s.flush()
     return numbers
 
 
@@ -165,20 +174,20 @@ def external_source(store: Store, new: NewTicket) -> str | None:
     return new.external_source or store.settings.hotline
 
 
-async def _check_external(s: AsyncSession, source: str, external_id: str) -> None:
+def _check_external(s: Session, source: str, external_id: str) -> None:
     """One ticket per hotline number (a unique index backs this up under concurrency)."""
-    number = (await s.execute(select(Ticket.number).where(Ticket.external_source == source,
-                                                          Ticket.external_id == external_id))).scalar()
+    number = s.execute(select(Ticket.number).where(Ticket.external_source == source,
+                                                   Ticket.external_id == external_id)).scalar()
     if number is not None:
         raise Invalid("validation.duplicate_external", field="external_id", source=source, id=external_id,
                       number=number)
 
 
-async def _register(s: AsyncSession, store: Store, actor: Actor, new: NewTicket, grid: Grid,
-                    matter: Matter | None, now: datetime) -> str:
+def _register(s: Session, store: Store, actor: Actor, new: NewTicket, grid: Grid, matter: Matter | None,
+              now: datetime) -> str:
     received = new.received_at.astimezone(UTC) if new.received_at else now
     day = store.calendar.local(received).strftime("%Y%m%d")
-    seq = await records.next_number(s, f"{grid.town_code}-{day}")
+    seq = records.next_number_sync(s, f"{grid.town_code}-{day}")
     number = ticket_number(grid.town_code, day, seq)
     status = Status.CLOSED if new.resolved_on_spot else Status.PENDING_DISPATCH
     emergency = new.urgency == Urgency.EMERGENCY or (matter is not None and matter.escalate)
@@ -194,19 +203,24 @@ async def _register(s: AsyncSession, store: Store, actor: Actor, new: NewTicket,
         version=1, external_id=new.external_id, external_source=external_source(store, new),
     )
     s.add(ticket)
-    await s.flush()
-    await records.timeline(s, ticket.id, actor, "receive", received, None, Status.PENDING_DISPATCH,
-                           data={"source": new.source, "out_of_list": new.out_of_list})
+    s.flush()
+    before = rollups.before_sync(s, ticket.id, new=True)  # a new ticket: no rollup rows yet
+    if not new.resolved_on_spot:  # a new ticket's clocks (none runs yet: nothing to stop)
+        value, unit = clocks.handling_limit(matter, new.urgency)
+        started = [clocks.make_clock(store, ticket.id, ClockName.HANDLE, received, value, unit)]
+        if emergency:
+            started.append(clocks.make_clock(store, ticket.id, ClockName.ESCALATE, received,
+                                             store.settings.escalate_limit_minutes, LimitUnit.NATURAL_MINUTES))
+        s.add_all(started)
+        clocks.set_nearest(ticket, loop.nearest(started))
+        s.flush()
+    records.feed_sync(s, "ticket", ticket.id, "created", now, grid.town_code)
+    records.append_many_sync(s, [(actor.label, "ticket.create", "ticket", number, now, None)])
+    # the timeline last: each entry moves the ticket's rollups to what the ticket is now
+    records.timeline_sync(s, before, ticket.id, actor, "receive", received, None, Status.PENDING_DISPATCH,
+                          data={"source": new.source, "out_of_list": new.out_of_list})
     if new.resolved_on_spot:
         # first-ask responsibility (HH 21): solved on the spot, recorded and closed
-        await records.timeline(s, ticket.id, actor, "resolve_on_spot", now, Status.PENDING_DISPATCH, Status.CLOSED)
-    else:
-        value, unit = clocks.handling_limit(matter, new.urgency)
-        await clocks.start(s, store, ticket, ClockName.HANDLE, received, value, unit)
-        if emergency:
-            await clocks.start(s, store, ticket, ClockName.ESCALATE, received,
-                               store.settings.escalate_limit_minutes, LimitUnit.NATURAL_MINUTES)
-        await clocks.refresh_nearest(s, ticket)
-    await records.feed(s, "ticket", ticket.id, "created", now, grid.town_code)
-    await records.audit(s, actor, "ticket.create", "ticket", number, now)
+        records.timeline_sync(s, before, ticket.id, actor, "resolve_on_spot", now, Status.PENDING_DISPATCH,
+                              Status.CLOSED)
     return number

@@ -71,10 +71,12 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from griddesk.store import clocks, loop, records, validation, versions, visibility
 from griddesk.store.actor import Actor
+from griddesk.store.analytics import rollups
 from griddesk.store.context import Store
 from griddesk.store.enums import ClockState, LimitUnit, Satisfaction, Status, UnitKind
 from griddesk.store.errors import Invalid, NotAllowed
@@ -236,7 +238,7 @@ async def act(store: Store, actor: Actor, number: str, action: str, params: Para
         # it only for the statements, and only if the ticket is still the version decided on
         async with store.db.session() as s:
             plan = await _plan(s, store, actor, number, action, p, expected_version, now)
-        if await store.db.transact(partial(_write, actor=actor, plan=plan, now=now)):
+        if await store.db.write_sync(partial(_write, actor=actor, plan=plan, now=now)):
             return plan.outcome
         # someone changed the ticket in between: decide again on what is there now (with
         # `expected_version` this now raises the Conflict naming them)
@@ -303,28 +305,28 @@ async def _plan(s: AsyncSession, store: Store, actor: Actor, number: str, action
         outcome=Outcome(tk.number, str(action), str(step.from_status), str(step.to_status), seen + 1, now, years))
 
 
-async def _write(s: AsyncSession, *, actor: Actor, plan: _Plan, now: datetime) -> bool:
+def _write(c: Connection, *, actor: Actor, plan: _Plan, now: datetime) -> bool:
     """The plan's statements, only if the ticket is still at the version it was decided on (False
-    when not: nothing written). The version check and the ticket's new values are one UPDATE."""
-    res = await s.execute(update(Ticket).where(Ticket.id == plan.ticket_id, Ticket.version == plan.seen)
-                          .values(version=plan.seen + 1, updated_at=now, updated_by=actor.label, **plan.ticket)
-                          .execution_options(synchronize_session=False))
-    if res.rowcount != 1:  # type: ignore[attr-defined]
+    when not: nothing written). The version check and the ticket's new values are one UPDATE.
+    Synchronous Core statements, run by `Database.write_sync` (on SQLite: in one thread hop)."""
+    before = rollups.before_sync(c, plan.ticket_id)
+    res = c.execute(update(Ticket).where(Ticket.id == plan.ticket_id, Ticket.version == plan.seen)
+                    .values(version=plan.seen + 1, updated_at=now, updated_by=actor.label, **plan.ticket))
+    if res.rowcount != 1:
         return False
     for row_id, values in plan.clocks:
         if row_id is None:
-            await s.execute(insert(TicketClock).values(ticket_id=plan.ticket_id, **values))
+            c.execute(insert(TicketClock).values(ticket_id=plan.ticket_id, **values))
         else:
-            await s.execute(update(TicketClock).where(TicketClock.id == row_id).values(**values)
-                            .execution_options(synchronize_session=False))
+            c.execute(update(TicketClock).where(TicketClock.id == row_id).values(**values))
     if plan.co_units is not None:
-        await s.execute(delete(TicketCoUnit).where(TicketCoUnit.ticket_id == plan.ticket_id))
+        c.execute(delete(TicketCoUnit).where(TicketCoUnit.ticket_id == plan.ticket_id))
         if plan.co_units:
-            await s.execute(insert(TicketCoUnit), [{"ticket_id": plan.ticket_id, "unit_id": u} for u in plan.co_units])
+            c.execute(insert(TicketCoUnit), [{"ticket_id": plan.ticket_id, "unit_id": u} for u in plan.co_units])
     action, from_status, to_status, note, data = plan.timeline
-    await records.timeline(s, plan.ticket_id, actor, action, now, from_status, to_status, note, data)
-    await records.feed(s, "ticket", plan.ticket_id, action, now, plan.town_code)
-    await records.audit(s, actor, f"ticket.{action}", "ticket", plan.outcome.number, now, plan.audit)
+    records.feed_sync(c, "ticket", plan.ticket_id, action, now, plan.town_code)
+    records.append_many_sync(c, [(actor.label, f"ticket.{action}", "ticket", plan.outcome.number, now, plan.audit)])
+    records.timeline_sync(c, before, plan.ticket_id, actor, action, now, from_status, to_status, note, data)
     return True
 
 
