@@ -19,7 +19,8 @@ Sides (each figure is printed as a ratio against the polling baseline of the sam
 - PostgreSQL, the old polling every `--interval` (0.5 s) — the baseline;
 - SQLite, polling every `--interval` (SQLite has no NOTIFY).
 
-`--timeout` bounds the whole run (a watchdog ends the process, and the writer is killed).
+`--timeout` bounds the whole run (bench/deadline.py: the writer is killed, the PostgreSQL
+database dropped, exit 3).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from deadline import stop_after  # bench/deadline.py: the scripts run from this folder
 
 PG_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
@@ -168,6 +171,7 @@ async def main(args: argparse.Namespace) -> int:
     if {"pg-listen", "pg-poll"} & set(sides):
         name = f"gd_bench_notify_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         await _pg_admin(f'CREATE DATABASE "{name}"')
+        PG_DATABASES.append(name)
         url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
         try:
             await _build(url, args.tickets)
@@ -176,6 +180,7 @@ async def main(args: argparse.Namespace) -> int:
                     results[side] = await measure(url, listen, args.interval, args.actions, args.seed)
         finally:
             await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            PG_DATABASES.remove(name)
     if "sqlite-poll" in sides:
         with tempfile.TemporaryDirectory() as d:
             url = str(Path(d) / "notify.db")
@@ -198,18 +203,21 @@ async def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _watchdog(seconds: float) -> None:
+PG_DATABASES: list[str] = []  # made by this run: dropped at its end, also on --timeout
+
+
+def _cleanup() -> None:
+    """On --timeout (bench/deadline.py calls it before exiting): kill the writer, drop the
+    run's PostgreSQL database (from a thread of its own: the event loop is this thread's)."""
     import threading
 
-    def bite() -> None:
-        print(f"timed out after {seconds:.0f} s", file=sys.stderr, flush=True)
-        for child in mp.active_children():
-            child.kill()
-        os._exit(3)
-
-    t = threading.Timer(seconds, bite)
-    t.daemon = True
-    t.start()
+    for child in mp.active_children():
+        child.kill()
+    for name in PG_DATABASES:
+        t = threading.Thread(target=asyncio.run, args=(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'),),
+                             daemon=True)
+        t.start()
+        t.join(15)
 
 
 if __name__ == "__main__":
@@ -228,5 +236,5 @@ if __name__ == "__main__":
     if a.interval <= 0 or a.timeout <= 0:
         print("--interval and --timeout must be positive", file=sys.stderr)
         sys.exit(2)
-    _watchdog(a.timeout)
+    stop_after(a.timeout, "bench/notify.py", _cleanup)  # kills the writer, drops the database
     sys.exit(asyncio.run(main(a)))

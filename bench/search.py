@@ -24,16 +24,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sqlite3
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from demo_db import ensure_db  # bench/demo_db.py: the scripts run from this folder
+from deadline import cancel, stop_after  # bench/deadline.py: the scripts run from this folder
+from demo_db import ensure_db  # bench/demo_db.py
 
 HERE = Path(__file__).resolve().parent
 PAGE = 200
@@ -190,15 +189,10 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=1800, help="seconds for the whole run, the build included")
     a = p.parse_args()
 
-    def expired(*_: Any) -> None:
-        print(f"bench/search.py: timed out after {a.timeout:.0f} s", file=sys.stderr, flush=True)
-        sys.exit(3)
-
-    signal.signal(signal.SIGALRM, expired)
-    signal.alarm(max(1, int(a.timeout)))
+    stop_after(a.timeout, "bench/search.py")
     ensure_db(a.db, a.tickets, timeout=a.timeout)
     asyncio.run(run(a.db, a.refreshes))
-    signal.alarm(0)
+    cancel()
 
 
 if __name__ == "__main__":
