@@ -202,7 +202,7 @@ async def _page(s: AsyncSession, store: Store, actor: Actor, f: QueueFilter, lim
     if with_total:
         chosen = chosen.add_columns(func.count().over().label("total"))
     ids = _ordered(chosen, f).limit(limit).offset(offset).subquery()
-    q: Select[Any] = (
+    q: Select[*tuple[Any, ...]] = (
         select(Ticket.id, Ticket.number, Ticket.received_at, Matter.name, Matter.code, Grid.name,
                Grid.code, Ticket.status, Unit.name, Ticket.due_at, Ticket.due_clock, Ticket.warn_at,
                Ticket.urgency, Ticket.title, Ticket.address, Ticket.version, Ticket.out_of_list,
