@@ -5,8 +5,8 @@
 For each filter text (chosen from the demo's own tickets: a road, an estate, a ticket number's
 tail, a matter, a grid, a caller's two-character name, a day):
 
-1. a filtered queue refresh through the store (`queue.page` of 200 rows + `queue.count`, what
-   the console does when the change feed moves), against
+1. a filtered queue refresh through the store (`queue.page_and_count`: the page of 200 rows and
+   the total, what the console does when the change feed moves), against
    - the old plan written by hand in raw sqlite3: the same rows by `LIKE '%text%'` over every open
      ticket in scope, joined to its grid and matter (what the store did before migration 0009);
    - the new plan written by hand in raw sqlite3 (FTS5 trigram candidates, then the same LIKE);
@@ -147,8 +147,8 @@ async def run(path: Path, n: int) -> None:
         args = {**base, "p": search_index.contains_pattern(text), "t": text, "q": search_index.fts_query(text)}
 
         async def store_refresh(f: queue.QueueFilter = f) -> tuple[list[str], int]:
-            rows = await queue.page(store, actor, f, limit=PAGE)
-            return [r.number for r in rows], await queue.count(store, actor, f)
+            rows, total = await queue.page_and_count(store, actor, f, limit=PAGE)
+            return [r.number for r in rows], total
 
         got = await store_refresh()
         if raw_refresh(old_page, old_count, args) != got:
