@@ -11,6 +11,8 @@ tail, a matter, a grid, a caller's two-character name, a day):
      ticket in scope, joined to its grid and matter (what the store did before migration 0009);
    - the new plan written by hand in raw sqlite3 (FTS5 trigram candidates, then the same LIKE);
    - the unfiltered refresh in raw sqlite3 (the queue benchmark's baseline);
+   - the store's page and count as two reads (`queue.page` + `queue.count`, the screen's read
+     before `page_and_count`);
    every result checked equal to the store's;
 2. the address search (`store.search.search`, kind "ticket"): store against the old raw `LIKE`.
 
@@ -140,7 +142,7 @@ async def run(path: Path, n: int) -> None:
     print(f"\nFiltered queue refresh (page of {PAGE} + count) on {path.name}; CPU medians of {n}; "
           f"unfiltered raw refresh {unfiltered:.1f} ms")
     print(f"  {'filter':<18} {'text':<22} {'rows':>6} {'store':>9} {'old LIKE':>9} {'raw FTS':>9}"
-          f" {'vs LIKE':>8} {'vs FTS':>7} {'vs unfilt.':>10}")
+          f" {'vs LIKE':>8} {'vs FTS':>7} {'vs unfilt.':>10} {'2 reads':>9} {'vs 2 reads':>10}")
     store_all, like_all = [], []
     for label, text in texts(raw):
         f = queue.QueueFilter(text=text)
@@ -150,8 +152,12 @@ async def run(path: Path, n: int) -> None:
             rows, total = await queue.page_and_count(store, actor, f, limit=PAGE)
             return [r.number for r in rows], total
 
+        async def two_reads(f: queue.QueueFilter = f) -> tuple[list[str], int]:  # before page_and_count
+            rows = await queue.page(store, actor, f, limit=PAGE)
+            return [r.number for r in rows], await queue.count(store, actor, f)
+
         got = await store_refresh()
-        if raw_refresh(old_page, old_count, args) != got:
+        if raw_refresh(old_page, old_count, args) != got or await two_reads() != got:
             raise SystemExit(f"the store and the old LIKE disagree on {text!r}")
         fts = search_index.indexable(text)
         if fts and raw_refresh(new_page, new_count, args) != got:
@@ -159,10 +165,12 @@ async def run(path: Path, n: int) -> None:
         old = median_ms(lambda a=args: raw_refresh(old_page, old_count, a), n)  # type: ignore[misc]
         new = median_ms(lambda a=args: raw_refresh(new_page, new_count, a), n) if fts else float("nan")  # type: ignore[misc]
         mine = await amedian_ms(store_refresh, n)
+        apart = await amedian_ms(two_reads, n)
         store_all.append(mine)
         like_all.append(old)
         print(f"  {label:<18} {text[:20]:<22} {got[1]:>6} {mine:>7.1f}ms {old:>7.1f}ms {new:>7.1f}ms"
-              f" {mine / old:>7.2f}× {mine / new:>6.2f}× {mine / unfiltered:>9.2f}×")
+              f" {mine / old:>7.2f}× {mine / new:>6.2f}× {mine / unfiltered:>9.2f}×"
+              f" {apart:>7.1f}ms {mine / apart:>9.2f}×")
     print(f"  all filters: store {sum(store_all):.0f} ms, old LIKE {sum(like_all):.0f} ms, "
           f"ratio {sum(store_all) / sum(like_all):.2f}×; worst store refresh {max(store_all):.1f} ms")
 
