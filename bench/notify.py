@@ -108,7 +108,7 @@ async def _pg_admin(sql: str) -> None:
 
 
 async def measure(url: str, listen: bool, interval: float, actions: int, seed: int, probe: bool = True,
-                  shown: str | None = None) -> list[float]:
+                  shown: str | None = None, login: str = "op01") -> list[float]:
     """Latencies (s) of `actions` writes from another process, as this console side saw them.
     `shown` (a queue filter text, "" for none): a write counts as seen once the queue screen's
     refresh that follows the read is done (`queue.page_and_count` of 200 + `urgent.band`,
@@ -125,7 +125,7 @@ async def measure(url: str, listen: bool, interval: float, actions: int, seed: i
     proc.start()
     latencies: list[float] = []
     try:
-        actor = await store.actor("op01")
+        actor = await store.actor(login)  # the console's account (the writer is op01)
         feed = ChangeFeed(store, actor)
         await feed.start()
         f = queue.QueueFilter(text=shown or "")
@@ -208,8 +208,9 @@ async def main(args: argparse.Namespace) -> int:
                 for shown in args.shown or [None]:
                     key = side if shown is None else f"{side} /{shown}" if shown else f"{side} queue"
                     results[key] = await measure(url, False, args.interval, args.actions, args.seed,
-                                                 probe=side == "sqlite-look", shown=shown)
+                                                 probe=side == "sqlite-look", shown=shown, login=args.login)
     where = f"{args.db.name}" if args.db else f"demo town with {args.tickets:,} tickets"
+    where += f", console signed in as {args.login}"
     seen = "the queue's refresh done" if args.shown else "the feed read"
     print(f"Change seen by a console after another process's commit ({seen}); {args.actions} workflow actions "
           f"per side, {where}, poll interval {args.interval} s, load average {os.getloadavg()[0]:.1f}")
@@ -262,6 +263,8 @@ if __name__ == "__main__":
                    help="measure until the queue's refresh with this filter text is done ('' for the plain queue); "
                         "repeat for several")
     p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--login", default="op01",
+                   help="SQLite sides: the console's account (op01, a town's operator; county01 on a county demo)")
     p.add_argument("--timeout", type=float, default=900, help="end the whole run after this many seconds")
     a = p.parse_args()
     for name in ("actions", "tickets"):
