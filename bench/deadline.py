@@ -1,7 +1,10 @@
 """The one way a benchmark ends itself: after `seconds`, say so on stderr and exit 3, whatever
-it is doing (SIGALRM; `os._exit`, so no teardown can hang the run). `cleanup`, when given, runs
-first (quick, and never allowed to stop the exit): e.g. end the benchmark's child processes and
-remove its temporary files."""
+it is doing (SIGALRM; `os._exit`, so no teardown can hang the run).
+
+`cleanup`, when given, runs first (in the signal handler, before the exit): what must not
+outlive the run, such as the processes a benchmark started. Its errors are reported, never
+raised: the run ends with exit 3 all the same. `cancel()` switches the alarm off (the measured
+part is over)."""
 
 from __future__ import annotations
 
@@ -17,9 +20,13 @@ def stop_after(seconds: float, name: str, cleanup: Callable[[], object] | None =
         if cleanup is not None:
             try:
                 cleanup()
-            except Exception as e:  # the exit must happen whatever the clean-up met
-                print(f"{name}: clean-up failed: {e}", file=sys.stderr, flush=True)
+            except BaseException as e:  # the exit below must happen whatever it raised
+                print(f"{name}: clean-up failed: {e!r}", file=sys.stderr, flush=True)
         os._exit(3)
 
     signal.signal(signal.SIGALRM, expired)
     signal.alarm(max(1, int(seconds)))
+
+
+def cancel() -> None:
+    signal.alarm(0)

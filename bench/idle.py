@@ -2,12 +2,15 @@
 
     python bench/idle.py                                  # 1 console, then 50, on bench/results/bench-200k.db
     python bench/idle.py --db /tmp/idle/demo2m.db --tickets 2000000 --consoles 1,50 --timeout 1200
+    python bench/idle.py --consoles 5 --every-tick          # also consoles reading the feed every 0.5 s tick
     python bench/idle.py --child griddesk sqlite+aiosqlite:///PATH op01   # one console (what the bench starts)
     python bench/idle.py --child bare                                    # the baseline app
 
 Each side is a separate process started headless at 120×40 (Textual's headless driver: the
 compositor runs, nothing is written to a terminal). A GridDesk console signs in as `--login`
 (a town's seat operator: the alerts, the urgent band, the ladder lease) and opens on its queue;
+with `--every-tick` a third side runs the same console reading the change feed on every 0.5 s
+tick, as it did before it looked at SQLite's data_version first (store/notify.py);
 the baseline is a bare Textual app with a header, a one-row DataTable, a footer and a clock
 label updated every second. Once every process has painted, the bench lets them settle
 (`--settle`), then samples each process over `--sample` seconds: CPU from /proc/PID/stat (user +
@@ -41,6 +44,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 GOAL_CPU = 0.02  # share of one core
 GOAL_RSS_MB = 120.0
+GRIDDESK = ("griddesk", "every-tick")  # the console, and the console reading the feed every tick
+NAMES = {"bare": "bare 1 Hz clock", "griddesk": "GridDesk console", "every-tick": "feed every tick"}
 
 
 # --- the measured processes ------------------------------------------------------------------
@@ -73,11 +78,16 @@ async def child_bare() -> None:
     await Bare().run_async(headless=True, size=(120, 40))
 
 
-async def child_griddesk(url: str, login: str) -> None:
+async def child_griddesk(url: str, login: str, every_tick: bool = False) -> None:
     from griddesk.console.app import GridDeskApp
     from griddesk.console.widgets.queue_table import QueueTable
     from griddesk.store.context import Store
 
+    if every_tick:  # `--every-tick`: the feed read on every 0.5 s tick, as before data_version
+        from griddesk.store import notify
+
+        watch = notify.watch
+        notify.watch = lambda store, interval=0.5, **kw: watch(store, interval, probe=False, **kw)
     store = await Store.open(url)
     actor = await store.actor(login)
     app = GridDeskApp(store=store, actor=actor, lang="zh")
@@ -131,12 +141,27 @@ class Proc:
         return self.popen.pid
 
 
+LIVE: list[Proc] = []  # the processes of the running phase: `end_phase` (also on --timeout) ends them
+LEASES: list[Path] = []  # while consoles run: the database whose leases they hold
+
+
 def start(kind: str, k: int, url: str, login: str, env: dict[str, str]) -> list[Proc]:
     args = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
-    if kind == "griddesk":
-        args += [url, login]
-    return [Proc(subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                                  start_new_session=True)) for _ in range(k)]
+    if kind in GRIDDESK:
+        args += [url, login, kind]
+    procs = [Proc(subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                                   start_new_session=True)) for _ in range(k)]
+    LIVE[:] = procs
+    return procs
+
+
+def end_phase() -> None:
+    """Kill the running phase's processes and free their leases (as a clean quit does): at the
+    end of every phase, on error, and from `deadline.stop_after` when --timeout expires."""
+    procs, LIVE[:] = list(LIVE), []
+    kill(procs)
+    if LEASES and procs:
+        release_leases(LEASES.pop(), {p.pid for p in procs})
 
 
 def wait_ready(procs: list[Proc], deadline: float) -> None:
@@ -232,7 +257,7 @@ class Phase:
     holder_cpu: float | None = None  # the console that runs the ladder (holds its lease)
 
     def line(self) -> str:
-        name = "GridDesk console" if self.kind == "griddesk" else "bare 1 Hz clock"
+        name = NAMES[self.kind]
         med_cpu = statistics.median(self.cpu) * 100
         med_rss = statistics.median(self.rss_mean)
         out = (f"  {name:<17} ×{self.k:<3}  CPU per process {med_cpu:5.2f} % (max {max(self.cpu) * 100:5.2f} %)"
@@ -251,19 +276,18 @@ class Phase:
 def phase(kind: str, k: int, args: argparse.Namespace, url: str, deadline: float) -> Phase:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE.parent), env.get("PYTHONPATH", "")]))
+    LEASES[:] = [args.db] if kind in GRIDDESK else []
     procs = start(kind, k, url, args.login, env)
     try:
         wait_ready(procs, deadline)
         time.sleep(args.settle)
         sample(procs, args.sample)
-        holders = lease_holders(args.db) if kind == "griddesk" else set()
+        holders = lease_holders(args.db) if kind in GRIDDESK else set()
         holder = next((p.cpu for p in procs if p.pid in holders), None)
         return Phase(kind, k, [p.cpu for p in procs], [statistics.mean(p.rss) for p in procs],
                      [max(p.rss) for p in procs], holder)
     finally:
-        kill(procs)
-        if kind == "griddesk":
-            release_leases(args.db, {p.pid for p in procs})
+        end_phase()
 
 
 def main() -> int:
@@ -277,13 +301,17 @@ def main() -> int:
     ap.add_argument("--sample", type=float, default=30.0, help="seconds measured")
     ap.add_argument("--timeout", type=float, default=900.0, help="the whole run, seconds")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--every-tick", action="store_true",
+                    help="also measure consoles that read the feed on every tick (as before data_version)")
     args = ap.parse_args()
     if args.child:
         kind = args.child[0]
-        asyncio.run(child_bare() if kind == "bare" else child_griddesk(args.child[1], args.child[2]))
+        asyncio.run(child_bare() if kind == "bare"
+                    else child_griddesk(args.child[1], args.child[2], args.child[3:] == ["every-tick"]))
         return 0
 
     sys.path.insert(0, str(HERE))
+    from deadline import cancel, stop_after
     from demo_db import ensure_db
 
     ensure_db(args.db, args.tickets)
@@ -291,23 +319,19 @@ def main() -> int:
     asyncio.run(_migrate(url))  # once, here: not by the first of K consoles started together
     counts = [int(c) for c in args.consoles.split(",") if c.strip()]
 
-    def alarm(*_: object) -> None:
-        raise TimeoutError(f"the run took longer than --timeout {args.timeout:.0f} s")
-
-    signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(int(args.timeout))
+    stop_after(args.timeout, "bench/idle.py", end_phase)  # kills the phase's consoles first
     deadline = time.monotonic() + args.timeout
     phases: list[Phase] = []
     print(f"Idle consoles on {args.db.name}: settle {args.settle:.0f} s, sample {args.sample:.0f} s"
           f" (a minute boundary inside), {os.cpu_count()} cores", flush=True)
     try:
         for k in counts:
-            for kind in ("bare", "griddesk"):
+            for kind in ("bare", "griddesk", *(["every-tick"] if args.every_tick else [])):
                 got = phase(kind, k, args, url, deadline)
                 phases.append(got)
                 print(got.line(), flush=True)
     finally:
-        signal.alarm(0)
+        cancel()
     ok = True
     for k in counts:
         bare = next(p for p in phases if p.kind == "bare" and p.k == k)
@@ -321,6 +345,11 @@ def main() -> int:
               f" {'met' if cpu <= GOAL_CPU and rss <= GOAL_RSS_MB else 'MISS'}")
         if k == 1:
             ok = cpu <= GOAL_CPU and rss <= GOAL_RSS_MB
+        old = next((p for p in phases if p.kind == "every-tick" and p.k == k), None)
+        if old is not None:
+            before = statistics.median(old.cpu)
+            print(f"  ×{k}: console vs the same reading the feed every tick  CPU {cpu * 100:.2f} % vs"
+                  f" {before * 100:.2f} % ({cpu / max(before, 1e-9):.2f}×)")
     if args.json:
         args.json.write_text(json.dumps([p.__dict__ for p in phases], indent=1))
     return 0 if ok else 1

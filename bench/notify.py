@@ -2,6 +2,7 @@
 
     python bench/notify.py                        # PostgreSQL LISTEN, PostgreSQL 0.5 s polling, SQLite polling
     python bench/notify.py --actions 40 --tickets 500 --timeout 300
+    python bench/notify.py --sides sqlite-look,sqlite-poll --db COPY.db --shown '' --shown 中山路 --shown 汪广
 
 Each side builds a fresh demo town (`store.demo.build`, `--tickets` of history) and opens its
 store twice, as two processes do: a **writer** process takes the town's tickets through
@@ -17,9 +18,17 @@ Sides (each figure is printed as a ratio against the polling baseline of the sam
 
 - PostgreSQL, LISTEN/NOTIFY (migration 0010's trigger, a dedicated asyncpg connection);
 - PostgreSQL, the old polling every `--interval` (0.5 s) — the baseline;
-- SQLite, polling every `--interval` (SQLite has no NOTIFY).
+- SQLite, a look at `PRAGMA data_version` every `--interval` and the feed read when it moved
+  (`sqlite-look`, what the console does), and the feed read on every tick (`sqlite-poll`, as
+  before; the baseline of the SQLite sides when PostgreSQL is not measured).
 
-`--timeout` bounds the whole run (a watchdog ends the process, and the writer is killed).
+`--db PATH` runs the SQLite sides on an existing database (the writer adds tickets to it) instead
+of a new demo town; `--shown TEXT` (repeatable; '' for the plain queue) counts a write as seen
+only once the queue screen's refresh with that filter is done (`queue.page_and_count` +
+`urgent.band`, QueueScreen.fetch's reads): the visible change, not just the read.
+
+`--timeout` bounds the whole run (bench/deadline.py: the writer is killed, the PostgreSQL
+database dropped, exit 3).
 """
 
 from __future__ import annotations
@@ -36,6 +45,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from deadline import stop_after  # bench/deadline.py: the scripts run from this folder
 
 PG_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
@@ -96,10 +107,14 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
-async def measure(url: str, listen: bool, interval: float, actions: int, seed: int) -> list[float]:
-    """Latencies (s) of `actions` writes from another process, as this console side saw them."""
+async def measure(url: str, listen: bool, interval: float, actions: int, seed: int, probe: bool = True,
+                  shown: str | None = None, login: str = "op01") -> list[float]:
+    """Latencies (s) of `actions` writes from another process, as this console side saw them.
+    `shown` (a queue filter text, "" for none): a write counts as seen once the queue screen's
+    refresh that follows the read is done (`queue.page_and_count` of 200 + `urgent.band`,
+    QueueScreen.fetch's reads), not at the read."""
     from griddesk.console.live import ChangeFeed
-    from griddesk.store import config, notify
+    from griddesk.store import config, notify, queue, urgent
     from griddesk.store.context import Store
 
     store = await Store.open(url, config.Settings())
@@ -110,8 +125,10 @@ async def measure(url: str, listen: bool, interval: float, actions: int, seed: i
     proc.start()
     latencies: list[float] = []
     try:
-        feed = ChangeFeed(store, await store.actor("op01"))
+        actor = await store.actor(login)  # the console's account (the writer is op01)
+        feed = ChangeFeed(store, actor)
         await feed.start()
+        f = queue.QueueFilter(text=shown or "")
         sent: dict[int, float] = {}  # feed id → the writer's commit moment
         reads: list[tuple[int, float]] = []  # (newest feed id a read returned, when)
         done = asyncio.Event()
@@ -134,7 +151,7 @@ async def measure(url: str, listen: bool, interval: float, actions: int, seed: i
                     latencies.append(first - at)
                     del sent[fid]
 
-        async with notify.watch(store, interval=interval, listen=listen) as wakes:
+        async with notify.watch(store, interval=interval, listen=listen, probe=probe) as wakes:
             if wakes.listening:
                 await anext(wakes)  # connected
             await asyncio.to_thread(ready.wait, 120)
@@ -143,6 +160,9 @@ async def measure(url: str, listen: bool, interval: float, actions: int, seed: i
             async for _wake in wakes:
                 news = await feed.poll()
                 if news is not None:
+                    if shown is not None:  # what the queue screen reads on TicketsChanged
+                        await queue.page_and_count(store, actor, f, limit=200)
+                        await urgent.band(store, actor)
                     reads.append((news.last_change, time.monotonic()))
                 match()
                 if done.is_set() and not sent:
@@ -168,6 +188,7 @@ async def main(args: argparse.Namespace) -> int:
     if {"pg-listen", "pg-poll"} & set(sides):
         name = f"gd_bench_notify_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         await _pg_admin(f'CREATE DATABASE "{name}"')
+        PG_DATABASES.append(name)
         url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
         try:
             await _build(url, args.tickets)
@@ -176,16 +197,26 @@ async def main(args: argparse.Namespace) -> int:
                     results[side] = await measure(url, listen, args.interval, args.actions, args.seed)
         finally:
             await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    if "sqlite-poll" in sides:
+            PG_DATABASES.remove(name)
+    sqlite = [s for s in sides if s.startswith("sqlite-")]
+    if sqlite:
         with tempfile.TemporaryDirectory() as d:
-            url = str(Path(d) / "notify.db")
-            await _build(url, args.tickets)
-            results["sqlite-poll"] = await measure(url, False, args.interval, args.actions, args.seed)
-    print(f"Change seen by a console after another process's commit; {args.actions} workflow actions per side, "
-          f"demo town with {args.tickets:,} tickets, poll interval {args.interval} s")
+            url = str(args.db) if args.db else str(Path(d) / "notify.db")
+            if not args.db:
+                await _build(url, args.tickets)
+            for side in sqlite:
+                for shown in args.shown or [None]:
+                    key = side if shown is None else f"{side} /{shown}" if shown else f"{side} queue"
+                    results[key] = await measure(url, False, args.interval, args.actions, args.seed,
+                                                 probe=side == "sqlite-look", shown=shown, login=args.login)
+    where = f"{args.db.name}" if args.db else f"demo town with {args.tickets:,} tickets"
+    where += f", console signed in as {args.login}"
+    seen = "the queue's refresh done" if args.shown else "the feed read"
+    print(f"Change seen by a console after another process's commit ({seen}); {args.actions} workflow actions "
+          f"per side, {where}, poll interval {args.interval} s, load average {os.getloadavg()[0]:.1f}")
     base = summary(results["pg-poll"])[1] if "pg-poll" in results else None
     labels = {"pg-listen": "PostgreSQL LISTEN/NOTIFY", "pg-poll": f"PostgreSQL polling {args.interval} s",
-              "sqlite-poll": f"SQLite polling {args.interval} s"}
+              "sqlite-poll": f"SQLite polling {args.interval} s", "sqlite-look": "SQLite data_version look"}
     if any(len(xs) < args.actions for xs in results.values()):
         print("a side lost some writes (the writer failed?): " + ", ".join(f"{k} {len(v)}" for k, v in results.items()),
               file=sys.stderr)
@@ -193,23 +224,31 @@ async def main(args: argparse.Namespace) -> int:
     for side, xs in results.items():
         p50, p95, worst = summary(xs)
         ratio = f"   p95 vs PostgreSQL polling {p95 / base:5.2f}×" if base else ""
-        print(f"  {labels[side]:<28} n={len(xs):<4} p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  "
+        old = results.get(side.replace("sqlite-look", "sqlite-poll"))
+        if not base and old and side.startswith("sqlite-look"):
+            ratio = f"   p95 vs the feed read every tick {p95 / summary(old)[1]:5.2f}×"
+        name, _, shown = side.partition(" ")
+        label = f"{labels[name]} {shown}".strip()
+        print(f"  {label:<34} n={len(xs):<4} p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  "
               f"max {worst * 1000:7.1f} ms{ratio}")
     return 0
 
 
-def _watchdog(seconds: float) -> None:
+PG_DATABASES: list[str] = []  # made by this run: dropped at its end, also on --timeout
+
+
+def _cleanup() -> None:
+    """On --timeout (bench/deadline.py calls it before exiting): kill the writer, drop the
+    run's PostgreSQL database (from a thread of its own: the event loop is this thread's)."""
     import threading
 
-    def bite() -> None:
-        print(f"timed out after {seconds:.0f} s", file=sys.stderr, flush=True)
-        for child in mp.active_children():
-            child.kill()
-        os._exit(3)
-
-    t = threading.Timer(seconds, bite)
-    t.daemon = True
-    t.start()
+    for child in mp.active_children():
+        child.kill()
+    for name in PG_DATABASES:
+        t = threading.Thread(target=asyncio.run, args=(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'),),
+                             daemon=True)
+        t.start()
+        t.join(15)
 
 
 if __name__ == "__main__":
@@ -217,8 +256,15 @@ if __name__ == "__main__":
     p.add_argument("--actions", type=int, default=60, help="workflow actions per side (default 60)")
     p.add_argument("--tickets", type=int, default=2000, help="tickets of demo history (default 2000)")
     p.add_argument("--interval", type=float, default=0.5, help="the polling interval (default 0.5 s)")
-    p.add_argument("--sides", default="pg-listen,pg-poll,sqlite-poll")
+    p.add_argument("--sides", default="pg-listen,pg-poll,sqlite-look",
+                   help="of pg-listen, pg-poll, sqlite-look (data_version first), sqlite-poll (the feed every tick)")
+    p.add_argument("--db", type=Path, help="SQLite sides: this existing database (written to!) instead of a new demo")
+    p.add_argument("--shown", action="append",
+                   help="measure until the queue's refresh with this filter text is done ('' for the plain queue); "
+                        "repeat for several")
     p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--login", default="op01",
+                   help="SQLite sides: the console's account (op01, a town's operator; county01 on a county demo)")
     p.add_argument("--timeout", type=float, default=900, help="end the whole run after this many seconds")
     a = p.parse_args()
     for name in ("actions", "tickets"):
@@ -228,5 +274,5 @@ if __name__ == "__main__":
     if a.interval <= 0 or a.timeout <= 0:
         print("--interval and --timeout must be positive", file=sys.stderr)
         sys.exit(2)
-    _watchdog(a.timeout)
+    stop_after(a.timeout, "bench/notify.py", _cleanup)  # kills the writer, drops the database
     sys.exit(asyncio.run(main(a)))

@@ -2,9 +2,9 @@
 
 The app is the one place that talks to time and to the change feed:
 - `console.live.Poller` reads the store's change feed when the store wakes it (PostgreSQL:
-  LISTEN/NOTIFY; SQLite: every `poll_interval` seconds) and the app broadcasts `TicketsChanged`
-  to every screen on the stack; when the database is lost and back the header and the notice
-  line say so;
+  LISTEN/NOTIFY; SQLite: when a look at `data_version` every `poll_interval` seconds finds a
+  commit) and the app broadcasts `TicketsChanged` to every screen on the stack; when the
+  database is lost and back the header and the notice line say so;
 - once a minute (on the minute) it broadcasts `MinuteTick`, so screens re-word "3小时后超期"
   without a database read, and re-reads the header counts only if a clock turned due soon or
   overdue since the last read (`store.counts.crossed`, one index seek; a write re-reads them

@@ -1,7 +1,8 @@
 """The change-feed reader: how a console learns of everyone else's writes.
 
-Woken by the store (`store.notify`: LISTEN/NOTIFY on PostgreSQL, every `interval` seconds on
-SQLite), it asks for the newest change-feed id (one indexed MAX, no rows read). Only when that
+Woken by the store (`store.notify`: LISTEN/NOTIFY on PostgreSQL; on SQLite when a look at
+`PRAGMA data_version` every `interval` seconds finds a commit since the last look, so an idle
+console reads nothing), it asks for the newest change-feed id (one indexed MAX, no rows read). Only when that
 moved does it read the entries since the last one seen, keep those in the operator's
 jurisdiction, and tell the app which tickets changed. The app re-reads only what it shows. One
 read runs at a time; wake-ups that come meanwhile fold into one, so a slow database never piles
@@ -81,9 +82,10 @@ class ChangeFeed:
 
 class Poller:
     """Reads the change feed whenever the store's wake-ups say so (`store.notify.watch`: on
-    PostgreSQL a LISTEN woken by each commit, with a slow fallback poll; on SQLite every
-    `interval` seconds): a task waits for the wake-ups and runs each read as a worker. Reads
-    never overlap; wake-ups that come during one fold into the next.
+    PostgreSQL a LISTEN woken by each commit, with a slow fallback poll; on SQLite when a look
+    at the file's data_version every `interval` seconds finds a commit): a task waits for the
+    wake-ups and runs each read as a worker. Reads never overlap; wake-ups that come during one
+    fold into the next.
 
     `on_news` is called on the app's thread with each `FeedNews`; `on_error` with the exception
     when a read fails or the listening connection is lost (the database was locked for longer

@@ -61,11 +61,6 @@ class QueueRow:
     out_of_list: bool
 
 
-# QueueRow's fields, as page() selects them (matter and lead unit are outer joins: None when absent)
-_PageColumns = tuple[int, str, datetime, str | None, str | None, str, str, str, str | None, datetime | None,
-                     str | None, datetime | None, str, str, str | None, int, bool, str | None, str | None]
-
-
 @dataclass(frozen=True)
 class Counts:
     open: int
@@ -180,22 +175,49 @@ async def page(store: Store, actor: Actor, f: QueueFilter = QueueFilter(), limit
     their grid, matter and unit names.
     """
     async with store.db.session() as s:
+        rows, _ = await _page(s, store, actor, f, limit, offset, await _among(s, f), False)
+    return rows
+
+
+async def page_and_count(store: Store, actor: Actor, f: QueueFilter = QueueFilter(), limit: int = 200,
+                         offset: int = 0) -> tuple[list[QueueRow], int]:
+    """`page` and `count` together, as the queue screen reads them on every change. A text
+    filter that no index serves (under three characters: `_among` is None) scans every ticket
+    in scope with the statuses shown, each row read from the table: the page's read then
+    counts the matches too (`count(*) OVER ()` over the rows the scan kept), so one scan
+    serves both instead of two. Otherwise the count is its own read, served by the indexes."""
+    async with store.db.session() as s:
         among = await _among(s, f)
-        chosen = _filtered(_scope(_joins(select(Ticket.id).select_from(Ticket), f), store, actor, f), f,
-                           store.now(), among)
-        ids = _ordered(chosen, f).limit(limit).offset(offset).subquery()
-        q: Select[*_PageColumns] = (
-            select(Ticket.id, Ticket.number, Ticket.received_at, Matter.name, Matter.code, Grid.name,
-                   Grid.code, Ticket.status, Unit.name, Ticket.due_at, Ticket.due_clock, Ticket.warn_at,
-                   Ticket.urgency, Ticket.title, Ticket.address, Ticket.version, Ticket.out_of_list,
-                   Ticket.reporter_name, Ticket.reporter_phone)
-            .join(ids, ids.c.id == Ticket.id)
-            .join(Grid, Grid.id == Ticket.grid_id)
-            .outerjoin(Matter, Matter.id == Ticket.matter_id)
-            .outerjoin(Unit, Unit.id == Ticket.lead_unit_id)
-        )
-        rows = (await s.execute(_ordered(q, f))).all()
-    return [_masked(r) for r in rows]
+        scans = among is None and bool(f.text.strip())
+        rows, total = await _page(s, store, actor, f, limit, offset, among, scans)
+        if total is None:  # no window, or a page past the end (no row to carry it)
+            total = await _count(s, store, actor, f, among)
+    return rows, total
+
+
+async def _page(s: AsyncSession, store: Store, actor: Actor, f: QueueFilter, limit: int, offset: int,
+                among: Select[int] | None, with_total: bool) -> tuple[list[QueueRow], int | None]:
+    chosen: Select[Any] = _filtered(_scope(_joins(select(Ticket.id).select_from(Ticket), f), store, actor, f), f,
+                                    store.now(), among)
+    if with_total:
+        chosen = chosen.add_columns(func.count().over().label("total"))
+    ids = _ordered(chosen, f).limit(limit).offset(offset).subquery()
+    q: Select[*tuple[Any, ...]] = (
+        select(Ticket.id, Ticket.number, Ticket.received_at, Matter.name, Matter.code, Grid.name,
+               Grid.code, Ticket.status, Unit.name, Ticket.due_at, Ticket.due_clock, Ticket.warn_at,
+               Ticket.urgency, Ticket.title, Ticket.address, Ticket.version, Ticket.out_of_list,
+               Ticket.reporter_name, Ticket.reporter_phone)
+        .join(ids, ids.c.id == Ticket.id)
+        .join(Grid, Grid.id == Ticket.grid_id)
+        .outerjoin(Matter, Matter.id == Ticket.matter_id)
+        .outerjoin(Unit, Unit.id == Ticket.lead_unit_id)
+    )
+    if with_total:
+        q = q.add_columns(ids.c.total)
+    rows = (await s.execute(_ordered(q, f))).all()
+    if not with_total:
+        return [_masked(tuple(r)) for r in rows], None
+    return [_masked(tuple(r)[:-1]) for r in rows], (int(rows[0][-1]) if rows else None)
 
 
 def _masked(r: tuple[Any, ...]) -> QueueRow:
@@ -209,9 +231,12 @@ def _masked(r: tuple[Any, ...]) -> QueueRow:
 
 async def count(store: Store, actor: Actor, f: QueueFilter = QueueFilter()) -> int:
     async with store.db.session() as s:
-        q = _filtered(_scope(_joins(select(func.count()).select_from(Ticket), f), store, actor, f), f, store.now(),
-                      await _among(s, f))
-        return int((await s.execute(q)).scalar_one())
+        return await _count(s, store, actor, f, await _among(s, f))
+
+
+async def _count(s: AsyncSession, store: Store, actor: Actor, f: QueueFilter, among: Select[int] | None) -> int:
+    q = _filtered(_scope(_joins(select(func.count()).select_from(Ticket), f), store, actor, f), f, store.now(), among)
+    return int((await s.execute(q)).scalar_one())
 
 
 async def counts(store: Store, actor: Actor) -> Counts:

@@ -123,8 +123,7 @@ class QueueScreen(TicketKeys, GridScreen):
     async def fetch(self) -> bool | None:
         store, actor = self.gd.store, self.gd.actor
         f, offset = self.filter, self.page_offset
-        rows = await queue.page(store, actor, f, limit=PAGE, offset=offset)
-        total = await queue.count(store, actor, f)
+        rows, total = await queue.page_and_count(store, actor, f, limit=PAGE, offset=offset)
         pressing = await urgent.band(store, actor)
         if (f, offset) != (self.filter, self.page_offset):
             return False  # the operator changed the filter meanwhile: read that instead

@@ -9,12 +9,14 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import event
+
 from griddesk.console.app import GridDeskApp
 from griddesk.console.live import ChangeFeed
 from griddesk.console.messages import MinuteTick
 from griddesk.console.screens.queue import QueueScreen
 from griddesk.console.screens.ticket import TicketScreen
-from griddesk.store import tickets, workflow
+from griddesk.store import notify, tickets, workflow
 from griddesk.store.actor import Actor
 from griddesk.store.context import Store
 from griddesk.store.enums import Role
@@ -189,6 +191,32 @@ async def test_a_ticket_added_by_another_process_appears(db_path: Path, town: To
         await until(pilot, lambda: number in numbers(app), timeout=WAIT)
         assert app.screen.table.stats.rebuilds == 0  # type: ignore[attr-defined]
         await until(pilot, lambda: app.header_state.counts is not None and app.header_state.counts.open == 2)
+
+
+async def test_an_idle_console_reads_no_feed_and_still_sees_another_process(db_path: Path, town: Town) -> None:
+    existing = await add(town)
+    app = app_for(town)
+    statements: list[str] = []
+    engine = town.store.db.engine.sync_engine
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: numbers(app) == [existing] and app.poller.polls > 0)
+        wakes = app.poller.wakes
+        assert isinstance(wakes, notify.Probed)
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            polls, skipped = app.poller.polls, wakes.skipped
+            await until(pilot, lambda: wakes.skipped >= skipped + 3)  # three idle looks
+            assert app.poller.polls == polls  # nobody was woken …
+            assert not [st for st in statements if "change_feed" in st]  # … and the feed not read
+            number = await _write_from_another_process(db_path, town)
+            await until(pilot, lambda: number in numbers(app), timeout=WAIT)
+            assert [st for st in statements if "change_feed" in st]  # read once something was written
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
 
 
 async def test_a_second_store_on_the_same_file_is_another_writer(db_path: Path, town: Town) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+from pathlib import Path
 from types import ModuleType
 
 import asyncpg
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.engine import make_url
 
 from griddesk.store import notify, queue, records, tickets, workflow
@@ -87,6 +88,61 @@ async def test_sqlite_polls_and_has_no_trigger(town: Town) -> None:
                                             "AND tbl_name = 'change_feed'"))).scalar()
     assert triggers == 0
     assert [w async for w in wakes] == []  # closed: the iteration ends
+
+
+async def test_sqlite_wakes_only_after_a_commit(town: Town, db_path: Path) -> None:
+    """An idle SQLite reader is not woken: the looks at data_version run no statement through
+    the store's engine, so no feed query; a commit by another engine (another process's
+    connections) wakes it, and the feed has the write."""
+    statements: list[str] = []
+    engine = town.store.db.engine.sync_engine
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    feed = Reader(town.store, town.operator)
+    await feed.start()
+    other = await open_store(str(db_path))  # another process's engine and connections
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        async with notify.watch(town.store, interval=0.01) as wakes:
+            assert isinstance(wakes, notify.Probed)
+            assert (await _next(wakes)).reason == "tick"  # the first look always wakes the reader
+            statements.clear()
+            pending = asyncio.create_task(anext(wakes))
+            skipped = wakes.skipped
+            while wakes.skipped < skipped + 5:  # five idle looks: nobody woken, nothing run
+                assert not pending.done()
+                await asyncio.sleep(0.01)
+            assert not pending.done() and statements == []
+            number = await tickets.create(other, town.actors["op02"], tickets.parse(town.ticket()))
+            assert (await asyncio.wait_for(pending, GUARD)).reason == "tick"
+            assert len(await feed.tickets()) == 1
+            # this process's own engine is another connection too: its commit wakes as well
+            await workflow.dispatch(town.store, town.operator, number, town.units["urban"])
+            assert (await _next(wakes)).reason == "tick"
+            assert len(await feed.tickets()) == 1
+            wakes.poke()  # asked for: woken whatever the look says
+            assert (await _next(wakes)).reason == "tick"
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+        await other.close()
+
+
+async def test_sqlite_wakes_the_reader_when_it_cannot_look(tmp_path: Path) -> None:
+    # a file it cannot open: every tick goes to the reader, whose read decides (and reports)
+    wakes = notify.Probed(tmp_path / "missing.db", 0.01)
+    async with wakes:
+        assert (await _next(wakes)).reason == "tick"
+        assert (await _next(wakes)).reason == "tick"
+        assert wakes.skipped == 0 and wakes.looks == 2
+
+
+async def test_sqlite_polling_without_the_look_stays_available(town: Town) -> None:
+    async with notify.watch(town.store, interval=0.01, probe=False) as wakes:
+        assert not isinstance(wakes, notify.Probed)
+        assert (await _next(wakes)).reason == "tick"
+        assert (await _next(wakes)).reason == "tick"
 
 
 @pytest.mark.pg

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from griddesk.store import counts, escalation, notices, supervision, tickets
+from griddesk.store import counts, escalation, notices, queue, supervision, tickets
 from griddesk.store.context import Store
 from tests.fixtures_town import Town
 
@@ -116,3 +116,32 @@ async def test_alert_and_header_queries_use_their_indexes_on_sqlite(town: Town) 
 @pytest.mark.slow
 async def test_alert_and_header_queries_use_their_indexes_on_postgresql(pg_town: Town) -> None:
     await _check(pg_town)
+
+
+async def _check_short_text(town: Town) -> None:
+    """A two-character `/` filter has no trigram: the queue screen's read scans the open
+    tickets in the account's scope through the queue index (never the closed history), once:
+    the page's statement carries the total (`queue.page_and_count`)."""
+    await _some_tickets(town)
+    store, op = town.store, town.operator
+    f = queue.QueueFilter(text="路灯")
+    selects = await _selects(store, lambda: queue.page_and_count(store, op, f))
+    assert len(selects) == 1, [s for s, _ in selects]  # one read for page and count
+    plans = await _plans(store, selects)
+    _no_full_scan(plans)
+    if store.db.backend == "sqlite":  # ix_tickets_queue, or ix_tickets_counts: both lead with town and status
+        assert "SEARCH tickets USING INDEX ix_tickets_" in plans[0][1], plans
+        assert "(town_code=? AND status=?)" in plans[0][1], plans
+    else:
+        _uses(plans, "ix_tickets_queue")
+    rows, total = await queue.page_and_count(store, op, f)
+    assert total == 3 and len(rows) == 3
+
+
+async def test_a_short_text_filter_scans_the_open_tickets_in_scope_once_on_sqlite(town: Town) -> None:
+    await _check_short_text(town)
+
+
+@pytest.mark.slow
+async def test_a_short_text_filter_scans_the_open_tickets_in_scope_once_on_postgresql(pg_town: Town) -> None:
+    await _check_short_text(pg_town)

@@ -37,6 +37,22 @@ async def test_text_filter_matches_number_grid_matter_address(town: Town) -> Non
     assert await queue.count(town.store, op, queue.QueueFilter(group="closed")) == 0
 
 
+async def test_page_and_count_agree_with_page_and_count_apart(town: Town) -> None:
+    a = await add(town, address="冠头岭路3号", grid=town.grids["port"])
+    b = await add(town, matter=town.matters["dispute"], title="路灯不亮")
+    c = await add(town, urgency="urgent", title="路灯倒伏")
+    op = town.operator
+    for f in (queue.QueueFilter(), queue.QueueFilter(text="路灯"), queue.QueueFilter(text="冠头岭路"),
+              queue.QueueFilter(text="渔"), queue.QueueFilter(text="无此"), queue.QueueFilter(group="closed"),
+              queue.QueueFilter(text="路灯", group="all")):
+        for limit, offset in ((200, 0), (1, 1), (1, 5)):
+            rows, total = await queue.page_and_count(town.store, op, f, limit=limit, offset=offset)
+            assert rows == await queue.page(town.store, op, f, limit=limit, offset=offset), (f, offset)
+            assert total == await queue.count(town.store, op, f), (f, offset)
+    rows, total = await queue.page_and_count(town.store, op, queue.QueueFilter(text="路灯"))
+    assert [r.number for r in rows] == [c, b] and total == 2 and a
+
+
 async def test_counts_follow_the_clock(tmp_path) -> None:  # type: ignore[no-untyped-def]
     # Monday 2026-03-02 09:00 Beihai; rubbish has 4 working hours → due 15:00, due soon from 14:00
     start = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
