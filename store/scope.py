@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, SQLColumnExpression, and_, true
+from sqlalchemy import Select, SQLColumnExpression, and_, column, select, table, true
 from sqlalchemy.sql.elements import ColumnElement
 
 # a SELECT of any columns, kept as its own type through helpers that only add WHERE, JOIN or
@@ -34,6 +34,19 @@ def under(column: SQLColumnExpression[str | None], prefix: str, full: int | None
     return and_(column >= prefix, column < upper_bound(prefix))
 
 
-def in_town(column: SQLColumnExpression[str], prefix: str) -> ColumnElement[bool]:
-    """For tickets.town_code and grids.town_code, which always hold a 9-digit town code."""
-    return under(column, prefix, full=9)
+# the towns a county or city holds, as its grids name them (a ticket's town is its grid's)
+_GRIDS = table("grids", column("town_code"))
+TOWN = 9
+
+
+def in_town(col: SQLColumnExpression[str], prefix: str) -> ColumnElement[bool]:
+    """For tickets.town_code and grids.town_code, which always hold a 9-digit town code.
+
+    A county or city is written as the list of its towns (`IN (SELECT DISTINCT town_code FROM
+    grids …)`), not as a range: with a range the index (town_code, status, …) can seek on the
+    town code only, so a county queue read every open ticket through the status index instead
+    (2,000,000 tickets, 38 towns: 668 ms against 90 ms for the page, bench/README.md)."""
+    if prefix and len(prefix) < TOWN:
+        towns = select(_GRIDS.c.town_code).where(under(_GRIDS.c.town_code, prefix)).distinct()
+        return col.in_(towns)
+    return under(col, prefix, full=TOWN)

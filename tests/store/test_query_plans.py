@@ -145,3 +145,32 @@ async def test_a_short_text_filter_scans_the_open_tickets_in_scope_once_on_sqlit
 @pytest.mark.slow
 async def test_a_short_text_filter_scans_the_open_tickets_in_scope_once_on_postgresql(pg_town: Town) -> None:
     await _check_short_text(pg_town)
+
+
+async def _check_county_queue(town: Town) -> None:
+    """A county's queue seeks the queue index town by town (its towns as an IN list read from
+    the grids), never reads every open ticket through the status index: at 2,000,000 tickets in
+    38 towns the range on town_code took 668 ms for the page, the towns' list 90 ms."""
+    await _some_tickets(town)
+    store, county = town.store, town.actors["county01"]
+    selects = await _selects(store, lambda: queue.page_and_count(store, county, queue.QueueFilter()))
+    plans = await _plans(store, selects)
+    _no_full_scan(plans)
+    if store.db.backend == "sqlite":
+        # ix_tickets_queue or ix_tickets_counts: both lead with town and status
+        assert all("INDEX ix_tickets_" in p and "(town_code=? AND status=?)" in p for _, p in plans), plans
+        assert not any("ix_tickets_open_due" in p for _, p in plans), plans
+    else:
+        _uses(plans, "ix_tickets_queue")
+    rows, total = await queue.page_and_count(store, county, queue.QueueFilter())
+    town_rows, town_total = await queue.page_and_count(store, town.operator, queue.QueueFilter())
+    assert total == town_total == len(rows) and {r.id for r in rows} == {r.id for r in town_rows}
+
+
+async def test_a_county_queue_seeks_its_towns_on_sqlite(town: Town) -> None:
+    await _check_county_queue(town)
+
+
+@pytest.mark.slow
+async def test_a_county_queue_seeks_its_towns_on_postgresql(pg_town: Town) -> None:
+    await _check_county_queue(pg_town)
