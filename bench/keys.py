@@ -18,7 +18,8 @@ Baselines, measured in the same run with the same harness: a bare Textual app (a
 one-row DataTable, a footer) whose key pushes an empty screen; and the help screen (`?`), which
 reads nothing. Each figure is the median of `--runs`; `--timeout` (SIGALRM) ends a run that
 hangs, exit 3 (each measurement is printed to stderr as it is taken, so a stopped run still
-says how far it got). `--skip` leaves screens out.
+says how far it got). `--skip` leaves screens out; `--only` measures just the screens named
+(help, the yardstick, always).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from typing import Any
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
+
+from deadline import stop_after  # noqa: E402  # bench/deadline.py: the scripts run from this folder
 
 POLL = 0.001  # seconds between checks of "usable" (the same for both sides)
 WAIT = 120.0  # a screen not usable after this long: broken, not slow
@@ -210,6 +213,7 @@ def main() -> int:
     p.add_argument("--size", default="80x24", help="terminal size, COLSxROWS")
     p.add_argument("--as", dest="login", default="sup01", help="the demo account (sup01: every screen)")
     p.add_argument("--skip", default="", help="screens left out, comma-separated (e.g. scorecard)")
+    p.add_argument("--only", default="", help="only these screens (and help), comma-separated (e.g. hotspots,queue)")
     p.add_argument("--timeout", type=float, default=1800, help="seconds before the whole run is stopped (exit 3)")
     a = p.parse_args()
     try:
@@ -218,12 +222,7 @@ def main() -> int:
         print(f"--size: not COLSxROWS: {a.size!r}", file=sys.stderr)
         return 2
 
-    def expired(signum: int, frame: object) -> None:
-        print(f"timed out after {a.timeout:.0f} s", file=sys.stderr)
-        sys.exit(3)
-
-    signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, a.timeout)
+    stop_after(a.timeout, "bench/keys.py")
     from demo_db import ensure_db
 
     ensure_db(a.db, a.tickets)
@@ -231,12 +230,19 @@ def main() -> int:
     import griddesk.console.screens.base  # noqa: F401
     bare_n = max(a.runs * 5, 15)  # cheap: more runs, a steadier median
     bare = statistics.median(asyncio.run(bare_runs(bare_n, (cols, rows))))
-    skip = frozenset(x.strip() for x in a.skip.split(",") if x.strip()) - {"help"}  # help is the yardstick
+    skip = frozenset(x.strip() for x in a.skip.split(",") if x.strip())
+    only = frozenset(x.strip() for x in a.only.split(",") if x.strip())
+    if only:
+        from griddesk.console import screens
+
+        skip |= frozenset(e.name for e in screens.entries() if e.name not in only)
+    skip -= {"help"}  # help is the yardstick
     times = asyncio.run(griddesk_runs(str(a.db), a.runs, (cols, rows), a.login, skip))
-    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.alarm(0)
     help_ms = statistics.median(times["help"]) * 1000
     print(f"Key to usable screen, GridDesk on {a.db.name} at {cols}×{rows} as {a.login}; medians of {a.runs}"
-          + (f"; left out: {', '.join(sorted(skip))}" if skip else ""))
+          + (f"; only: {', '.join(sorted(only))}" if only else f"; left out: {', '.join(sorted(skip))}" if skip
+             else ""))
     print(f"  {'bare Textual app, push an empty screen':<40} {bare * 1000:8.1f} ms   (median of {bare_n})")
     for name, got in sorted(times.items(), key=lambda kv: statistics.median(kv[1])):
         ms = statistics.median(got) * 1000

@@ -297,16 +297,9 @@ async def _rolled(s: AsyncSession, actor: Actor, period: Period, before: Period,
         if k in area_of:
             v_sum[(area_of[k], d)] += int(n)
     v_rows = [(a, d, n) for (a, d), n in v_sum.items()]
-    # longest: nearest rank over the per-duration counts, per matter
-    per: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for k, dur, n in ((k, int(k2), int(n)) for k, k2, n in await rollups.sums(s, actor, "dur", now)):
-        per[k].append((dur, n))
-    longest = []
-    for k, found in per.items():
-        found.sort()
-        total = sum(n for _, n in found)
-        longest.append(DurationRow(k, matters.get(k, k), total, _rank(found, (total * 50 + 99) // 100),
-                                   _rank(found, (total * 90 + 99) // 100)))
+    # longest: nearest rank over the per-duration counts, per matter (ranked in SQL)
+    longest = [DurationRow(k, matters.get(k, k), total, p50, p90)
+               for k, total, (p50, p90) in await rollups.ranks(s, actor, "dur", now, (50, 90))]
     longest.sort(key=lambda r: (-r.p90_s, -r.median_s, r.label))
     # hardest
     hard: dict[str, dict[str, int]] = defaultdict(dict)
@@ -341,12 +334,3 @@ async def _rolled(s: AsyncSession, actor: Actor, period: Period, before: Period,
     return _assemble(period, before, m_rows, g_rows, v_rows, matters, grids, areas, codes, tuple(longest[:TOP]),
                      tuple(hardest[:TOP]), tuple(repeats), tuple(tuple(r) for r in heat))
 
-
-def _rank(found: list[tuple[int, int]], rank: int) -> int:
-    """The `rank`-th smallest (1-based) of sorted (value, count) pairs."""
-    seen = 0
-    for value, n in found:
-        seen += n
-        if seen >= rank:
-            return value
-    return 0
