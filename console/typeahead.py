@@ -74,7 +74,7 @@ def _pending(node: Widget) -> bool:
 def _queued(node: Any, message: Any) -> bool:
     """Whether `message` waits in `node`'s queue (Textual's own Queue keeps them in `values`)."""
     queue: Any = node._message_queue
-    held = getattr(queue, "values", None)
+    held: Any = getattr(queue, "values", None)
     if held is None:
         held = getattr(queue, "_queue", ())
     return any(m is message for m in held)

@@ -429,7 +429,7 @@ async def ranks(s: Any, actor: Any, fig: str, days: tuple[int, int],
     if actor.jurisdiction:
         q = q.where(in_town(c.town_code, actor.jurisdiction))
     per: dict[str, list[tuple[str, int]]] = {}
-    for k1, k2, n in (await s.execute(q)).tuples():
+    for k1, k2, n in await s.execute(q):
         found = per.get(k1)
         if found is None:
             per[k1] = found = []
