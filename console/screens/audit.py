@@ -25,8 +25,8 @@ from griddesk.store.numbers import short_number
 
 LOAD = 2000  # entries read at a time: the newest ones; older are for `griddesk audit export`
 # the key is never cut (a ticket number is what an operator types back); the detail gives way first
-WANTS = (Want("id"), Want("at", whole=True), Want("actor", least=6, give=1), Want("action", least=8, give=1),
-         Want("entity", least=6), Want("key", whole=True), Want("detail", give=2))
+WANTS = (Want("id"), Want("at", whole=True), Want("actor", least=6, give=1), Want("action", least=16, give=1),
+         Want("entity", least=6), Want("key", whole=True), Want("detail", least=9, give=2))
 
 
 class AuditScreen(GridScreen):
