@@ -169,8 +169,16 @@ class GridDeskApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         # keys and pastes typed ahead of a screen wait for it (console/typeahead.py)
-        if (isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
-                and await self.typeahead.offer(event)):
+        if isinstance(event, (events.Key, events.Paste)):
+            if event.is_forwarded:  # it bubbled back: the bindings run now, then it has landed
+                await super().on_event(event)
+                self.typeahead.returned(event)
+                return
+            if await self.typeahead.offer(event):
+                return
+            target = self.typeahead.aim()
+            await super().on_event(event)
+            self.typeahead.sent(event, target)
             return
         await super().on_event(event)
 

@@ -8,8 +8,16 @@ after `:` or after closing a dialog, and to keys pressed while a screen was stil
 
 So after each key the app delivers, later keys are held until that key has settled: every widget
 of the current screen has emptied its message queue and is mounted, the app has run the
-callbacks the key queued (focus changes), and the screen is not in the middle of a read (a
-screen says so with `typeahead_busy`). Then the held keys go out one at a time, each settling
+callbacks the key queued (focus changes), the key itself has finished its way (see below), and
+the screen is not in the middle of a read (a screen says so with `typeahead_busy`).
+
+A key's way: the app forwards it to the focused widget, it bubbles up through its parents and,
+unless one of them stops it, comes back to the app, which only then runs the focus chain's
+bindings (Enter → OptionList's select). While it is in the app's own queue every widget of the
+screen is idle, so the screen looked settled: the second ⏎ of `d ⏎ ⏎` went to the unit list
+before the first had picked the lead and moved on to the note, and the dispatch never came.
+So a delivered key is *in flight* until a widget stops it, it has come back to the app and its
+bindings have run (`returned`), or the widget it went to is gone. Then the held keys go out one at a time, each settling
 before the next. Nothing is dropped; a hold never lasts longer than `MAX_HOLD` seconds, so a
 read that hangs on a locked database cannot freeze the keyboard.
 """
@@ -31,6 +39,8 @@ if TYPE_CHECKING:
 MAX_HOLD = 30.0  # seconds: after this a held key is delivered whatever the screen is doing (5 s
 # proved too short on a loaded 2-core machine: keys of a burst went out before the Enter ahead of
 # them had moved the focus, into the wrong field — a key delivered to the wrong place is a lost key)
+FLIGHT_MAX = 5.0  # seconds a key may stay in flight before it is taken to have landed (a lost
+# message must not hold the keyboard for MAX_HOLD)
 SETTLE_ROUNDS = 200  # rounds of the app's queue a key may take to settle (each is microseconds)
 POLL = 0.01  # seconds between readiness checks while keys are held
 
@@ -61,6 +71,15 @@ def _pending(node: Widget) -> bool:
     return not queue.empty() or getattr(queue, "_unfinished_tasks", 0) > 0
 
 
+def _queued(node: Any, message: Any) -> bool:
+    """Whether `message` waits in `node`'s queue (Textual's own Queue keeps them in `values`)."""
+    queue: Any = node._message_queue
+    held: Any = getattr(queue, "values", None)
+    if held is None:
+        held = getattr(queue, "_queue", ())
+    return any(m is message for m in held)
+
+
 class Typeahead:
     """Held input events of one app; `offer` decides, `deliver` is the app's own dispatch."""
 
@@ -72,9 +91,43 @@ class Typeahead:
         self.first_held_at: float | None = None
         self.timer: Timer | None = None
         self.delivered = 0  # keys delivered after a hold, for tests
+        self.in_flight: events.Event | None = None  # the last key sent, on its way (see above)
+        self._flight: tuple[Any, float] | None = None  # the widget it went to, when it left
 
     def _busy(self) -> bool:
-        return self.settling or not screen_settled(self.app)
+        return self.settling or self._flying() or not screen_settled(self.app)
+
+    def aim(self) -> Any:
+        """Where the app is about to send a key (Textual's own rule): the focused widget, else
+        the screen. Taken before the key goes out."""
+        try:
+            return self.app.focused or self.app.screen
+        except Exception:  # no screen yet
+            return None
+
+    def sent(self, event: events.Event, target: Any) -> None:
+        """The app has dispatched a fresh key: forwarded to `target`, it is in flight until it
+        comes back or stops; not forwarded (a priority binding took it), it has landed."""
+        if event.is_forwarded and target is not None:
+            self.in_flight, self._flight = event, (target, time.monotonic())
+
+    def returned(self, event: events.Event) -> None:
+        """A key came back to the app and its bindings have run."""
+        if event is self.in_flight:
+            self.in_flight, self._flight = None, None
+
+    def _flying(self) -> bool:
+        event, flight = self.in_flight, self._flight
+        if event is None or flight is None:
+            return False
+        target, since = flight
+        # Stopped by a widget, it goes no further. (The screen stops it too, when its next hop is
+        # the app that sent it — and still passes it up: then it waits in the app's queue.)
+        stopped = event._stop_propagation and not _queued(self.app, event)
+        if stopped or not target.is_attached or time.monotonic() - since > FLIGHT_MAX:
+            self.in_flight, self._flight = None, None
+            return False
+        return True
 
     async def offer(self, event: events.Event) -> bool:
         """Called for every unforwarded key and paste. True when the event was held (the caller
@@ -115,7 +168,9 @@ class Typeahead:
             self.first_held_at = time.monotonic() if self.held else None
             self._settle_after()
             self.delivered += 1
+            target = self.aim()
             await self.deliver(event)
+            self.sent(event, target)
         if self.timer is not None:
             self.timer.stop()
             self.timer = None

@@ -14,15 +14,19 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from griddesk.console.screens.base import GridScreen
+from griddesk.console.widgets.line_list import Cell, FittedList, LineRow, Want
 from griddesk.store import audit, timefmt
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
+from griddesk.store.numbers import short_number
 
 LOAD = 2000  # entries read at a time: the newest ones; older are for `griddesk audit export`
-COLUMNS = ("id", "at", "actor", "action", "entity", "key", "detail")
+# the key is never cut (a ticket number is what an operator types back); the detail gives way first
+WANTS = (Want("id"), Want("at", whole=True), Want("actor", least=6, give=1), Want("action", least=16, give=1),
+         Want("entity", least=6), Want("key", whole=True), Want("detail", least=9, give=2))
 
 
 class AuditScreen(GridScreen):
@@ -45,25 +49,31 @@ class AuditScreen(GridScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Input(value=self.text, placeholder=t("audit.filter_placeholder"), id="audit-filter")
-        yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=False)
+        yield FittedList(self._cells, self._wants, id="audit-table")
         yield Static(id="audit-status", classes="roster-status")
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#audit-table", DataTable)
+    def table(self) -> FittedList:
+        return self.query_one("#audit-table", FittedList)
 
     def on_mount(self) -> None:
-        self._columns()
         self.table.focus()
         self.reload()
 
-    def _columns(self) -> None:
-        self.table.clear(columns=True)
-        for key in COLUMNS:
-            self.table.add_column(t(f"audit.col.{key}"), key=key)
+    @staticmethod
+    def _wants() -> list[Want]:
+        return [w.named(t(f"audit.col.{w.key}")) for w in WANTS]
+
+    def _cells(self, r: audit.AuditRow) -> list[Cell]:
+        detail = json.dumps(r.detail, ensure_ascii=False) if r.detail else "—"
+        key = r.key or "—"
+        if r.entity == "ticket" and r.key:
+            key = short_number(r.key, self.gd.actor.jurisdiction)
+        return [str(r.id), timefmt.local(r.at, self.gd.store.calendar.tz, "%m-%d %H:%M:%S"), r.actor, r.action,
+                r.entity, key, detail]
 
     def relabel(self) -> None:
-        self._columns()
+        self.table.relabel()
         self._fill()
 
     def reload(self) -> None:
@@ -85,14 +95,8 @@ class AuditScreen(GridScreen):
         return any(needle in (v or "").lower() for v in (r.actor, r.action, r.entity, r.key))
 
     def _fill(self) -> None:
-        table = self.table
-        table.clear()
         self.shown = [r for r in self.rows if self.matches(r)]
-        tz = self.gd.store.calendar.tz
-        for r in self.shown:
-            detail = json.dumps(r.detail, ensure_ascii=False) if r.detail else "—"
-            table.add_row(str(r.id), timefmt.local(r.at, tz, "%m-%d %H:%M:%S"), r.actor, r.action, r.entity,
-                          r.key or "—", detail[:80], key=str(r.id))
+        self.table.set_rows([LineRow(str(r.id), r) for r in self.shown])
         status = self.query_one("#audit-status", Static)
         if self.error:
             status.update(Text(self.error, style="bold red"))

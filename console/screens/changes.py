@@ -9,16 +9,21 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from griddesk.console.messages import RecordsChanged
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.screens.grid_change import ChangeDialog, local_time, may_file
 from griddesk.console.widgets.dialogs import wrote
+from griddesk.console.widgets.line_list import Cell, FittedList, LineList, LineRow, Want
 from griddesk.store import roster
 from griddesk.store.enums import FilingStatus
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import code_name, t
+
+# grid codes are what an operator types back: they give way last (a merge's list of codes may be cut)
+WANTS = (Want("id"), Want("at", least=10, give=1), Want("kind"), Want("reason"), Want("before", least=15),
+         Want("after", least=15), Want("who", least=6, give=2), Want("filing", least=6, give=2))
 
 
 class ChangesScreen(GridScreen):
@@ -42,12 +47,12 @@ class ChangesScreen(GridScreen):
         self.loads = 0
 
     def compose_body(self) -> ComposeResult:
-        yield DataTable(id="changes-table", cursor_type="row", zebra_stripes=False)
+        yield FittedList(self._cells, self._wants, id="changes-table")
         yield Static(id="changes-status", classes="roster-status")
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#changes-table", DataTable)
+    def table(self) -> FittedList:
+        return self.query_one("#changes-table", FittedList)
 
     def where(self) -> str:
         parts = [t(self.TITLE_KEY)]
@@ -58,17 +63,20 @@ class ChangesScreen(GridScreen):
         return " › ".join(parts)
 
     def on_mount(self) -> None:
-        self._columns()
         self.table.focus()
         self.reload()
 
-    def _columns(self) -> None:
-        self.table.clear(columns=True)
-        for key in ("id", "at", "kind", "reason", "before", "after", "who", "filing"):
-            self.table.add_column(t(f"console_roster.change.{key}"), key=key)
+    @staticmethod
+    def _wants() -> list[Want]:
+        return [w.named(t(f"console_roster.change.{w.key}")) for w in WANTS]
+
+    def _cells(self, c: roster.ChangeRow) -> list[Cell]:
+        return [str(c.id), local_time(self.gd, c.at), code_name("roster.change_kind", c.kind),
+                t(f"console_roster.reason_short.{c.reason}"), ",".join(c.grid_codes) or "—",
+                ",".join(c.result_codes) or "—", c.actor, code_name("roster.filing", c.filing_status)]
 
     def relabel(self) -> None:
-        self._columns()
+        self.table.relabel()
         self._fill()
 
     def reload(self) -> None:
@@ -85,27 +93,15 @@ class ChangesScreen(GridScreen):
         self.loads += 1
 
     def _fill(self) -> None:
-        table = self.table
-        keep = self.current()
-        table.clear()
-        for c in self.rows:
-            table.add_row(str(c.id), local_time(self.gd, c.at), code_name("roster.change_kind", c.kind),
-                          t(f"console_roster.reason_short.{c.reason}"), ",".join(c.grid_codes) or "—",
-                          ",".join(c.result_codes) or "—", c.actor, code_name("roster.filing", c.filing_status),
-                          key=str(c.id))
-        if keep is not None:
-            at = next((i for i, c in enumerate(self.rows) if c.id == keep.id), 0)
-            table.move_cursor(row=at)
+        self.table.set_rows([LineRow(str(c.id), c) for c in self.rows])  # the cursor keeps its change
         pending = sum(1 for c in self.rows if c.filing_status == FilingStatus.PENDING)
         self.query_one("#changes-status", Static).update(
             Text(t("console_roster.change.count", n=len(self.rows), pending=pending), style="dim"))
         self.refresh_bindings()
 
     def current(self) -> roster.ChangeRow | None:
-        if not self.rows or self.table.row_count == 0:
-            return None
-        i = self.table.cursor_row
-        return self.rows[i] if 0 <= i < len(self.rows) else None
+        value = self.table.cursor_value
+        return value if isinstance(value, roster.ChangeRow) else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "file":
@@ -113,12 +109,12 @@ class ChangesScreen(GridScreen):
             return may_file(self.gd) and (c is None or c.filing_status == FilingStatus.PENDING)
         return True
 
-    @on(DataTable.RowHighlighted, "#changes-table")
-    def _moved(self, event: DataTable.RowHighlighted) -> None:
+    @on(LineList.Highlighted, "#changes-table")
+    def _moved(self, event: LineList.Highlighted) -> None:
         self.refresh_bindings()
 
-    @on(DataTable.RowSelected, "#changes-table")
-    def _open(self, event: DataTable.RowSelected) -> None:
+    @on(LineList.Selected, "#changes-table")
+    def _open(self, event: LineList.Selected) -> None:
         c = self.current()
         if c is not None:
             self.app.push_screen(ChangeDialog(c), lambda _: self.reload())

@@ -17,19 +17,21 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from griddesk.console.messages import MinuteTick, TicketsChanged
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.screens.supervise import held_name
-from griddesk.console.widgets import cursor_key
+from griddesk.console.widgets.line_list import Cell, FittedList, LineList, LineRow, Want
 from griddesk.console.widgets.queue_table import URGENCY_LOOK, Palette
 from griddesk.store import escalation, overdue, permissions
 from griddesk.store.enums import LimitUnit
 from griddesk.store.i18n import code_name, t
 from griddesk.store.numbers import short_number
 
-COLUMNS = ("urgency", "number", "escalation", "held_by", "report_by", "title")
+# the number is never cut (an operator types it back); the title gives way first
+WANTS = (Want("urgency"), Want("number", whole=True), Want("escalation", least=6), Want("held_by", least=6),
+         Want("report_by", least=8), Want("title", least=8, give=1))
 
 
 class EscalationsScreen(GridScreen):
@@ -45,7 +47,6 @@ class EscalationsScreen(GridScreen):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.rows: list[escalation.EscalationRow] = []
-        self._shown: dict[str, tuple[Text, ...]] = {}
 
     @property
     def county(self) -> bool:
@@ -56,26 +57,23 @@ class EscalationsScreen(GridScreen):
         return f"{t(self.TITLE_KEY)} › {t(f'console_supervise.escalations.{which}')}"
 
     def compose_body(self) -> ComposeResult:
-        yield DataTable(id="escalations-table", cursor_type="row", zebra_stripes=False)
+        yield FittedList(self._row_cells, self._wants, id="escalations-table")
         yield Static(id="escalations-status")
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#escalations-table", DataTable)
+    def table(self) -> FittedList:
+        return self.query_one("#escalations-table", FittedList)
 
     def on_mount(self) -> None:
-        self._columns()
         self.table.focus()
         self.reload()
 
-    def _columns(self) -> None:
-        self.table.clear(columns=True)
-        self._shown.clear()
-        for key in COLUMNS:
-            self.table.add_column(t(f"console_supervise.escalations.col.{key}"), key=key)
+    @staticmethod
+    def _wants() -> list[Want]:
+        return [w.named(t(f"console_supervise.escalations.col.{w.key}")) for w in WANTS]
 
     def relabel(self) -> None:
-        self._columns()
+        self.table.relabel()
         self.render_rows()
 
     # --- loading ---------------------------------------------------------------------------
@@ -97,6 +95,9 @@ class EscalationsScreen(GridScreen):
         self.reload()  # the report deadlines' time left
 
     # --- rendering -------------------------------------------------------------------------
+
+    def _row_cells(self, r: escalation.EscalationRow) -> list[Cell]:
+        return [(c.plain, str(c.style)) for c in self._cells(r, Palette(self.app.current_theme))]
 
     def _cells(self, r: escalation.EscalationRow, p: Palette) -> tuple[Text, ...]:
         store = self.gd.store
@@ -120,32 +121,12 @@ class EscalationsScreen(GridScreen):
         if self.error:
             status.update(Text(self.error, style=f"bold {p('overdue')}"))
             return
-        table = self.table
-        keep = self.selected_number()
-        new = {r.number: self._cells(r, p) for r in self.rows}
-        for number in [n for n in self._shown if n not in new]:
-            table.remove_row(number)
-            del self._shown[number]
-        for number, cells in new.items():
-            old = self._shown.get(number)
-            if old is None:
-                table.add_row(*cells, key=number)
-            else:
-                for key, a, b in zip(COLUMNS, old, cells, strict=True):
-                    if (a.plain, str(a.style)) != (b.plain, str(b.style)):
-                        table.update_cell(number, key, b, update_width=True)
-            self._shown[number] = cells
-        order = [r.number for r in self.rows]
-        if [r.key.value for r in table.ordered_rows] != order:
-            place = {short_number(n, self.gd.actor.jurisdiction): i for i, n in enumerate(order)}
-            table.sort("number", key=lambda cell: place.get(cell.plain, len(place)))
-        if keep in new:
-            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self.table.set_rows([LineRow(r.number, r) for r in self.rows])  # in order; the cursor keeps its ticket
         which = "county" if self.county else "town"
         status.update(Text(t(f"console_supervise.escalations.count_{which}", count=len(self.rows)), style="dim"))
 
     def selected_number(self) -> str | None:
-        return cursor_key(self.table)
+        return self.table.cursor_key
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -159,7 +140,6 @@ class EscalationsScreen(GridScreen):
         if number:
             open_escalate(self.gd, number)
 
-    @on(DataTable.RowSelected, "#escalations-table")
-    def _open(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            self.gd.open_ticket(event.row_key.value)
+    @on(LineList.Selected, "#escalations-table")
+    def _open(self, event: LineList.Selected) -> None:
+        self.gd.open_ticket(event.key)

@@ -52,7 +52,7 @@ from griddesk.store.checks import PHONE
 from griddesk.store.enums import Role, Source, Urgency
 from griddesk.store.errors import StoreError
 from griddesk.store.faults import short
-from griddesk.store.i18n import code_name, current, t
+from griddesk.store.i18n import code_name, current, has, t
 from griddesk.store.numbers import short_number
 from griddesk.store.timefmt import local
 
@@ -171,7 +171,10 @@ class IntakeScreen(GridScreen):
 
     @staticmethod
     def _label_text(field: str, required: bool) -> str:
-        text = t(f"field.{field}")
+        """The field's name, or the form's shorter label where the name would not fit the label
+        column (16 cells: "resolved on the spot" wrapped at 80×24)."""
+        short = f"desk.intake.label.{wid(field).replace('-', '_')}"
+        text = t(short) if has(short) else t(f"field.{field}")
         return text[:1].upper() + text[1:] + ("*" if required else "")
 
     def _error(self, field: str) -> Static:

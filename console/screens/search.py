@@ -20,15 +20,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from griddesk.console.screens.base import GridScreen
 from griddesk.console.widgets import run_latest
 from griddesk.console.widgets.hit_picker import DEBOUNCE, hit_detail
-from griddesk.console.widgets.plain import plain
+from griddesk.console.widgets.line_list import Cell, FittedList, LineList, LineRow, Want
 from griddesk.store import search
 from griddesk.store.errors import StoreError
 from griddesk.store.i18n import t
+from griddesk.store.numbers import short_number
 
 if TYPE_CHECKING:
     from griddesk.console.shell import Shell
@@ -56,6 +57,11 @@ def open_hit(app: Shell, h: search.Hit) -> None:
         app.notify(f"{h.name}（{h.key}）", title=t("roster.hit.unit"), timeout=8, markup=False)
 
 
+# the code is never cut (a ticket number or a grid code is what an operator types back)
+WANTS = (Want("kind"), Want("name", least=8, give=1), Want("detail", least=6, give=2), Want("code", whole=True),
+         Want("match", give=3))
+
+
 class SearchScreen(GridScreen):
     ENTRY = "search"
     TITLE_KEY = "console_roster.screen.search"
@@ -75,7 +81,7 @@ class SearchScreen(GridScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Input(value=self.text, placeholder=t("console_roster.search.placeholder"), id="search-box")
-        yield DataTable(id="search-table", cursor_type="row")
+        yield FittedList(self._cells, self._wants, id="search-table")
         yield Static(id="search-status", classes="roster-status")
 
     @property
@@ -83,11 +89,10 @@ class SearchScreen(GridScreen):
         return self.query_one("#search-box", Input)
 
     @property
-    def table(self) -> DataTable[str | Text]:
-        return self.query_one("#search-table", DataTable)
+    def table(self) -> FittedList:
+        return self.query_one("#search-table", FittedList)
 
     def on_mount(self) -> None:
-        self._columns()
         self.box.focus()
         if self.text:
             self.run_search(self.text)
@@ -97,14 +102,21 @@ class SearchScreen(GridScreen):
     def where(self) -> str:
         return t(self.TITLE_KEY) + (f" › {self.text}" if self.text else "")
 
-    def _columns(self) -> None:
-        self.table.clear(columns=True)
-        for key in ("kind", "name", "detail", "code", "match"):
-            self.table.add_column(t(f"console_roster.search.col_{key}"), key=key)
+    @staticmethod
+    def _wants() -> list[Want]:
+        return [w.named(t(f"console_roster.search.col_{w.key}")) for w in WANTS]
+
+    def _cells(self, h: search.Hit) -> list[Cell]:
+        style = "" if h.active else "dim"
+        code = "" if h.kind == "person" else h.key
+        if h.kind == "ticket":
+            code = short_number(h.key, self.gd.actor.jurisdiction)
+        return [(t(f"roster.hit.{h.kind}"), "dim"), (h.name, style), (hit_detail(h), "dim"), (code, "dim"),
+                (t(f"roster.match.{h.match}"), "dim")]
 
     def relabel(self) -> None:
         self.box.placeholder = t("console_roster.search.placeholder")
-        self._columns()
+        self.table.relabel()
         self._fill()
 
     def set_arg(self, arg: str) -> None:
@@ -152,13 +164,7 @@ class SearchScreen(GridScreen):
             self.action_to_list()
 
     def _fill(self) -> None:
-        table = self.table
-        table.clear()
-        for i, h in enumerate(self.hits):
-            style = "" if h.active else "dim"
-            table.add_row(Text(t(f"roster.hit.{h.kind}"), style="dim"), plain(h.name, style=style),
-                          plain(hit_detail(h), style="dim"), plain(h.key if h.kind != "person" else "", style="dim"),
-                          Text(t(f"roster.match.{h.match}"), style="dim"), key=str(i))
+        self.table.set_rows([LineRow(f"{h.kind}:{h.key}", h) for h in self.hits])
         self._status()
 
     def _status(self) -> None:
@@ -173,7 +179,7 @@ class SearchScreen(GridScreen):
     def action_to_list(self) -> None:
         if self.hits:
             self.table.focus()
-            self.table.move_cursor(row=max(self.table.cursor_row, 0))
+            self.table.move_to(self.table.cursor or 0)
 
     def action_edit(self) -> None:
         self.box.focus()
@@ -188,11 +194,10 @@ class SearchScreen(GridScreen):
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()
 
-    @on(DataTable.RowSelected, "#search-table")
-    def _open(self, event: DataTable.RowSelected) -> None:
-        i = int(event.row_key.value or -1)
-        if 0 <= i < len(self.hits):
-            open_hit(self.gd, self.hits[i])
+    @on(LineList.Selected, "#search-table")
+    def _open(self, event: LineList.Selected) -> None:
+        if isinstance(event.value, search.Hit):
+            open_hit(self.gd, event.value)
 
     def action_back(self) -> None:
         if self.table.has_focus:

@@ -14,6 +14,10 @@ clocks cost a list of 25,000 references; a screenful costs 24 rows.
   With any label the first line is a fixed heading that does not scroll.
 - Keys: up/down, pgup/pgdn, home/end move the cursor over the rows it may stop on; Enter posts
   `Selected`. Every move of the cursor to another row posts `Highlighted`.
+- `FittedList`: a LineList whose columns are measured from the rows it holds (`measured`): each
+  as wide as its widest cell, the widest cut first when they do not fit, and a column marked
+  `whole` (a ticket number, a code: what an operator types back) never cut. The audit log, the
+  grid changes, the escalations and the roster search are lists of this one kind.
 - `set_rows(rows)` replaces the data live: the cursor stays on its key (and at the same place on
   the screen); if that row left, it goes to the row that followed it, else to about the same
   index. `stats` counts what changed.
@@ -118,6 +122,57 @@ def line_of(cells: Cells, columns: Sequence[Column], sizes: Sequence[int]) -> li
 def plain_line(cells: Cells, columns: Sequence[Column], total: int) -> str:
     """A row as the screen shows it, without styles (tests, and reading a list as text)."""
     return "".join(text for text, _ in line_of(cells, columns, widths(columns, total)))
+
+
+@dataclass(frozen=True, slots=True)
+class Want:
+    """A column of a `FittedList`: its width is measured from what it holds."""
+
+    key: str
+    label: str = ""
+    whole: bool = False  # never cut (a ticket number or a code: what an operator reads back and types)
+    least: int = 4  # cells it may be cut down to when the columns do not fit
+    give: int = 0  # the columns that give the most way first (a free text before a fixed format)
+    right: bool = False
+
+    def named(self, label: str) -> Want:
+        return Want(self.key, label, self.whole, self.least, self.give, self.right)
+
+
+def _cell_text(cell: Cell) -> str:
+    return cell if isinstance(cell, str) else cell[0]
+
+
+def measured(wants: Sequence[Want], rows: Sequence[Described], total: int) -> list[Column]:
+    """Columns for `rows` in `total` cells: each as wide as its label and widest cell (terminal
+    cells: CJK counts two). When that is too wide, the columns of the highest `give` are cut
+    first, the widest of them a cell at a time down to its `least`, then the next `give`, until
+    the row fits. A `whole` column is never cut; the last column takes what is left over."""
+    need = [cell_len(w.label) for w in wants]
+    for cells in rows:
+        if isinstance(cells, Text):
+            continue
+        for i, w in enumerate(wants):
+            cell = cells.get(w.key, "") if isinstance(cells, Mapping) else (cells[i] if i < len(cells) else "")
+            n = cell_len(printable(_cell_text(cell)))
+            if n > need[i]:
+                need[i] = n
+    room = total - GAP * max(len(wants) - 1, 0)
+    size = list(need)
+    over = sum(size) - room
+    for give in sorted({w.give for w in wants}, reverse=True):
+        while over > 0:
+            cut = [i for i, w in enumerate(wants) if w.give == give and not w.whole and size[i] > max(w.least, 1)]
+            if not cut:
+                break
+            widest = max(size[i] for i in cut)
+            for i in cut:
+                if size[i] == widest and over > 0:
+                    size[i] -= 1
+                    over -= 1
+    if over < 0 and wants:
+        size[-1] += -over
+    return [Column(w.key, w.label, max(n, 1), w.right) for w, n in zip(wants, size, strict=True)]
 
 
 class LineList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -488,3 +543,23 @@ class LineList(ScrollView, can_focus=True, inherit_bindings=False):
     @property
     def row_count(self) -> int:
         return len(self.rows)
+
+
+class FittedList(LineList):
+    """A LineList whose columns are measured from its rows (`measured`): nothing scrolls sideways,
+    long texts end in an ellipsis at a character boundary, and a `whole` column is never cut.
+    `wants()` gives the columns in the current language (called again after a change)."""
+
+    DEFAULT_CSS = """
+    FittedList {
+        padding: 0 0 0 1;
+    }
+    """
+
+    def __init__(self, describe: Callable[[Any], Described], wants: Callable[[], Sequence[Want]],
+                 **kw: Any) -> None:
+        super().__init__(describe, self._measure, **kw)
+        self.wants = wants
+
+    def _measure(self, width: int) -> list[Column]:
+        return measured(self.wants(), [self.describe(r.value) for r in self.rows], width)

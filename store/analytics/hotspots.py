@@ -14,7 +14,7 @@ All counts are of tickets *received* in the period, grouped in SQL:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,9 @@ from griddesk.store.models import Area, Grid, Matter, Ticket, TimelineEntry
 OUT_OF_LIST = "-"  # the matter key of tickets outside the matter list
 REPEAT_MIN = 2  # a repeat: this many tickets or more from one address or caller in the period
 TOP = 20  # rows kept of the rankings that could run long (repeats, longest, hardest)
+# the parts a caller may leave for later: they read a row per ticket (a closing time, an address, a
+# caller) and cost more than all the rest; the hot spots screen reads each when its table is shown
+DEFERRABLE = frozenset({"longest", "repeats"})
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class Hotspots:
     hardest: tuple[HardRow, ...]  # by score, hardest first
     repeats: tuple[RepeatRow, ...]  # most first
     heat: tuple[tuple[int, ...], ...]  # 7 weekdays (Monday first) × 24 local hours
+    skipped: frozenset[str] = frozenset()  # parts (DEFERRABLE) not read: their tuples are empty
 
 
 def _offset(store: Store, at: datetime) -> int:
@@ -144,7 +148,10 @@ def _count_rows(found: list[Any], period: Period, labels: Names,
     return tuple(out)
 
 
-async def hotspots(store: Store, actor: Actor, period: Period, lang: str | None = None) -> Hotspots:
+async def hotspots(store: Store, actor: Actor, period: Period, lang: str | None = None,
+                   skip: frozenset[str] = frozenset()) -> Hotspots:
+    """The hot spots of `period`; the parts named in `skip` (of DEFERRABLE) are left unread."""
+    skip = skip & DEFERRABLE
     scoped = scoping.tickets(actor)
     before = period.previous(store.calendar)
     both = and_(scoped, Ticket.received_at >= before.start, Ticket.received_at < period.end)
@@ -155,7 +162,8 @@ async def hotspots(store: Store, actor: Actor, period: Period, lang: str | None 
         matters, grids, areas, codes = await _labels(s, lang)
         days = await rollups.days_for(store, s, actor, before.start, period.end)
         if days is not None:
-            return await _rolled(s, actor, period, before, days, matters, grids, areas, codes)
+            return replace(await _rolled(s, actor, period, before, days, matters, grids, areas, codes, skip),
+                           skipped=skip)
 
         async def by(col: Any, *joins: Any) -> list[Any]:
             q = select(col, day, func.count()).select_from(Ticket)
@@ -166,12 +174,12 @@ async def hotspots(store: Store, actor: Actor, period: Period, lang: str | None 
         m_rows = await by(Ticket.matter_id)
         g_rows = await by(Ticket.grid_id)
         v_rows = await by(Grid.area_code, (Grid, Grid.id == Ticket.grid_id))
-        longest = await _longest(s, in_period, matters)
+        longest = () if "longest" in skip else await _longest(s, in_period, matters)
         hardest = await _hardest(s, in_period, matters, m_rows, period)
-        repeats = await _repeats(s, secret, in_period, grids)
+        repeats = () if "repeats" in skip else await _repeats(s, secret, in_period, grids)
         heat = await _heat(s, in_period, _offset(store, period.start))
-    return _assemble(period, before, m_rows, g_rows, v_rows, matters, grids, areas, codes, longest, hardest,
-                     repeats, heat)
+    return replace(_assemble(period, before, m_rows, g_rows, v_rows, matters, grids, areas, codes, longest, hardest,
+                             repeats, heat), skipped=skip)
 
 
 def _assemble(period: Period, before: Period, m_rows: list[Any], g_rows: list[Any], v_rows: list[Any],
@@ -286,7 +294,8 @@ async def _heat(s: AsyncSession, cond: Any, offset: int) -> tuple[tuple[int, ...
 
 
 async def _rolled(s: AsyncSession, actor: Actor, period: Period, before: Period, days: tuple[int, int],
-                  matters: Names, grids: Names, areas: Names, codes: Names) -> Hotspots:
+                  matters: Names, grids: Names, areas: Names, codes: Names,
+                  skip: frozenset[str] = frozenset()) -> Hotspots:
     d0 = days[0]
     now = (d0 + period.days, days[1])  # the period's days (days[0] … is the previous period's)
     m_rows = [(k, d - d0, n) for k, _, d, n in await rollups.sums(s, actor, "m", days, by_day=True)]
@@ -297,16 +306,10 @@ async def _rolled(s: AsyncSession, actor: Actor, period: Period, before: Period,
         if k in area_of:
             v_sum[(area_of[k], d)] += int(n)
     v_rows = [(a, d, n) for (a, d), n in v_sum.items()]
-    # longest: nearest rank over the per-duration counts, per matter
-    per: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for k, dur, n in ((k, int(k2), int(n)) for k, k2, n in await rollups.sums(s, actor, "dur", now)):
-        per[k].append((dur, n))
-    longest = []
-    for k, found in per.items():
-        found.sort()
-        total = sum(n for _, n in found)
-        longest.append(DurationRow(k, matters.get(k, k), total, _rank(found, (total * 50 + 99) // 100),
-                                   _rank(found, (total * 90 + 99) // 100)))
+    # longest: nearest rank over the per-duration counts, per matter (ranked in SQL)
+    longest = [] if "longest" in skip else [
+        DurationRow(k, matters.get(k, k), total, p50, p90)
+        for k, total, (p50, p90) in await rollups.ranks(s, actor, "dur", now, (50, 90))]
     longest.sort(key=lambda r: (-r.p90_s, -r.median_s, r.label))
     # hardest
     hard: dict[str, dict[str, int]] = defaultdict(dict)
@@ -324,7 +327,7 @@ async def _rolled(s: AsyncSession, actor: Actor, period: Period, before: Period,
     hardest.sort(key=lambda r: (-r.score, -r.tickets, r.label))
     # repeats: the most frequent addresses and callers, and the grid and number of each one's latest
     repeats: list[RepeatRow] = []
-    for kind, fig in (("address", "addr"), ("caller", "call")):
+    for kind, fig in () if "repeats" in skip else (("address", "addr"), ("caller", "call")):
         found_top = await rollups.top(s, actor, f"{fig}_n", now, REPEAT_MIN, TOP)
         last = {k: int(n) for k, _, n in await rollups.sums(s, actor, f"{fig}_last", now, biggest=True,
                                                              keys=[k for k, _ in found_top])}
@@ -341,12 +344,3 @@ async def _rolled(s: AsyncSession, actor: Actor, period: Period, before: Period,
     return _assemble(period, before, m_rows, g_rows, v_rows, matters, grids, areas, codes, tuple(longest[:TOP]),
                      tuple(hardest[:TOP]), tuple(repeats), tuple(tuple(r) for r in heat))
 
-
-def _rank(found: list[tuple[int, int]], rank: int) -> int:
-    """The `rank`-th smallest (1-based) of sorted (value, count) pairs."""
-    seen = 0
-    for value, n in found:
-        seen += n
-        if seen >= rank:
-            return value
-    return 0

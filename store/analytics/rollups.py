@@ -593,6 +593,45 @@ async def sums(s: Any, actor: Any, fig: str, days: tuple[int, int], by_day: bool
     return list((await s.execute(q.group_by(*cols))).all())
 
 
+async def ranks(s: Any, actor: Any, fig: str, days: tuple[int, int],
+                percents: tuple[int, ...]) -> list[tuple[str, int, list[int]]]:
+    """(k1, total n, [nearest-rank k2 for each percent]) of `fig` over the actor's towns and the
+    days [first, end): for p, the ⌈p·n/100⌉-th smallest k2 (numbers padded to `PAD` digits, so
+    text order is number order).
+
+    The rows are read as the index holds them and ranked here: `dur` has a row per closing time
+    (55,000 in 30 days of the 200,000-ticket demo), and SQL's GROUP BY k1, k2 over them (a
+    temporary B-tree on SQLite) or a window over that cost more than the sort per key below."""
+    from griddesk.store.scope import in_town
+
+    c = rollups.c
+    q = select(c.k1, c.k2, c.n).where(c.fig == fig, c.day >= days[0], c.day < days[1])
+    if actor.jurisdiction:
+        q = q.where(in_town(c.town_code, actor.jurisdiction))
+    per: dict[str, list[tuple[str, int]]] = {}
+    for k1, k2, n in await s.execute(q):
+        found = per.get(k1)
+        if found is None:
+            per[k1] = found = []
+        found.append((k2, n))
+    out = []
+    for k1, found in per.items():
+        found.sort()
+        total = sum(n for _, n in found)
+        wanted = [(total * p + 99) // 100 for p in percents]
+        got = [0] * len(wanted)
+        seen, i = 0, 0
+        for k2, n in found:
+            seen += n
+            while i < len(wanted) and seen >= wanted[i]:
+                got[i] = int(k2)
+                i += 1
+            if i == len(wanted):
+                break
+        out.append((k1, total, got))
+    return out
+
+
 async def top(s: Any, actor: Any, fig: str, days: tuple[int, int], least: int, limit: int) -> list[Any]:
     """(k1, n) of the `limit` keys with most, n ≥ least (the repeats)."""
     from griddesk.store.scope import in_town

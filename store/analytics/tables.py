@@ -8,7 +8,7 @@ figure is named, defined and formatted once. A column's `kind` says how a value 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -142,6 +142,10 @@ def hotspot_tables(h: Hotspots, cal: WorkCalendar, lang: str | None = None) -> D
                           for r in h.repeats), focus=tuple((r.kind, r.key) for r in h.repeats))
     heat = Table("heat", (Column("weekday", "text"), *(Column(f"h{i:02d}") for i in range(24))),
                  tuple((t(f"analytics.weekday.{WEEKDAYS[d]}", lang), *h.heat[d]) for d in range(7)))
+    if "longest" in h.skipped:  # not read yet (the screen reads it when the table is shown)
+        longest = replace(longest, note=t("analytics.screen.loading", lang))
+    if "repeats" in h.skipped:
+        repeats = replace(repeats, note=t("analytics.screen.loading", lang))
     return Document("hotspots", period_text(cal, h.period), (
         overview, counts("by_matter", h.by_matter, "matter"), counts("by_grid", h.by_grid, "grid"),
         counts("by_village", h.by_village, "village"), longest, hardest, repeats, heat))

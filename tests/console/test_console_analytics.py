@@ -99,8 +99,9 @@ async def test_hot_spots_sections_sort_definition_and_period(week: Week) -> None
         # notices go to the header and its log (app.notice_log), not to toasts
         await until(pilot, lambda: t("analytics.def.count") in app.notice_log.messages)
         # repeats: the address, and the caller by keyed hash only
-        await pilot.press("7")
-        await until(pilot, lambda: screen.current is not None and screen.current.key == "repeats")
+        await pilot.press("7")  # read the first time it is shown (hotspots.DEFERRABLE)
+        await until(pilot, lambda: screen.current is not None and screen.current.key == "repeats"
+                    and bool(screen.current.rows) and bool(cells(screen)))
         rows = cells(screen)
         assert [r[:3] for r in rows] == [["同一地址", "海角路12号", "4"], ["同一来电人", rows[1][1], "3"]]
         assert rows[1][1].startswith("#") and len(rows[1][1]) == 9
@@ -115,6 +116,23 @@ async def test_hot_spots_sections_sort_definition_and_period(week: Week) -> None
         await until(pilot, lambda: "近7天" in screen.where() and screen.loads >= 2)
         await pilot.press("1")
         await until(pilot, lambda: cells(screen) and cells(screen)[0][1] == "4")
+
+
+async def test_hot_spots_open_without_the_per_ticket_parts_and_read_each_when_shown(week: Week) -> None:
+    from griddesk.store.analytics import hotspots, period
+
+    app = week.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(app, pilot, "hotspots", HotspotsScreen)
+        assert isinstance(screen, HotspotsScreen)
+        assert screen.skipped == hotspots.DEFERRABLE and screen.wanted == frozenset()
+        await pilot.press("5")  # the longest to close: read now, then shown
+        await until(pilot, lambda: screen.current is not None and screen.current.key == "longest"
+                    and bool(screen.current.rows) and bool(cells(screen)))
+        assert screen.wanted == {"longest"} and screen.skipped == {"repeats"}
+        p = period.last_days(week.store.calendar, week.store.now(), 30)
+        full = await hotspots.hotspots(week.store, week.town.actors["sup01"], p)
+        assert [r[0] for r in cells(screen)] == [r.label for r in full.longest]
 
 
 async def test_scorecards_mark_rates_below_the_floor(week: Week) -> None:

@@ -211,3 +211,26 @@ async def test_a_phrase_goes_into_a_reason_field(town: Town) -> None:
         await pilot.press("1")
         await until(pilot, lambda: app.screen is form)
         assert form.input("reason").value == "因" + phrases.for_matter(None, "reason")[0]
+
+
+async def test_a_grid_worker_is_told_why_and_offered_only_its_keys(town: Town) -> None:
+    """The grid worker's desk: `d` and `a` flash why (a centre's acts), `?` lists neither, but the
+    keys it may use (`n`: a patrol report) are there."""
+    from griddesk.console import actions
+
+    number = await add(town, grid=town.grids["comp1"])
+    gw = town.actors["gw01"]
+    app = app_as(town, "gw01")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        keys = await help_keys(pilot, app)
+        assert keys.get("n") == t("desk.key.intake") and actions.may_create(gw)
+        assert not {"d", "a", "S", "E", "X"} & set(keys), keys
+        for key, name in (("d", "dispatch"), ("a", "approve")):
+            before = len(app.notice_log.messages)
+            await pilot.press(key)
+            await until(pilot, lambda b=before: len(app.notice_log.messages) > b)
+            said = app.notice_log.messages[0]
+            assert key in said and t(f"desk.act.{name}") in said, said
+            assert isinstance(app.screen, QueueScreen)
+    assert (await views.detail(town.store, town.operator, number)).ticket.status == "pending_dispatch"

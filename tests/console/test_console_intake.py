@@ -227,3 +227,19 @@ async def test_f3_and_the_command_line_open_the_form(town: Town) -> None:
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))
         await pilot.press("colon", *"intake", "enter")
         await until(pilot, lambda: isinstance(app.screen, IntakeScreen))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_every_label_fits_its_column_at_80_columns(town: Town, lang: str) -> None:
+    """At 80×24 no label wraps to a second line ("Resolved on the spot" did in English)."""
+    from rich.cells import cell_len
+    from textual.widgets import Label
+
+    app = app_as(town, lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await open_form(pilot, app)
+        labels = list(form.query(".gd-label").results(Label))
+        assert len(labels) == 10
+        for label in labels:
+            text = str(label.render())
+            assert label.region.height == 1 and cell_len(text) <= label.region.width, (text, label.region)

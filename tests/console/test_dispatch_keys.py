@@ -43,3 +43,24 @@ async def test_dispatch_by_a_burst_of_keys(town: Town) -> None:
 
 async def _is(got, want: str) -> bool:  # type: ignore[no-untyped-def]
     return await got == want
+
+
+async def test_d_enter_enter_in_one_burst_from_the_queue(town: Town) -> None:
+    """`d ⏎ ⏎` queued at once in the driver, as a terminal sends a fast typist's keys: the first ⏎
+    waits for the dialog's candidates, takes the proposed lead, the second waits for the note and
+    dispatches. No key reaches the queue behind the dialog and none is dropped."""
+    number = await add(town)
+    app = app_as(town, "op01")
+    async with app.run_test(size=SIZE) as pilot:
+        await on_row(pilot, app, number, "d")
+        queue = app.screen
+        burst(pilot, "d", "enter", "enter")
+        await until_async(pilot, lambda: _is(_lead(town, number), town.units["urban"]),
+                          lambda: f"{number} not dispatched: {app.screen_stack!r} {app.focused!r}")
+        await until(pilot, lambda: app.screen is queue and not app.typeahead.held)
+        assert app.screen is queue  # the ⏎s did not open the ticket behind the dialog
+
+
+async def _lead(town: Town, number: str) -> str | None:
+    d = await views.detail(town.store, town.operator, number)
+    return d.lead_unit.code if d.lead_unit is not None else None
