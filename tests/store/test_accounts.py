@@ -309,15 +309,6 @@ def test_any_accounts_table_is_taken_or_refused_by_name(data: dict[str, object])
         assert getattr(got, key) == value
 
 
-async def test_lock_out_on_postgresql(pg_town: Town) -> None:
-    _tuned(pg_town.store, max_failed_logins=2)
-    await _with_password(pg_town)
-    with pytest.raises(accounts.LoginFailed):
-        await accounts.authenticate(pg_town.store, "op01", "wrong one 1")
-    with pytest.raises(accounts.AccountLocked):
-        await accounts.authenticate(pg_town.store, "op01", "wrong one 2")
-
-
 async def test_migration_0003_down_and_up_keeps_the_rows_that_point_at_operators(town: Town) -> None:
     """On SQLite 0003 rebuilds `operators`; `notices` points at it and must come through."""
     from alembic import command

@@ -74,6 +74,7 @@ async def _until(wakes: notify.Wakeups, reason: str) -> list[notify.Wake]:
             return seen
 
 
+@pytest.mark.sqlite_only("SQLite has no LISTEN/NOTIFY; PostgreSQL's listener is tested below")
 async def test_sqlite_polls_and_has_no_trigger(town: Town) -> None:
     async with notify.watch(town.store, interval=0.01) as wakes:
         assert not wakes.listening

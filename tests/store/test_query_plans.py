@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from sqlalchemy import event
 
 from griddesk.store import counts, escalation, notices, supervision, tickets
@@ -109,10 +108,6 @@ async def _check(town: Town) -> None:
     _no_full_scan(ladder, ("ticket_clocks",))
 
 
-async def test_alert_and_header_queries_use_their_indexes_on_sqlite(town: Town) -> None:
+async def test_alert_and_header_queries_use_their_indexes(town: Town) -> None:
+    """SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN (tests/store/conftest.py: both backends)."""
     await _check(town)
-
-
-@pytest.mark.slow
-async def test_alert_and_header_queries_use_their_indexes_on_postgresql(pg_town: Town) -> None:
-    await _check(pg_town)
