@@ -281,6 +281,7 @@ def test_the_accounts_settings_are_checked() -> None:
 # --- every way data comes in --------------------------------------------------------------------
 
 
+@pytest.mark.backends(pg_examples=10)  # the same Python on both; the login's reads on PostgreSQL in 10
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(login=st.text(max_size=40), password=st.text(max_size=40))
 async def test_any_login_and_password_is_refused_cleanly(town: Town, login: str, password: str) -> None:
