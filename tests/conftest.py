@@ -355,7 +355,8 @@ def sqlite_only(definition: pytest.Item) -> bool:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if (metafunc.definition.get_closest_marker("backends") and "store" in metafunc.fixturenames
+    # `store`, or a module's own database fixture that asks for `backend` (tests/store/test_demo.py)
+    if (metafunc.definition.get_closest_marker("backends") and "backend" in metafunc.fixturenames
             and not sqlite_only(metafunc.definition)):
         metafunc.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)],
                              indirect=True)
