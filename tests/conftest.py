@@ -14,9 +14,11 @@
   the same Python on both, the SQL is what differs (`backends(pg_cases=N)` changes the number;
   `backends(pg_examples=N)` has a hypothesis test draw N examples on PostgreSQL).
 - What runs on both: every test under tests/store that asks for `store` or `town` (the folder is
-  marked `backends` by tests/store/conftest.py), except those marked
-  `@pytest.mark.sqlite_only("reason")`, which are about a SQLite-only thing (the file's modes,
-  WAL, the write gate, FTS5's triggers, a read-only or full disk); the reason is required.
+  marked `backends` by tests/store/conftest.py; test_demo.py's own `town`, the built demo, asks
+  for `backend` and so is parametrized the same way), except those marked
+  `@pytest.mark.sqlite_only("reason")`, which are about a SQLite-only thing (WAL and the
+  PRAGMAs, the write gate, FTS5's triggers, polling without LISTEN, a read-only, full or deleted
+  file); the reason is required.
   Elsewhere (tests/console, tests/cli) `store` / `town` are SQLite unless a test is marked.
 - `fixed_now(dt)`: a clock for Store(now=...), for SLA arithmetic on known dates.
 
