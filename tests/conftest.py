@@ -11,7 +11,15 @@
   `backend` fixture; PostgreSQL through tests/pg_backend.py's per-worker databases, restored
   before each test rather than created). A test parametrized over many cases (a status ×
   action matrix) runs every case on SQLite and its first PG_CASES on PostgreSQL: the rules are
-  the same Python on both, the SQL is what differs (`backends(pg_cases=N)` changes the number).
+  the same Python on both, the SQL is what differs (`backends(pg_cases=N)` changes the number;
+  `backends(pg_examples=N)` has a hypothesis test draw N examples on PostgreSQL).
+- What runs on both: every test under tests/store that asks for `store` or `town` (the folder is
+  marked `backends` by tests/store/conftest.py; test_demo.py's own `town`, the built demo, asks
+  for `backend` and so is parametrized the same way), except those marked
+  `@pytest.mark.sqlite_only("reason")`, which are about a SQLite-only thing (WAL and the
+  PRAGMAs, the write gate, FTS5's triggers, polling without LISTEN, a read-only, full or deleted
+  file); the reason is required.
+  Elsewhere (tests/console, tests/cli) `store` / `town` are SQLite unless a test is marked.
 - `fixed_now(dt)`: a clock for Store(now=...), for SLA arithmetic on known dates.
 
 GRIDDESK_HOME points at a temp dir for every test, so nothing touches the user's files.
@@ -334,10 +342,24 @@ async def any_town(request: pytest.FixtureRequest, any_store: Store) -> Town:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "backends: `store` and `town` run on SQLite and on PostgreSQL")
+    config.addinivalue_line("markers", "sqlite_only(reason): a `backends` test about a SQLite-only thing "
+                                       "runs on SQLite alone")
+
+
+def sqlite_only(definition: pytest.Item) -> bool:
+    """`@pytest.mark.sqlite_only("reason")` takes a test out of `backends`; the reason is required."""
+    mark = definition.get_closest_marker("sqlite_only")
+    if mark is None:
+        return False
+    if not (mark.args and isinstance(mark.args[0], str) and mark.args[0].strip()):
+        raise pytest.UsageError(f"{definition.nodeid}: @pytest.mark.sqlite_only needs its reason")
+    return True
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if metafunc.definition.get_closest_marker("backends") and "store" in metafunc.fixturenames:
+    # `store`, or a module's own database fixture that asks for `backend` (tests/store/test_demo.py)
+    if (metafunc.definition.get_closest_marker("backends") and "backend" in metafunc.fixturenames
+            and not sqlite_only(metafunc.definition)):
         metafunc.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)],
                              indirect=True)
 
@@ -361,6 +383,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A hypothesis test under `backends(pg_examples=N)` draws N examples on PostgreSQL (where each
+    costs round trips to the server) and its own @settings' number on SQLite."""
+    mark = item.get_closest_marker("backends")
+    callspec = getattr(item, "callspec", None)
+    test = getattr(item, "obj", None)
+    if (mark is None or "pg_examples" not in mark.kwargs or callspec is None
+            or callspec.params.get("backend") != "postgresql"
+            or not hasattr(test, "_hypothesis_internal_use_settings")):
+        return (yield)
+    from hypothesis import settings
+
+    own = test._hypothesis_internal_use_settings
+    test._hypothesis_internal_use_settings = settings(own, max_examples=mark.kwargs["pg_examples"])
+    try:
+        return (yield)
+    finally:
+        test._hypothesis_internal_use_settings = own
 
 
 @pytest.fixture

@@ -27,7 +27,11 @@ async def snapshot(dbname: str) -> str:
         tables = [r[0] for r in await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version' "
             "ORDER BY tablename")]
-        sequences = await conn.fetch("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")
+        # each sequence's own state: pg_sequences shows NULL for one set with is_called = false (the
+        # demo's setval after ids it gave), which a restore would have put back to 1
+        sequences = [(name, *await conn.fetchrow(f'SELECT last_value, is_called FROM public."{name}"'))
+                     for (name,) in await conn.fetch(
+                         "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")]
         # a test database need not survive a power cut: commits without waiting for the disk
         await conn.execute(f'ALTER DATABASE "{dbname}" SET synchronous_commit TO off')
         await conn.execute(f"CREATE SCHEMA {SNAPSHOT}")
@@ -38,9 +42,8 @@ async def snapshot(dbname: str) -> str:
             restore.append(f'DELETE FROM public."{t}"')
             if await conn.fetchval(f'SELECT count(*) FROM {SNAPSHOT}."{t}"'):
                 restore.append(f'INSERT INTO public."{t}" SELECT * FROM {SNAPSHOT}."{t}"')
-        for name, last in sequences:
-            restore.append(f"SELECT setval('public.\"{name}\"', {last}, true)" if last is not None
-                           else f"SELECT setval('public.\"{name}\"', 1, false)")
+        for name, last, called in sequences:
+            restore.append(f"SELECT setval('public.\"{name}\"', {last}, {'true' if called else 'false'})")
         return ";\n".join(restore)
     finally:
         await conn.close()

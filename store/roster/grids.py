@@ -397,7 +397,11 @@ async def file_change(store: Store, actor: Actor, change_id: int) -> None:
             raise Conflict("roster.error.already_filed", id=change_id)
         c.filing_status = FilingStatus.FILED
         c.filed_at = now
-        await records.feed(s, "grid", None, "filed", now, every[0] if every else None)
+        # the feed's area is an area's code (12 characters at most), the first grid's: not the
+        # grid's own 15-digit code, which PostgreSQL refused (SQLite does not check the length)
+        area = (await s.execute(select(Grid.area_code).where(Grid.code == every[0]))).scalar_one_or_none() \
+            if every else None
+        await records.feed(s, "grid", None, "filed", now, area)
         await records.audit(s, actor, "grid.file", "grid_change", str(change_id), now)
 
 

@@ -1,4 +1,5 @@
-"""`cli`: the whole command line run in-process on the test town's SQLite file.
+"""`cli`: the whole command line run in-process on the test town's SQLite file (in a test on both
+backends, `backends`, on the test's PostgreSQL database when that is its backend).
 
 The CLI runs its own event loop, so it runs in a worker thread; its output is captured."""
 
@@ -24,11 +25,16 @@ class Run:
 
 
 @pytest.fixture
-def cli(db_path: Path, capsys: pytest.CaptureFixture[str], machine_admin: Path) -> Callable[..., Awaitable[Run]]:
+def cli(request: pytest.FixtureRequest, db_path: Path, capsys: pytest.CaptureFixture[str],
+        machine_admin: Path) -> Callable[..., Awaitable[Run]]:
+    where = str(db_path)
+    if request.getfixturevalue("backend") == "postgresql":
+        where = request.getfixturevalue("store").db.url
+
     # the test town is not a demo database: `--as` needs this OS user mapped to its administrator
     async def run(*argv: str, login: str = "op01", lang: str = "zh") -> Run:
         capsys.readouterr()
-        full = ["--db", str(db_path), "--lang", lang, "--as", login, *argv]
+        full = ["--db", where, "--lang", lang, "--as", login, *argv]
 
         def call() -> int:
             try:

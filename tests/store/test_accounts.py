@@ -281,6 +281,7 @@ def test_the_accounts_settings_are_checked() -> None:
 # --- every way data comes in --------------------------------------------------------------------
 
 
+@pytest.mark.backends(pg_examples=10)  # the same Python on both; the login's reads on PostgreSQL in 10
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(login=st.text(max_size=40), password=st.text(max_size=40))
 async def test_any_login_and_password_is_refused_cleanly(town: Town, login: str, password: str) -> None:
@@ -307,15 +308,6 @@ def test_any_accounts_table_is_taken_or_refused_by_name(data: dict[str, object])
         return
     for key, value in data.items():
         assert getattr(got, key) == value
-
-
-async def test_lock_out_on_postgresql(pg_town: Town) -> None:
-    _tuned(pg_town.store, max_failed_logins=2)
-    await _with_password(pg_town)
-    with pytest.raises(accounts.LoginFailed):
-        await accounts.authenticate(pg_town.store, "op01", "wrong one 1")
-    with pytest.raises(accounts.AccountLocked):
-        await accounts.authenticate(pg_town.store, "op01", "wrong one 2")
 
 
 async def test_migration_0003_down_and_up_keeps_the_rows_that_point_at_operators(town: Town) -> None:

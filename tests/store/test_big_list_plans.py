@@ -4,8 +4,6 @@ county's 2,000,000 tickets `griddesk overdue` and `griddesk findings` must stay 
 
 from __future__ import annotations
 
-import pytest
-
 from griddesk.store import compliance, overdue
 from tests.fixtures_town import Town
 from tests.store.test_query_plans import _no_full_scan, _plans, _selects, _some_tickets, _uses
@@ -25,10 +23,6 @@ async def _check(town: Town) -> None:
     _no_full_scan(found, ("grids", "people", "areas", "grid_assignments"))
 
 
-async def test_overdue_and_findings_use_indexes_on_sqlite(town: Town) -> None:
+async def test_overdue_and_findings_use_indexes(town: Town) -> None:
+    """SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN (tests/store/conftest.py: both backends)."""
     await _check(town)
-
-
-@pytest.mark.slow
-async def test_overdue_and_findings_use_indexes_on_postgresql(pg_town: Town) -> None:
-    await _check(pg_town)

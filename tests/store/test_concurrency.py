@@ -1,6 +1,6 @@
 """Two consoles — two real processes — dispatching the same ticket at once: exactly one wins, the
 other is told who did it, and nothing of the loser's is written. On one SQLite file, and on
-PostgreSQL when the server is reachable.
+PostgreSQL (the module runs on both backends, tests/store/conftest.py).
 
 Each process opens its own Store, reads the ticket (version 1, as a console showing it would),
 waits at a barrier for the other, and then dispatches with that version.
@@ -12,7 +12,6 @@ import asyncio
 import multiprocessing as mp
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from griddesk.store import tickets, views, workflow
@@ -75,19 +74,14 @@ async def _race(town: Town, url: str) -> None:
         assert (await s.execute(select(func.count()).select_from(TicketCoUnit))).scalar_one() == 0
 
 
-async def test_two_processes_dispatch_one_ticket_on_sqlite(town: Town, db_path) -> None:  # type: ignore[no-untyped-def]
-    await _race(town, str(db_path))
+async def test_two_processes_dispatch_one_ticket(town: Town) -> None:
+    await _race(town, town.store.db.url)
 
 
-@pytest.mark.pg
-async def test_two_processes_dispatch_one_ticket_on_postgresql(pg_town: Town, pg_url: str) -> None:
-    await _race(pg_town, pg_url)
-
-
-async def test_many_writers_in_one_process_only_one_dispatch_lands(town: Town, db_path) -> None:  # type: ignore[no-untyped-def]
-    """Several engines on the same file from one event loop: still exactly one winner."""
+async def test_many_writers_in_one_process_only_one_dispatch_lands(town: Town) -> None:
+    """Several engines on the same database from one event loop: still exactly one winner."""
     number = await tickets.create(town.store, town.operator, tickets.parse(town.ticket()))
-    stores = [await open_store(str(db_path)) for _ in range(4)]
+    stores = [await open_store(town.store.db.url) for _ in range(4)]
     try:
         async def one(i: int) -> str:
             try:

@@ -17,6 +17,7 @@ from griddesk.store.errors import StoreError
 
 
 @pytest.mark.fresh_db
+@pytest.mark.sqlite_only("SQLite PRAGMAs: WAL, foreign keys, busy timeout (PostgreSQL: test_postgres_is_migrated_too)")
 async def test_fresh_sqlite_is_migrated_with_wal_and_foreign_keys(store: Store, db_path: Path) -> None:
     current, head = await store.db.revisions()
     assert current == head
@@ -128,6 +129,7 @@ WRITER = textwrap.dedent("""
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only("the SQLite write gate and BEGIN IMMEDIATE (PostgreSQL locks rows: test_concurrency.py)")
 async def test_concurrent_writers_from_many_processes_lose_nothing(store: Store, db_path: Path) -> None:
     async with store.db.connect(write=True) as c:
         await c.execute(text("INSERT INTO counters (key, value) VALUES ('k', 0)"))

@@ -1,5 +1,6 @@
 """The demo town: its shape, the deliberate roster gaps, a history consistent with the workflow
-and the working calendar, determinism, and the live feed."""
+and the working calendar, determinism, and the live feed; the tests on the built demo (`town`)
+run on SQLite and on PostgreSQL (tests/store/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import re
 import shutil
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +32,8 @@ from griddesk.store.models import (
     Unit,
 )
 from griddesk.store.models import Counter as CounterRow
-from tests.conftest import PG_HOST, PG_PORT, _pg_create, _pg_drop, pg_reachable
+from tests import pg_backend
+from tests.conftest import PG_HOST, PG_PORT, _need_pg, _pg_create, _pg_drop, _pg_url, pg_reachable, run_apart
 
 # Monday 10:00 in Beihai; the history's 20 days take in the Mid-Autumn and National Day holidays
 # and the Saturday made a working day after them (调休)
@@ -45,11 +47,19 @@ def fixed(at: datetime):  # type: ignore[no-untyped-def]
 
 
 async def _open(path: Path, now: datetime = NOW) -> Store:
-    return await Store.open(str(path), config.Settings(), now=fixed(now))
+    return await _open_url(str(path), now)
+
+
+async def _open_url(url: str, now: datetime = NOW) -> Store:
+    return await Store.open(url, config.Settings(), now=fixed(now))
 
 
 async def _build(path: Path, seed: int = 7, **kw) -> demo.DemoSummary:  # type: ignore[no-untyped-def]
-    s = await _open(path)
+    return await _build_on(str(path), seed, **kw)
+
+
+async def _build_on(url: str, seed: int = 7, **kw) -> demo.DemoSummary:  # type: ignore[no-untyped-def]
+    s = await _open_url(url)
     try:
         return await demo.build(s, tickets=N, days=DAYS, seed=seed, **kw)
     finally:
@@ -63,12 +73,30 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, demo.DemoSumm
     return path, summary
 
 
+@pytest.fixture(scope="session")
+def built_pg() -> Iterator[tuple[str, str, demo.DemoSummary]]:
+    """The same demo on PostgreSQL, built once per worker into a working database: (its name, the
+    SQL that puts it back as built, the summary), as tests/pg_backend.py does for the test town."""
+    _need_pg()
+    name = run_apart(_pg_create())
+    try:
+        summary = run_apart(_build_on(_pg_url(name)))
+        yield name, run_apart(pg_backend.snapshot(name)), summary
+    finally:
+        run_apart(_pg_drop(name))
+
+
 @pytest.fixture
-async def town(built: tuple[Path, demo.DemoSummary], tmp_path: Path) -> AsyncIterator[Store]:
-    """A copy of the built demo for this test alone."""
-    path = tmp_path / "demo.db"
-    shutil.copy(built[0], path)
-    s = await _open(path)
+async def town(request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> AsyncIterator[Store]:
+    """A copy of the built demo for this test alone, on the test's backend (tests/store/conftest.py)."""
+    if backend == "postgresql":
+        name, sql, _summary = request.getfixturevalue("built_pg")
+        await pg_backend.restore(name, sql)
+        s = await _open_url(_pg_url(name))
+    else:
+        path = tmp_path / "demo.db"
+        shutil.copy(request.getfixturevalue("built")[0], path)
+        s = await _open(path)
     yield s
     await s.close()
 

@@ -86,6 +86,7 @@ async def _read_only_store(town: Town, mounts: Mounts) -> tuple[Store, Path]:
     return store, copy
 
 
+@pytest.mark.sqlite_only("a read-only SQLite file on a read-only mount")
 async def test_a_read_only_copy_opens_read_only_reads_and_refuses_writes(town: Town, mounts: Mounts) -> None:
     store, copy = await _read_only_store(town, mounts)
     try:
@@ -102,6 +103,7 @@ async def test_a_read_only_copy_opens_read_only_reads_and_refuses_writes(town: T
     assert sorted(p.name for p in copy.parent.iterdir()) == ["copy.db"]  # nothing was made beside it
 
 
+@pytest.mark.sqlite_only("the SQLite file's mode bits")
 async def test_a_read_only_file_in_a_writable_folder(town: Town) -> None:
     path = town.store.db.path
     assert path is not None
@@ -149,6 +151,7 @@ def _fill(where: Path) -> Path:
     return filler
 
 
+@pytest.mark.sqlite_only("the SQLite file's disk filling up (the server's disk is the server's)")
 async def test_full_disk_is_one_line_and_nothing_is_written_then_it_recovers(town: Town, mounts: Mounts) -> None:
     await town.store.close()
     where = mounts.tmpfs("full", "4m")
@@ -180,6 +183,7 @@ async def test_full_disk_is_one_line_and_nothing_is_written_then_it_recovers(tow
 # --- the file gone --------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("the SQLite file deleted (PostgreSQL: test_postgres_database_dropped_midway_is_one_line)")
 async def test_the_file_gone_is_said_and_the_store_recovers_when_it_is_back(town: Town, tmp_path: Path) -> None:
     path = town.store.db.path
     assert path is not None
@@ -333,6 +337,7 @@ async def test_no_backup_and_no_migration_on_a_disk_that_cannot_hold_it(tmp_path
         await db.dispose()
 
 
+@pytest.mark.sqlite_only("a read-only SQLite file on a read-only mount")
 async def test_read_only_store_reads_a_ticket(town: Town, mounts: Mounts) -> None:
     number = await _add(town)
     await town.store.close()

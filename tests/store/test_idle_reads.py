@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from griddesk.store import counts, queue, supervision, tickets, urgent
@@ -131,10 +130,6 @@ async def _check_plans(town: Town) -> None:
     _uses(header, "ix_tickets_open_due")  # a county's counts: open tickets only, from the index alone
 
 
-async def test_the_idle_reads_use_their_indexes_on_sqlite(town: Town) -> None:
+async def test_the_idle_reads_use_their_indexes(town: Town) -> None:
+    """SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN (tests/store/conftest.py: both backends)."""
     await _check_plans(town)
-
-
-@pytest.mark.slow
-async def test_the_idle_reads_use_their_indexes_on_postgresql(pg_town: Town) -> None:
-    await _check_plans(pg_town)

@@ -113,7 +113,7 @@ def _clocks(cs: Any) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-async def test_the_core_in_memory_matches_the_workflow_on_sqlite(town: Town, case) -> None:  # type: ignore[no-untyped-def]
+async def test_the_core_in_memory_matches_the_workflow(town: Town, case) -> None:  # type: ignore[no-untyped-def]
     _name, path, last, patrol = case
     store = town.store
     clock = Clock(START)

@@ -75,6 +75,7 @@ async def _until(wakes: notify.Wakeups, reason: str) -> list[notify.Wake]:
             return seen
 
 
+@pytest.mark.sqlite_only("SQLite has no LISTEN/NOTIFY; PostgreSQL's listener is tested below")
 async def test_sqlite_polls_and_has_no_trigger(town: Town) -> None:
     async with notify.watch(town.store, interval=0.01) as wakes:
         assert not wakes.listening
@@ -90,6 +91,7 @@ async def test_sqlite_polls_and_has_no_trigger(town: Town) -> None:
     assert [w async for w in wakes] == []  # closed: the iteration ends
 
 
+@pytest.mark.sqlite_only("the data_version look is SQLite's; PostgreSQL is woken by LISTEN, tested below")
 async def test_sqlite_wakes_only_after_a_commit(town: Town, db_path: Path) -> None:
     """An idle SQLite reader is not woken: the looks at data_version run no statement through
     the store's engine, so no feed query; a commit by another engine (another process's
@@ -138,6 +140,7 @@ async def test_sqlite_wakes_the_reader_when_it_cannot_look(tmp_path: Path) -> No
         assert wakes.skipped == 0 and wakes.looks == 2
 
 
+@pytest.mark.sqlite_only("the data_version look is SQLite's; PostgreSQL is woken by LISTEN, tested below")
 async def test_sqlite_polling_without_the_look_stays_available(town: Town) -> None:
     async with notify.watch(town.store, interval=0.01, probe=False) as wakes:
         assert not isinstance(wakes, notify.Probed)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from sqlalchemy import event
 
 from griddesk.store import counts, escalation, notices, queue, supervision, tickets
@@ -109,13 +108,10 @@ async def _check(town: Town) -> None:
     _no_full_scan(ladder, ("ticket_clocks",))
 
 
-async def test_alert_and_header_queries_use_their_indexes_on_sqlite(town: Town) -> None:
+async def test_alert_and_header_queries_use_their_indexes(town: Town) -> None:
+    """SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN (tests/store/conftest.py: both backends)."""
     await _check(town)
 
-
-@pytest.mark.slow
-async def test_alert_and_header_queries_use_their_indexes_on_postgresql(pg_town: Town) -> None:
-    await _check(pg_town)
 
 
 async def _check_short_text(town: Town) -> None:
@@ -138,13 +134,9 @@ async def _check_short_text(town: Town) -> None:
     assert total == 3 and len(rows) == 3
 
 
-async def test_a_short_text_filter_scans_the_open_tickets_in_scope_once_on_sqlite(town: Town) -> None:
+async def test_a_short_text_filter_scans_the_open_tickets_in_scope_once(town: Town) -> None:
     await _check_short_text(town)
 
-
-@pytest.mark.slow
-async def test_a_short_text_filter_scans_the_open_tickets_in_scope_once_on_postgresql(pg_town: Town) -> None:
-    await _check_short_text(pg_town)
 
 
 async def _check_county_queue(town: Town) -> None:
@@ -167,10 +159,6 @@ async def _check_county_queue(town: Town) -> None:
     assert total == town_total == len(rows) and {r.id for r in rows} == {r.id for r in town_rows}
 
 
-async def test_a_county_queue_seeks_its_towns_on_sqlite(town: Town) -> None:
+async def test_a_county_queue_seeks_its_towns(town: Town) -> None:
     await _check_county_queue(town)
 
-
-@pytest.mark.slow
-async def test_a_county_queue_seeks_its_towns_on_postgresql(pg_town: Town) -> None:
-    await _check_county_queue(pg_town)

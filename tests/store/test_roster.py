@@ -160,7 +160,10 @@ async def test_retire_and_file_the_change(town: Town) -> None:
     assert change.kind == "retire" and change.reason == "department"
     with pytest.raises(NotAllowed):
         await roster.file_change(store, op, change.id)  # filing is the supervisor's
-    await roster.file_change(store, sup, change.id)
+    await roster.file_change(store, sup, change.id)  # on PostgreSQL it failed: the grid code as the feed's area
+    async with store.db.session() as s:
+        feed = (await s.execute(select(Change).where(Change.kind == "filed"))).scalar_one()
+    assert feed.area_code == COMMUNITY  # the retired grid's area, so the town's consoles hear of it
     assert await roster.changes(store, op, pending_only=True) == []
     (filed,) = await roster.changes(store, op, town.grids["school"])
     assert filed.filing_status == "filed" and filed.filed_at is not None

@@ -116,6 +116,7 @@ def check_clocks(town: Town, tk: Ticket, cl: list[TicketClock], now: datetime) -
         assert tk.lead_unit_id is None or tk.resume_status is None
 
 
+@pytest.mark.backends(pg_examples=15)  # the rules are the same Python on both; PostgreSQL's SQL in 15
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=st.sampled_from(STARTS), patrol=st.booleans(), data=st.data())
 @pytest.mark.slow
