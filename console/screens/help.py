@@ -25,6 +25,10 @@ from griddesk.console.widgets import describe, localize_bindings
 from griddesk.store.i18n import t
 
 
+# modifier keys a terminal never passes to the program (the Cmd/Windows key)
+NO_TERMINAL_SENDS = ("super+", "meta+", "hyper+")
+
+
 def key_rows(app: App[Any], chain: Sequence[tuple[DOMNode, BindingsMap]],
              include_app: bool) -> list[tuple[str, str]]:
     """(key, what it does) for each binding in a binding chain: the screen's own keys first,
@@ -42,6 +46,8 @@ def key_rows(app: App[Any], chain: Sequence[tuple[DOMNode, BindingsMap]],
         # the keys the footer shows first, then the rest (tab, copy, …) in their order
         for key, binding in sorted(bindings, key=lambda kb: not kb[1].show):
             if binding.system or key in seen or winner.get(key) is not node or not usable(node, binding):
+                continue
+            if key.startswith(NO_TERMINAL_SENDS):  # Textual's copy on super+c: no terminal sends it
                 continue
             seen.add(key)
             out.append((app.get_key_display(binding), describe(binding)))

@@ -78,6 +78,8 @@ async def test_help_lists_only_the_keys_this_account_may_use(town: Town) -> None
         keys = await help_keys(pilot, app)
         assert keys.get("d") == t("desk.act.dispatch") and keys.get("n") == t("desk.key.intake")
         assert "a" not in keys and "f" not in keys  # nothing to approve; feedback is a unit's
+        # keys no terminal passes to a program (Textual's copy on super+c) are not offered
+        assert not any(k.startswith(("super+", "⌘")) for k in keys), keys
     # a unit sees only what it leads (store/visibility.py): lead it, then look as the unit
     await workflow.dispatch(town.store, town.operator, number, town.units["urban"])
     app = app_as(town, "u-urban")
