@@ -392,6 +392,7 @@ def commands(path: Path, who: list[str], url: str, a: argparse.Namespace) -> Non
     """2. the commands against the same SELECTs in raw sqlite3; wall and CPU time (the machine is
     shared: CPU time is the steadier figure)"""
     selects = HERE / "results" / "big_lists_selects.json"
+    selects.parent.mkdir(parents=True, exist_ok=True)
     child(me(*who, "capture", url, str(selects)), a.timeout)
     base = [sys.executable, "-m", "griddesk.console.cli", "--db", url, *who]
     for name in ("overdue", "findings"):
