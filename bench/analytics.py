@@ -6,7 +6,7 @@ measured in the same run on the same database (ratios, not seconds, are the resu
 The database is a demo town built by `griddesk demo init --tickets N --days D` (reused when
 present). Each measure runs the store's function (SQLAlchemy Core, the same code on PostgreSQL)
 and then hand-written `sqlite3` statements that compute the same numbers (checked equal), and
-prints both medians and their ratio. The whole run stops after --timeout seconds (SIGALRM).
+prints both medians and their ratio. The whole run stops after --timeout seconds (bench/deadline.py).
 """
 
 from __future__ import annotations
@@ -15,16 +15,15 @@ import argparse
 import asyncio
 import hashlib
 import hmac
-import signal
 import sqlite3
 import statistics
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from deadline import stop_after  # bench/deadline.py: the scripts run from this folder
 from demo_db import ensure_db  # bench/demo_db.py: the scripts run from this folder
 
 HERE = Path(__file__).resolve().parent
@@ -287,8 +286,7 @@ def main() -> None:
     ap.add_argument("--as", dest="login", help="the account whose figures are read (county01: a whole county)")
     ap.add_argument("--focus", action="store_true", help="put one item of each kind on the focus list first")
     args = ap.parse_args()
-    signal.signal(signal.SIGALRM, lambda *_: (print("timed out", flush=True), sys.exit(3)))
-    signal.alarm(args.timeout)
+    stop_after(args.timeout, "bench/analytics.py")
     path = args.db or HERE / "results" / f"analytics-{args.tickets // 1000}k.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     if args.db is None or not args.db.exists():

@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import sqlite3
 import statistics
 import sys
@@ -29,6 +28,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from deadline import stop_after  # bench/deadline.py: the scripts run from this folder
 from demo_db import ensure_db  # bench/demo_db.py: the scripts run from this folder
 
 HERE = Path(__file__).resolve().parent
@@ -211,12 +211,7 @@ def main() -> int:
     p.add_argument("--timeout", type=int, default=600, help="hard limit for the whole run, seconds")
     args = p.parse_args()
 
-    def too_long(signum, frame) -> None:  # type: ignore[no-untyped-def]
-        print(f"TIMEOUT: no result within {args.timeout} s", file=sys.stderr, flush=True)
-        os._exit(3)
-
-    signal.signal(signal.SIGALRM, too_long)
-    signal.alarm(args.timeout)
+    stop_after(args.timeout, "bench/ladder.py")
 
     ensure_db(args.db, args.tickets)
     work = args.db.with_name(args.db.stem + ".work.db")

@@ -206,8 +206,18 @@ def make_row(store: Store, r: Row[*_Columns], now: datetime) -> OverdueRow:
                       cname, due, value, unit, limit, left, due < now, level, esc, version)
 
 
-async def rows(store: Store, actor: Actor, *, only_overdue: bool = False) -> list[OverdueRow]:
-    """Every due-soon and overdue clock in the actor's reach, worst first."""
+@dataclass(frozen=True)
+class Found:
+    """What `read` took from the database: the plain rows and the moment they were read for.
+    Turning them into `OverdueRow`s (`made`, `built`) is Python only, with no database: a console
+    does it in a thread, off its event loop (a county has ~25,000 rows)."""
+
+    now: datetime
+    rows: list[Row[*_Columns]]
+
+
+async def read(store: Store, actor: Actor, *, only_overdue: bool = False) -> Found:
+    """The due-soon and overdue clocks in the actor's reach, as the database returns them."""
     now = store.now()
     q = scope(_query(now), store, actor)
     if only_overdue:
@@ -216,9 +226,19 @@ async def rows(store: Store, actor: Actor, *, only_overdue: bool = False) -> lis
         # on the session's connection: plain rows, without the ORM's per-row loading (a county
         # has ~25,000 of them)
         found = (await (await s.connection()).execute(q)).all()
-    out = [make_row(store, r, now) for r in found]
+    return Found(now, list(found))
+
+
+def made(store: Store, found: Found) -> list[OverdueRow]:
+    """`found` as rows, worst first: the working-time arithmetic of each clock."""
+    out = [make_row(store, r, found.now) for r in found.rows]
     out.sort(key=OverdueRow.sort_key)
     return out
+
+
+async def rows(store: Store, actor: Actor, *, only_overdue: bool = False) -> list[OverdueRow]:
+    """Every due-soon and overdue clock in the actor's reach, worst first."""
+    return made(store, await read(store, actor, only_overdue=only_overdue))
 
 
 def group(found: list[OverdueRow], by: str, lang: str | None = None) -> list[OverdueGroup]:
@@ -241,9 +261,16 @@ def group(found: list[OverdueRow], by: str, lang: str | None = None) -> list[Ove
     return sorted(groups.values(), key=lambda g: (g.rows[0].sort_key()[:2], -g.overdue, -g.due_soon, g.key))
 
 
+def built(store: Store, found: Found, by: str = "unit", lang: str | None = None) -> OverdueView:
+    """The view of what `read` returned: rows made, sorted and grouped (no database)."""
+    if by not in BY:
+        raise Invalid("error.unknown_value", field="by", value=by, choices=" | ".join(BY))
+    out = made(store, found)
+    return OverdueView(found.now, by, group(out, by, lang), out)
+
+
 async def view(store: Store, actor: Actor, by: str = "unit", *, only_overdue: bool = False,
                lang: str | None = None) -> OverdueView:
     if by not in BY:
         raise Invalid("error.unknown_value", field="by", value=by, choices=" | ".join(BY))
-    found = await rows(store, actor, only_overdue=only_overdue)
-    return OverdueView(store.now(), by, group(found, by, lang), found)
+    return built(store, await read(store, actor, only_overdue=only_overdue), by, lang)

@@ -37,9 +37,10 @@ TABLE_JSON = ("table", "json")
 
 
 def _width(text: str) -> int:
-    # rich's cell count (CJK two cells, as the console counts them), cached per string: a county's
-    # `griddesk overdue` measures 25,000 rows' cells twice, which character by character took seconds
-    return cell_len(text)
+    # rich's cell count (CJK two cells, as the console counts them); printable ASCII (numbers,
+    # times) is one cell a character without asking it. Rich caches only the last few thousand
+    # strings, and a county's `griddesk overdue` has ~28,000 distinct numbers and titles.
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
 def _pad(text: str, width: int) -> str:
@@ -47,10 +48,24 @@ def _pad(text: str, width: int) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]], indent: str = "") -> str:
-    """Columns aligned for a terminal, counting CJK characters as two cells."""
-    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    lines = [indent + "  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += [indent + "  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    """Columns aligned for a terminal, counting CJK characters as two cells (each distinct text
+    measured once)."""
+    seen: dict[str, int] = {}  # grid and unit names, stages, titles, late texts come back often
+
+    def width(text: str) -> int:
+        n = seen.get(text)
+        if n is None:
+            n = seen[text] = _width(text)
+        return n
+
+    sizes = [[width(c) for c in r] for r in rows]
+    widths = [max([_width(h)] + [s[i] for s in sizes]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str], have: list[int]) -> str:
+        return indent + "  ".join(c + " " * max(w - n, 0) for c, n, w in zip(cells, have, widths, strict=True)).rstrip()
+
+    lines = [line(headers, [_width(h) for h in headers])]
+    lines += [line(r, s) for r, s in zip(rows, sizes, strict=True)]
     return "\n".join(lines)
 
 

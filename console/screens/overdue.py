@@ -11,11 +11,14 @@ The list is a `LineList` (console.widgets.line_list): it holds the rows as data 
 the lines on screen, so a county's 25,000 clocks open as fast as a town's 25. A group header is a
 line the cursor passes over. A refresh hands it the new rows: the cursor stays on its ticket, and
 only what is on screen is painted again. It re-reads when the change feed reports a ticket
-change and when the minute turns (clocks cross into due-soon and overdue as time passes).
+change and when the minute turns (clocks cross into due-soon and overdue as time passes). The
+database read is the store's (`overdue.read`); making the rows from it (`prepare`: each clock's
+working-time arithmetic, grouping, the list's rows) runs in a thread, off the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +116,48 @@ class Empty:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A read made ready for the screen, off the event loop (`prepare`)."""
+
+    view: overdue.OverdueView
+    need: dict[str, int]  # column widths the data asks (`measure`)
+    items: list[LineRow]  # the list's rows (`line_rows`)
+
+
+def measure(store: Store, jur: str, rows: list[overdue.OverdueRow]) -> dict[str, int]:
+    """The widths the data asks of the number, lateness and multiple columns, measured on a
+    bounded sample: the first rows (the latest, with the longest texts) and the last ones
+    (due soon). Measuring all 25,000 rows of a county was most of f4's opening time."""
+    sample = rows if len(rows) <= SAMPLE * 2 else rows[:SAMPLE] + rows[-SAMPLE:]
+
+    def col(name: str) -> int:
+        return cell_len(t(f"console_supervise.col.{name}"))
+
+    return {
+        "number": max([cell_len(short_number(r.number, jur)) for r in sample] + [col("number")]),
+        "late": min(max([cell_len(late_text(store, r)) for r in sample] + [col("late")]), 18),
+        "multiple": max([len(multiple_text(r)) for r in sample] + [col("multiple")]),
+    }
+
+
+def line_rows(v: overdue.OverdueView) -> list[LineRow]:
+    """The list's rows: each group's header line, then its clocks."""
+    items: list[LineRow] = []
+    for g in v.groups:
+        items.append(LineRow(f"{GROUP_PREFIX}{g.key}", GroupHead.of(g), False))
+        items += [LineRow(row_id(r), r) for r in g.rows]
+    if not items:
+        items.append(LineRow(f"{GROUP_PREFIX}-", Empty(t("console_supervise.overdue.empty")), False))
+    return items
+
+
+def prepare(store: Store, jur: str, found: overdue.Found, by: str) -> Prepared:
+    """Plain Python, no database and no widgets: safe in a thread."""
+    v = overdue.built(store, found, by)
+    return Prepared(v, measure(store, jur, v.rows), line_rows(v))
+
+
 class OverdueList(LineList):
     """Group header lines and clock rows, keyed by id, painted a screenful at a time
     (`LineList`): a refresh replaces the data and the cursor keeps its row."""
@@ -182,6 +227,8 @@ class OverdueScreen(GridScreen):
         self.only_overdue = False
         self.view: overdue.OverdueView | None = None
         self._need: dict[str, int] = {}
+        self._items: list[LineRow] | None = None  # the list's rows of `_items_of`
+        self._items_of: overdue.OverdueView | None = None
         self._palette: Palette | None = None
 
     # --- layout ----------------------------------------------------------------------------
@@ -206,6 +253,7 @@ class OverdueScreen(GridScreen):
 
     def relabel(self) -> None:
         self._measure()
+        self._items = None  # the empty list's line is in the language
         self.render_view()
         self.listing.relabel()
 
@@ -213,11 +261,18 @@ class OverdueScreen(GridScreen):
 
     async def fetch(self) -> bool | None:
         by, only = self.by, self.only_overdue
-        v = await overdue.view(self.gd.store, self.gd.actor, by, only_overdue=only)
+        store, jur = self.gd.store, self.gd.actor.jurisdiction
+        found = await overdue.read(store, self.gd.actor, only_overdue=only)
         if (by, only) != (self.by, self.only_overdue):
             return False  # the operator switched meanwhile: read that instead
-        self.view = v
-        self._measure()
+        # the Python part (each clock's working-time arithmetic, sorting, grouping, the column
+        # sample, the list's rows) in a thread: at county scale it held the event loop for
+        # most of a second on every minute tick
+        ready = await asyncio.to_thread(prepare, store, jur, found, by)
+        if (by, only) != (self.by, self.only_overdue):
+            return False
+        self.view, self._need = ready.view, ready.need
+        self._items, self._items_of = ready.items, ready.view
         return None
 
     def show(self) -> None:
@@ -238,22 +293,8 @@ class OverdueScreen(GridScreen):
     # --- rendering -------------------------------------------------------------------------
 
     def _measure(self) -> None:
-        """The widths the data asks of the number, lateness and multiple columns, measured on a
-        bounded sample: the first rows (the latest, with the longest texts) and the last ones
-        (due soon). Measuring all 25,000 rows of a county was most of f4's opening time."""
         v = self.view
-        rows = v.rows if v else []
-        sample = rows if len(rows) <= SAMPLE * 2 else rows[:SAMPLE] + rows[-SAMPLE:]
-        jur, store = self.gd.actor.jurisdiction, self.gd.store
-
-        def col(name: str) -> int:
-            return cell_len(t(f"console_supervise.col.{name}"))
-
-        self._need = {
-            "number": max([cell_len(short_number(r.number, jur)) for r in sample] + [col("number")]),
-            "late": min(max([cell_len(late_text(store, r)) for r in sample] + [col("late")]), 18),
-            "multiple": max([len(multiple_text(r)) for r in sample] + [col("multiple")]),
-        }
+        self._need = measure(self.gd.store, self.gd.actor.jurisdiction, v.rows if v else [])
 
     def column_widths(self, width: int) -> dict[str, int]:
         """Column widths for `width` cells; the title takes what is left."""
@@ -313,12 +354,8 @@ class OverdueScreen(GridScreen):
             summary.update(Text(t("console.loading"), style="dim"))
             return
         summary.update(self._summary(v, p))
-        items: list[LineRow] = []
-        for g in v.groups:
-            items.append(LineRow(f"{GROUP_PREFIX}{g.key}", GroupHead.of(g), False))
-            items += [LineRow(row_id(r), r) for r in g.rows]
-        if not items:
-            items.append(LineRow(f"{GROUP_PREFIX}-", Empty(t("console_supervise.overdue.empty")), False))
+        items = self._items if self._items is not None and self._items_of is v else line_rows(v)
+        self._items, self._items_of = items, v
         listing.set_rows(items)
 
     def _summary(self, v: overdue.OverdueView, p: Palette) -> Text:

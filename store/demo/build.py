@@ -56,6 +56,7 @@ COUNTY_TICKETS = 2_000_000  # a county's default history
 COUNTY_GRIDS = 6000  # spread over the county's towns
 TOWN_CHUNK = 5000  # rows per executemany of the towns' own tables
 PARALLEL_FROM = 50_000  # tickets from which worker processes may live them
+ROLLUP_CACHE_KIB = 1_048_576  # SQLite page cache while the rollups are made from the history
 WORKERS_ENV = "GRIDDESK_DEMO_WORKERS"  # how many (a number; 0: none), default one per core
 MAX_WORKERS = 4
 
@@ -265,9 +266,10 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, county: str | None = 
         await records.append_audit(conn, first.labels["admin"], DEMO_MARK, "area", where, now,
                                    options)  # on the hash chain
         await fix_sequences(conn)
+    # the analytics rollups of the history written in bulk, with a big page cache on SQLite
+    await rollups.rebuild(store, cache_kib=ROLLUP_CACHE_KIB)
     if maker.out.sqlite:
         await store.db.engine.dispose()  # fresh connections from here on, with the usual cache
-    await rollups.rebuild(store)  # the analytics rollups of the history written in bulk
     gaps: dict[str, list[str]] = {k: [] for k in first.gaps}
     for tw in tws:
         for k2, v2 in tw.gaps.items():

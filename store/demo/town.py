@@ -462,9 +462,11 @@ class _Town:
         for g in no_ft:  # patrol reports there come from the community's other workers
             g.worker = next((x.worker for x in grids if x.area == g.area and x.worker), heavy)
 
-        # part-time workers: village cadres, property staff, volunteers (JM 7, HH 11, YC 18)
+        # part-time workers: village cadres, property staff, volunteers (JM 7, HH 11, YC 18);
+        # a county's comprehensive grids one to three (the one-town demo's 48 grids keep one or two)
+        most = 2 if self.scale == 1 else 3
         for g in grids:
-            for _ in range(r.randint(1, 2) if g.type == GridType.COMPREHENSIVE else 1):
+            for _ in range(r.randint(1, most) if g.type == GridType.COMPREHENSIVE else 1):
                 self.assign(g, self.person(PersonRole.PART_TIME, g.area), PersonRole.PART_TIME, since())
 
         # professional workers sent by units, each covering several grids (HH 11)
@@ -488,8 +490,8 @@ class _Town:
 
         # micro-grids in three urban grids: building heads and unit heads (HH 20)
         micro_pool = [g for g in urban if g not in no_ft and g not in heavy_pool]
-        # a bigger town has micro-grids in about half its urban grids
-        for g in r.sample(micro_pool, 3 if self.scale == 1 else max(3, len(micro_pool) // 2)):
+        # a bigger town has micro-grids in about two of three of its urban grids
+        for g in r.sample(micro_pool, 3 if self.scale == 1 else max(3, len(micro_pool) * 2 // 3)):
             estate = g.estates[0]
             n_build = r.randint(3, 5)
             for b in range(1, n_build + 1):
@@ -500,6 +502,14 @@ class _Town:
                 head = self.person(PersonRole.UNIT_HEAD, g.area)
                 self.add(MicroGrid, grid_id=g.id, code=f"{g.code}{n_build + u:03d}", name=f"{estate}1栋{u}单元",
                          kind=MicroGridKind.UNIT, head_person_id=head, households=g.households // n_build // 2)
+
+        # a bigger town's roster also holds recruits trained but not yet given a grid (待分配):
+        # people on the roster without any assignment (not in the one-town demo)
+        self.reserves: list[int] = []
+        if self.scale != 1:
+            for _ in range(self.scaled(2)):
+                v = r.choice(self.villages)
+                self.reserves.append(self.person(PersonRole.FULL_TIME, v["code"], since_days=(10, 60)))
 
         # notice cards: brought up to date after each roster change, but for two grids
         for row in self.rows[Grid]:

@@ -21,6 +21,7 @@ import pytest
 from textual.widgets import Input
 
 from griddesk.console.app import GridDeskApp
+from griddesk.console.messages import MinuteTick
 from griddesk.console.screens.county import EscalationsScreen
 from griddesk.console.screens.overdue import OverdueScreen
 from griddesk.console.screens.supervise import EscalateDialog, ExportDialog, SuperviseDialog, WarnDialog
@@ -174,6 +175,39 @@ async def test_the_list_is_reconciled_not_rebuilt(known: Known) -> None:
         await workflow.sign(known.store, known.town.actors["u-police"], n["C"])
         await until(pilot, lambda: "POLICE" not in [g for g, _ in screen.shown_groups()])
         assert listing.stats.rebuilds == rebuilds + 1
+
+
+async def test_a_minute_tick_makes_the_rows_off_the_event_loop_and_keeps_the_cursor(
+        known: Known, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A county's 25,000 rows are made (working-time arithmetic, grouping, the list's rows) in a
+    thread on every refresh; the view still refreshes and the cursor stays on its ticket."""
+    import threading
+
+    from griddesk.console.screens import overdue as screen_module
+
+    threads: list[threading.Thread] = []
+    prepare = screen_module.prepare
+
+    def watched(*args, **kw):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread())
+        return prepare(*args, **kw)
+
+    monkeypatch.setattr(screen_module, "prepare", watched)
+    n = known.n
+    app = known.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_overdue(app, pilot)
+        await pilot.press("home", "right_square_bracket")  # B, the first row of the second group
+        assert screen.selected_number() == n["B"]
+        row_on_screen = screen.listing.cursor - screen.listing.scroll_offset.y  # type: ignore[operator]
+        loads = screen.loads
+        known.now[0] = at(17, 12)  # two minutes on: the late texts change
+        app.broadcast(lambda: MinuteTick(known.now[0]))
+        await until(pilot, lambda: screen.loads > loads)
+        assert "超 7小时42分钟" in screen.plain_lines()[1]
+        assert screen.selected_number() == n["B"]
+        assert screen.listing.cursor - screen.listing.scroll_offset.y == row_on_screen  # type: ignore[operator]
+        assert threads and all(th is not threading.main_thread() for th in threads)
 
 
 @pytest.mark.slow

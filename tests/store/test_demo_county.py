@@ -74,6 +74,14 @@ def test_the_roster_has_gaps_and_people_who_left(county: tuple[Path, demo.DemoSu
     assert without_worker == set(s.gaps["no_full_time"])
     left = con.execute("SELECT count(*) FROM people WHERE status = 'left' AND left_on IS NOT NULL").fetchone()[0]
     assert left >= 2 * 3
+    # about five people a grid (issue 13: 30,000 people for 6,000 grids), some of them on the
+    # roster without a grid yet: not a seat operator, no assignment, heading no micro-grid
+    assert 4.4 <= s.people / s.grids <= 5.4  # 4.55 in these three towns of 80 grids, 5.07 in 231102
+    unassigned = con.execute(
+        "SELECT count(*) FROM people p WHERE p.status = 'active' AND p.role != 'seat_operator' "
+        "AND NOT EXISTS (SELECT 1 FROM grid_assignments a WHERE a.person_id = p.id) "
+        "AND NOT EXISTS (SELECT 1 FROM micro_grids m WHERE m.head_person_id = p.id)").fetchone()[0]
+    assert unassigned >= 2 * 3
     con.close()
 
 
