@@ -24,7 +24,6 @@ from griddesk.console.screens.base import ScreenEntry
 from griddesk.console.widgets import describe, localize_bindings
 from griddesk.store.i18n import t
 
-
 # modifier keys a terminal never passes to the program (the Cmd/Windows key)
 NO_TERMINAL_SENDS = ("super+", "meta+", "hyper+")
 
