@@ -147,12 +147,13 @@ def _label(url: str) -> str:
     return demo.database_label(url)
 
 
-STAGES = ("places", "tickets", "indexes")
+STAGES = ("places", "tickets", "indexes", "search", "rollups")
 
 
 class Progress:
     """The build's progress on stderr: a rich progress bar per stage (towns, ticket history,
-    indexes) on a terminal, else a line per tenth of each stage."""
+    indexes, the text index, the analytics rollups) on a terminal, else a line per tenth of each
+    stage."""
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()

@@ -27,7 +27,7 @@ from __future__ import annotations
 import secrets
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -250,17 +250,25 @@ def _columns() -> list[Any]:
     return [c.town_code, c.day, c.k1, c.k2, c.n]
 
 
-def _fill(conn: Any, cond: Any, taken_cond: Any | None, offset: int, key: bytes) -> None:
+def _fill(conn: Any, cond: Any, taken_cond: Any | None, offset: int, key: bytes,
+          step: Callable[[int, int], None] | None = None) -> None:
     """Insert the figures of the tickets `cond` picks (received-day) and of the steps
-    `taken_cond` picks (step-day). `conn`: a sync Connection or Session."""
+    `taken_cond` picks (step-day). `conn`: a sync Connection or Session. `step(done, total)`
+    after each statement: a full rebuild of a county takes minutes, and the demo shows how far."""
     c = rollups.c
-    for fig, q in _figures(cond, offset, narrow=taken_cond is None):
+    figures = _figures(cond, offset, narrow=taken_cond is None)
+    taken = _taken(taken_cond, offset) if taken_cond is not None else []
+    total = len(figures) + len(taken) + 1  # and the callers' keys, counted here
+    for done, (fig, q) in enumerate(figures, 1):
         sub = q.subquery()
         conn.execute(insert(rollups).from_select(
             [c.town_code, c.day, c.k1, c.k2, c.n, c.fig],
             select(sub.c.town_code, sub.c.day, sub.c.k1, sub.c.k2, sub.c.n, const(fig)).where(sub.c.k1.is_not(None))))
+        if step:
+            step(done, total)
     if taken_cond is not None:
-        _fill_taken(conn, taken_cond, offset)
+        _fill_taken(conn, taken_cond, offset, taken,
+                    (lambda d, _n: step(len(figures) + d, total)) if step else None)
     # callers: keyed here, only the key is kept
     t = Ticket
     per: dict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -278,6 +286,8 @@ def _fill(conn: Any, cond: Any, taken_cond: Any | None, offset: int, key: bytes)
         values.append({"town_code": town, "day": day, "fig": "call_last", "k1": k, "k2": "", "n": last})
     for i in range(0, len(values), 5000):
         conn.execute(insert(rollups), values[i:i + 5000])
+    if step:
+        step(total, total)
 
 
 def secret_sync(conn: Any, now: datetime | None = None) -> bytes:
@@ -296,12 +306,13 @@ def stored_offset(conn: Any) -> int | None:
     return None if got is None else int(got)
 
 
-def rebuild_sync(conn: Any, offset: int) -> None:
-    """Recompute every rollup from the tickets (after a bulk load, or when the zone changed)."""
+def rebuild_sync(conn: Any, offset: int, step: Callable[[int, int], None] | None = None) -> None:
+    """Recompute every rollup from the tickets (after a bulk load, or when the zone changed);
+    `step(done, total)` after each statement."""
     conn.execute(delete(rollups))
     conn.execute(delete(state).where(state.c.name == OFFSET_KEY))
     conn.execute(insert(state).values(name=OFFSET_KEY, value=str(offset)))
-    _fill(conn, true(), true(), offset, secret_sync(conn))
+    _fill(conn, true(), true(), offset, secret_sync(conn), step)
 
 
 def refresh_days_sync(conn: Any, received: Iterable[tuple[str, int]], taken: Iterable[tuple[str, int]]) -> None:
@@ -329,13 +340,17 @@ def refresh_days_sync(conn: Any, received: Iterable[tuple[str, int]], taken: Ite
         _fill_taken(conn, and_(town_is, TimelineEntry.at >= start, TimelineEntry.at < end), offset)
 
 
-def _fill_taken(conn: Any, cond: Any, offset: int) -> None:
+def _fill_taken(conn: Any, cond: Any, offset: int, taken: list[tuple[str, Any]] | None = None,
+                step: Callable[[int, int], None] | None = None) -> None:
     c = rollups.c
-    for fig, q in _taken(cond, offset):
+    taken = _taken(cond, offset) if taken is None else taken
+    for done, (fig, q) in enumerate(taken, 1):
         sub = q.subquery()
         conn.execute(insert(rollups).from_select(
             [c.town_code, c.day, c.k1, c.k2, c.n, c.fig],
             select(sub.c.town_code, sub.c.day, sub.c.k1, sub.c.k2, sub.c.n, const(fig))))
+        if step:
+            step(done, len(taken))
 
 
 def refresh_tickets_sync(conn: Any, marks: Iterable[tuple[int, datetime]]) -> None:
@@ -545,7 +560,8 @@ async def flush(session: Any) -> None:
     await session.run_sync(write)
 
 
-async def rebuild(store: Any, *, cache_kib: int | None = None) -> None:
+async def rebuild(store: Any, *, cache_kib: int | None = None,
+                  step: Callable[[int, int], None] | None = None) -> None:
     """Recompute every rollup of this store (the demo builder and importers call this after a
     bulk load; `griddesk` migration 0013 does it once). `cache_kib`: a bigger SQLite page cache
     for the connection doing it (the demo build: its statements read the whole history several
@@ -555,7 +571,7 @@ async def rebuild(store: Any, *, cache_kib: int | None = None) -> None:
     async with store.db.session(write=True) as s:
         if cache_kib and store.db.backend == "sqlite":
             await s.execute(text(f"PRAGMA cache_size=-{int(cache_kib)}"))
-        await s.run_sync(lambda ss: rebuild_sync(ss, offset))
+        await s.run_sync(lambda ss: rebuild_sync(ss, offset, step))
 
 
 # --- reading --------------------------------------------------------------------------------

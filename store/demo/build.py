@@ -138,7 +138,9 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, county: str | None = 
     town, 2,000,000 for a county).
 
     `progress(done, total, stage)` is told how far each stage has come: "places" (towns built),
-    "tickets" (history written), "indexes" (made again after the load, SQLite). `workers`: how
+    "tickets" (history written), "indexes" (made again after the load, SQLite), "search" (the
+    text index rebuilt: 0 of 1, then 1 of 1), "rollups" (the analytics rollups, statement by
+    statement). `workers`: how
     many worker processes live the tickets (default from 50,000 tickets: GRIDDESK_DEMO_WORKERS,
     else one per core up to 4; 0: this process alone); the data are the same whatever it is.
     `grids`: a county's grids in all, spread evenly over its towns (at least 48 each).
@@ -244,8 +246,10 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, county: str | None = 
             pool.shutdown(wait=True, cancel_futures=True)
         if fast is not None:  # the build failed: the schema as migrated all the same
             fast.finish()
+        tell(0, 1, "search")  # one statement, minutes at county scale: say it is running
         async with store.db.connect(write=True) as conn:
             await search_index.rebuild(conn)
+        tell(1, 1, "search")
     tell(tickets, tickets, "tickets")
 
     cal = store.calendar
@@ -267,7 +271,8 @@ async def build(store: Store, *, town: str = DEFAULT_TOWN, county: str | None = 
                                    options)  # on the hash chain
         await fix_sequences(conn)
     # the analytics rollups of the history written in bulk, with a big page cache on SQLite
-    await rollups.rebuild(store, cache_kib=ROLLUP_CACHE_KIB)
+    tell(0, 1, "rollups")
+    await rollups.rebuild(store, cache_kib=ROLLUP_CACHE_KIB, step=lambda d, n: tell(d, n, "rollups"))
     if maker.out.sqlite:
         await store.db.engine.dispose()  # fresh connections from here on, with the usual cache
     gaps: dict[str, list[str]] = {k: [] for k in first.gaps}

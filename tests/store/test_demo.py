@@ -496,3 +496,22 @@ def test_the_shipped_divisions_match_the_reference_data() -> None:
         assert (demo.DIVISIONS / name).read_bytes() == (shared / name).read_bytes()
     assert len(demo.towns()) == 426
     assert demo.division("450502005")[2].name == "地角街道"
+
+
+async def test_every_stage_of_a_build_reports_its_progress(tmp_path: Path) -> None:
+    """The long stages after the history (the text index, the analytics rollups: minutes for a
+    county) report progress too, each ending complete, so the bar never sits silent."""
+    told: list[tuple[int, int, str]] = []
+    s = await Store.open(str(tmp_path / "p.db"), now=fixed(NOW))
+    try:
+        await demo.build(s, tickets=60, days=4, progress=lambda d, n, stage: told.append((d, n, stage)))
+    finally:
+        await s.close()
+    stages = list(dict.fromkeys(stage for _, _, stage in told))
+    assert {"places", "tickets", "search", "rollups"} <= set(stages), stages
+    assert stages.index("search") < stages.index("rollups")
+    for stage in stages:
+        done, total = [(d, n) for d, n, st in told if st == stage][-1]
+        assert done == total > 0, (stage, told)
+    rolled = [d for d, _, st in told if st == "rollups"]
+    assert rolled == sorted(rolled) and len(rolled) > 3  # statement by statement
