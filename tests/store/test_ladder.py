@@ -277,6 +277,40 @@ async def test_an_interrupted_ladder_resumes_without_writing_twice(tmp_path) -> 
     await s.close()
 
 
+async def test_no_garbage_collection_inside_a_batch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A full collection with a county's plan in memory took 76–94 ms inside one batch of each
+    run (bench/ladder.py), and every other writer waited for it: collection is held off while a
+    batch's write transaction is open, and on again between batches and after the run."""
+    import gc
+
+    from sqlalchemy import event
+
+    from griddesk.store.db import WRITE
+
+    s, _town, _now = await _late(str(tmp_path / "gc.db"), 6)
+    at_write: list[bool] = []
+
+    def on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        if conn.get_execution_options().get(WRITE):  # the plan's reads are not batches
+            at_write.append(gc.isenabled())
+
+    between: list[bool] = []
+
+    async def after(i: int, steps: list[supervision.Step]) -> None:
+        between.append(gc.isenabled())
+
+    event.listen(s.db.engine.sync_engine, "begin", on_begin)
+    try:
+        assert gc.isenabled()
+        wrote = await supervision.run_ladder(s, batch=4, after_batch=after)
+    finally:
+        event.remove(s.db.engine.sync_engine, "begin", on_begin)
+    assert len(wrote) == 12 and len(between) == 3
+    assert at_write and not any(at_write)  # every write transaction began with collection off
+    assert all(between) and gc.isenabled()
+    await s.close()
+
+
 async def test_another_writer_gets_in_between_batches(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = str(tmp_path / "writer.db")
     s, town, now = await _late(path, 12)
