@@ -73,6 +73,10 @@ async def test_an_idle_console_reads_only_when_a_clock_crosses(tmp_path: Path) -
             assert now[0] >= wake
             assert await app.alerts.run_ladder() == {"ladder": 1}  # the reminder, at its moment
             assert app.alerts.plans == plans + 2
+            # the reminder is a write: the change feed brings it back, and a write seen there
+            # asks for a check at once (an emergency from elsewhere rings within the poll)
+            await until(pilot, lambda: app.alerts.checks == checks + 1)
+            checks = app.alerts.checks
 
             # 15:01: the deadline passed: the notice is read and shown, the count moves, the band empties
             now[0] = at(15, 1)
