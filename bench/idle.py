@@ -54,20 +54,15 @@ NAMES = {"bare": "bare 1 Hz clock", "griddesk": "GridDesk console", "every-tick"
 async def child_bare() -> None:
     from datetime import datetime
 
-    from textual.app import App, ComposeResult
-    from textual.widgets import DataTable, Footer, Header, Label
+    from bare import bare_app  # bench/bare.py: the scripts run from this folder
+    from textual.widgets import Label
 
-    class Bare(App[None]):
-        def compose(self) -> ComposeResult:
-            yield Header()
-            yield Label(id="clock")
-            yield DataTable()
-            yield Footer()
+    class Bare(bare_app()):  # type: ignore[misc]
+        def more(self) -> tuple[Label, ...]:
+            return (Label(id="clock"),)
 
         def on_mount(self) -> None:
-            table = self.query_one(DataTable)
-            table.add_columns("a", "b", "c")
-            table.add_row("1", "2", "3")
+            super().on_mount()
             self.set_interval(1.0, self.tick)
             self.tick()
             self.call_after_refresh(lambda: print("ready", flush=True))

@@ -102,10 +102,11 @@ async def timed_key(pilot: Any, key: str, what: str) -> float:
 
 
 async def bare_runs(runs: int, size: tuple[int, int]) -> list[float]:
-    from textual.app import App, ComposeResult
+    from bare import bare_app  # bench/bare.py
+    from textual.app import ComposeResult
     from textual.binding import Binding
     from textual.screen import Screen
-    from textual.widgets import DataTable, Footer, Header
+    from textual.widgets import Footer, Header
 
     class Empty(Screen[None]):
         BINDINGS = [Binding("escape", "app.pop_screen", "back")]
@@ -114,18 +115,8 @@ async def bare_runs(runs: int, size: tuple[int, int]) -> list[float]:
             yield Header()
             yield Footer()
 
-    class Bare(App[None]):
+    class Bare(bare_app()):  # type: ignore[misc]
         BINDINGS = [Binding("x", "open", "open")]
-
-        def compose(self) -> ComposeResult:
-            yield Header()
-            yield DataTable()
-            yield Footer()
-
-        def on_mount(self) -> None:
-            table = self.query_one(DataTable)
-            table.add_columns("a", "b", "c")
-            table.add_row("1", "2", "3")
 
         def action_open(self) -> None:
             self.push_screen(Empty())

@@ -57,20 +57,10 @@ async def floor(url: str) -> None:
 
 
 async def bare() -> None:
-    from textual.app import App, ComposeResult
-    from textual.widgets import DataTable, Footer, Header
+    from bare import bare_app  # bench/bare.py: the scripts run from this folder
+    from textual.widgets import DataTable
 
-    class Bare(App):
-        def compose(self) -> ComposeResult:
-            yield Header()
-            yield DataTable()
-            yield Footer()
-
-        def on_mount(self) -> None:
-            table = self.query_one(DataTable)
-            table.add_columns("a", "b", "c")
-            table.add_row("1", "2", "3")
-
+    Bare = bare_app()
     app = Bare()
     async with app.run_test(size=(120, 40)) as pilot:
         while not app.query(DataTable) or app.query_one(DataTable).row_count == 0:
@@ -110,6 +100,9 @@ def main() -> None:
         del args[i:i + 2]
     stop_after(timeout, "probe_start")  # painted, then a teardown that hangs: the line is out
     kinds = {"bare": bare, "floor": floor, "griddesk": griddesk}
+    if not args or args[0] not in kinds or (args[0] != "bare") != (len(args) == 2):
+        print("usage: probe_start.py bare | floor URL | griddesk URL  [--timeout S]", file=sys.stderr)
+        sys.exit(2)
     asyncio.run(kinds[args[0]](*args[1:]))
 
 
