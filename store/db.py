@@ -226,6 +226,22 @@ def _queue(fd: int) -> None:
         lock(fcntl.F_OFD_SETLK, fcntl.F_UNLCK, ticket + 7)
 
 
+async def _retried(once: Callable[[], Awaitable[T]], deadline: float) -> T:
+    """`once()` again from the start while the database answers "try again" (a `Fault` marked
+    retry: PostgreSQL's serialization failure or deadlock, SQLite's busy), with `backoff`,
+    until the monotonic `deadline`: the one retry rule of `transact` and `write_sync`."""
+    start, attempt = time.monotonic(), 0
+    while True:
+        try:
+            return await once()
+        except Fault as e:
+            now = time.monotonic()
+            if not e.retry or now > deadline:
+                raise
+            await asyncio.sleep(backoff(attempt, now - start))
+            attempt += 1
+
+
 class Database:
     """One database: hands out read and write sessions, runs migrations."""
 
@@ -307,25 +323,20 @@ class Database:
         """
         if self.path is None:
             return await self.transact(lambda s: s.run_sync(lambda ss: work(ss.connection())), deadline_s)
-        deadline = time.monotonic() + deadline_s
-        start, attempt = time.monotonic(), 0
-        while True:
+        path, deadline = self.path, time.monotonic() + deadline_s
+
+        async def once() -> T:
+            await self._may_open(True)
             try:
-                await self._may_open(True)
-                try:
-                    async with write_gate(self.path, self.where, deadline):
-                        got = await asyncio.to_thread(self._write_in_thread, work)
-                    self._opened = True
-                    return got
-                except Exception as e:
-                    await self._fault(e)
-                    raise
-            except Fault as e:
-                now = time.monotonic()
-                if not e.retry or now > deadline:
-                    raise
-                await asyncio.sleep(backoff(attempt, now - start))
-                attempt += 1
+                async with write_gate(path, self.where, deadline):
+                    got = await asyncio.to_thread(self._write_in_thread, work)
+                self._opened = True
+                return got
+            except Exception as e:
+                await self._fault(e)
+                raise
+
+        return await _retried(once, deadline)
 
     def _write_in_thread(self, work: Callable[[Connection], T]) -> T:
         if self._sync is None:
@@ -372,18 +383,11 @@ class Database:
         """Run `work` in one write session, again from the start when the database answers
         "try again" (PostgreSQL: a serialization failure or deadlock; SQLite: busy), with
         `backoff`, until `deadline_s`. `work` must do nothing but read and write the session."""
-        deadline = time.monotonic() + deadline_s
-        start, attempt = time.monotonic(), 0
-        while True:
-            try:
-                async with self.session(write=True) as s:
-                    return await work(s)
-            except Fault as e:
-                now = time.monotonic()
-                if not e.retry or now > deadline:
-                    raise
-                await asyncio.sleep(backoff(attempt, now - start))
-                attempt += 1
+        async def once() -> T:
+            async with self.session(write=True) as s:
+                return await work(s)
+
+        return await _retried(once, time.monotonic() + deadline_s)
 
     @asynccontextmanager
     async def session(self, write: bool = False) -> AsyncIterator[AsyncSession]:
