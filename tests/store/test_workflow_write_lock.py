@@ -8,6 +8,7 @@ there now — never written over it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -20,6 +21,11 @@ from tests.fixtures_town import Town
 async def _meanwhile(town: Town, monkeypatch: pytest.MonkeyPatch, number: str, action: str, **kw: Any) -> list[str]:
     """While the next step decides (once), op02 takes `action` on the ticket: a whole write
     transaction of its own, which could not even begin if the deciding step held the lock."""
+    return _while_deciding(monkeypatch, lambda: workflow.act(town.store, town.actors["op02"], number, action, **kw))
+
+
+def _while_deciding(monkeypatch: pytest.MonkeyPatch, meanwhile: Callable[[], Awaitable[object]]) -> list[str]:
+    """Run `meanwhile` while the next step decides (once); the actions decided, in order."""
     real = workflow._plan
     decided: list[str] = []
 
@@ -28,7 +34,7 @@ async def _meanwhile(town: Town, monkeypatch: pytest.MonkeyPatch, number: str, a
         got = await real(s, store, actor, num, act, *rest)
         if len(decided) == 1:
             monkeypatch.setattr(workflow, "_plan", real)
-            await workflow.act(town.store, town.actors["op02"], number, action, **kw)
+            await meanwhile()
             monkeypatch.setattr(workflow, "_plan", plan)
         return got
 
@@ -61,20 +67,13 @@ async def test_a_change_that_still_allows_the_step_is_built_on(town: Town, monke
     n = await tickets.create(town.store, town.operator, tickets.parse(town.ticket()))
     await workflow.suspend(town.store, town.operator, n, reason="等待答复")
     # while op01 decides to resume, op02 resumes and suspends again: op01's resume still applies
-    real = workflow._plan
-    decided: list[str] = []
+    op02 = town.actors["op02"]
 
-    async def plan(s: Any, store: Any, actor: Any, num: str, act: str, *rest: Any) -> Any:
-        decided.append(act)
-        got = await real(s, store, actor, num, act, *rest)
-        if len(decided) == 1:
-            monkeypatch.setattr(workflow, "_plan", real)
-            await workflow.resume(town.store, town.actors["op02"], n)
-            await workflow.suspend(town.store, town.actors["op02"], n, reason="仍在等待")
-            monkeypatch.setattr(workflow, "_plan", plan)
-        return got
+    async def resume_and_suspend() -> None:
+        await workflow.resume(town.store, op02, n)
+        await workflow.suspend(town.store, op02, n, reason="仍在等待")
 
-    monkeypatch.setattr(workflow, "_plan", plan)
+    decided = _while_deciding(monkeypatch, resume_and_suspend)
     out = await workflow.act(town.store, town.operator, n, "resume")
     assert out.version == 5 and out.to_status == "pending_dispatch" and decided == ["resume", "resume"]
     d = await views.detail(town.store, town.operator, n)
